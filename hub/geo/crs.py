@@ -1,0 +1,149 @@
+"""Coordinate systems used by Chinese sources: WGS84, GCJ-02 (国测局) and BD-09 (百度).
+
+All functions are numpy-vectorized: they accept floats or arrays and return the same
+shape. GCJ-02 is WGS84 plus a smooth, published obfuscation offset (a few hundred metres
+in Jiangmen); its inverse has no closed form, so :func:`gcj02_to_wgs84` iterates the
+forward transform until the residual is far below a millimetre.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+Crs = Literal["wgs84", "gcj02", "bd09"]
+CRS_NAMES: tuple[str, ...] = ("wgs84", "gcj02", "bd09")
+
+_A = 6378245.0  # Krasovsky 1940 semi-major axis, as used by GCJ-02
+_EE = 0.00669342162296594323  # its first eccentricity squared
+_X_PI = np.pi * 3000.0 / 180.0
+
+Coords = tuple[NDArray[np.float64] | float, NDArray[np.float64] | float]
+
+
+def _out(lon: NDArray[np.float64], lat: NDArray[np.float64], scalar: bool) -> Coords:
+    if scalar:
+        return float(lon), float(lat)
+    return lon, lat
+
+
+def _as_arrays(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64], bool]:
+    scalar = np.ndim(lon) == 0 and np.ndim(lat) == 0
+    return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64), scalar
+
+
+def _delta(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """GCJ-02 offset (degrees) at a WGS84 point."""
+    x = lon - 105.0
+    y = lat - 35.0
+    sqrt_abs_x = np.sqrt(np.abs(x))
+    six = 20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)
+    dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * sqrt_abs_x
+    dlat = dlat + (six + 20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
+    dlat = dlat + (160.0 * np.sin(y / 12.0 * np.pi) + 320.0 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0
+    dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * sqrt_abs_x
+    dlon = dlon + (six + 20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
+    dlon = dlon + (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0
+    rad_lat = lat / 180.0 * np.pi
+    magic = 1.0 - _EE * np.sin(rad_lat) ** 2
+    sqrt_magic = np.sqrt(magic)
+    dlat = (dlat * 180.0) / ((_A * (1.0 - _EE)) / (magic * sqrt_magic) * np.pi)
+    dlon = (dlon * 180.0) / (_A / sqrt_magic * np.cos(rad_lat) * np.pi)
+    return dlon, dlat
+
+
+def _in_china(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.bool_]:
+    return (lon > 72.004) & (lon < 137.8347) & (lat > 0.8293) & (lat < 55.8271)
+
+
+def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> Coords:
+    """WGS84 → GCJ-02 (identity outside China, as the published algorithm does)."""
+    x, y, scalar = _as_arrays(lon, lat)
+    dlon, dlat = _delta(x, y)
+    inside = _in_china(x, y)
+    return _out(np.where(inside, x + dlon, x), np.where(inside, y + dlat, y), scalar)
+
+
+def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike, iterations: int = 6) -> Coords:
+    """GCJ-02 → WGS84 by fixed-point iteration (error < 1e-9 degree after 6 rounds)."""
+    gx, gy, scalar = _as_arrays(lon, lat)
+    x, y = gx.copy(), gy.copy()
+    inside = _in_china(gx, gy)
+    for _ in range(iterations):
+        dlon, dlat = _delta(x, y)
+        x = np.where(inside, gx - dlon, gx)
+        y = np.where(inside, gy - dlat, gy)
+    return _out(x, y, scalar)
+
+
+def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> Coords:
+    x, y, scalar = _as_arrays(lon, lat)
+    z = np.sqrt(x * x + y * y) + 0.00002 * np.sin(y * _X_PI)
+    theta = np.arctan2(y, x) + 0.000003 * np.cos(x * _X_PI)
+    return _out(z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006, scalar)
+
+
+def _bd09_to_gcj02_approx(bx: NDArray[np.float64], by: NDArray[np.float64]) -> tuple[
+        NDArray[np.float64], NDArray[np.float64]]:
+    x = bx - 0.0065
+    y = by - 0.006
+    z = np.sqrt(x * x + y * y) - 0.00002 * np.sin(y * _X_PI)
+    theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _X_PI)
+    return z * np.cos(theta), z * np.sin(theta)
+
+
+def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> Coords:
+    """BD-09 → GCJ-02: the usual closed-form inverse, refined by two fixed-point corrections."""
+    bx, by, scalar = _as_arrays(lon, lat)
+    x, y = _bd09_to_gcj02_approx(bx, by)
+    for _ in range(2):
+        fx, fy = gcj02_to_bd09(x, y)
+        x, y = x + (bx - fx), y + (by - fy)
+    return _out(x, y, scalar)
+
+
+def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> Coords:
+    gx, gy = bd09_to_gcj02(lon, lat)
+    return gcj02_to_wgs84(gx, gy)
+
+
+def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> Coords:
+    gx, gy = wgs84_to_gcj02(lon, lat)
+    return gcj02_to_bd09(gx, gy)
+
+
+def to_wgs84(lon: ArrayLike, lat: ArrayLike, crs: str = "wgs84") -> Coords:
+    """Convert from a declared CRS ("wgs84", "gcj02" or "bd09"; case-insensitive)."""
+    name = normalize_crs(crs)
+    if name == "gcj02":
+        return gcj02_to_wgs84(lon, lat)
+    if name == "bd09":
+        return bd09_to_wgs84(lon, lat)
+    x, y, scalar = _as_arrays(lon, lat)
+    return _out(x, y, scalar)
+
+
+_ALIASES = {
+    "wgs84": "wgs84", "wgs-84": "wgs84", "epsg:4326": "wgs84", "4326": "wgs84", "gps": "wgs84",
+    "gcj02": "gcj02", "gcj-02": "gcj02", "gcj": "gcj02", "mars": "gcj02",
+    "bd09": "bd09", "bd-09": "bd09", "bd09ll": "bd09", "baidu": "bd09",
+}
+
+
+def normalize_crs(crs: str) -> str:
+    """Canonical CRS name; ValueError for anything else."""
+    name = _ALIASES.get(str(crs).strip().lower())
+    if name is None:
+        raise ValueError(f"unknown crs {crs!r}; expected one of {', '.join(CRS_NAMES)}")
+    return name
+
+
+def distance_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike) -> NDArray[np.float64]:
+    """Great-circle distance in metres (haversine, mean Earth radius)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp = p2 - p1
+    dl = np.radians(np.asarray(lon2, dtype=np.float64) - np.asarray(lon1, dtype=np.float64))
+    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * 6371008.8 * np.arcsin(np.sqrt(h))
