@@ -1,0 +1,57 @@
+"""Parking lots (智慧停车): the JSON status feed a lot-management platform publishes each minute.
+
+Native: {"code": 0, "ts": "...", "parks": [{"parkId", "parkName", "totalSpace", "freeSpace",
+"lng", "lat", "coordType" (GCJ02|BD09|WGS84, optional), "updateTime", "recordId" (optional:
+the platform's serial of the lot's status record)}]}, local Beijing time.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from adapters.base import Adapter, CloudEvent, NativeRejected, cloudevent, local_time
+
+CRS = {"GCJ02": "gcj02", "BD09": "bd09", "WGS84": "wgs84"}
+
+
+def adapt(raw: bytes) -> list[CloudEvent]:
+    try:
+        doc = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise NativeRejected(f"not JSON: {err}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("parks"), list):
+        raise NativeRejected("no 'parks' list")
+    if doc.get("code", 0) != 0:
+        raise NativeRejected(f"feed reports error code {doc.get('code')}: {doc.get('msg', '')}")
+    return [lot_event(park) for park in doc["parks"]]
+
+
+def lot_event(park: Any) -> CloudEvent:
+    if not isinstance(park, dict):
+        raise NativeRejected("a park entry is not an object")
+    try:
+        lot_id, total, free = str(park["parkId"]), int(park["totalSpace"]), int(park["freeSpace"])
+        updated = local_time(park["updateTime"])
+    except (KeyError, TypeError, ValueError) as err:
+        raise NativeRejected(f"park entry {park.get('parkId', '?')}: missing or bad field {err}") from None
+    if not 0 <= free <= total:
+        raise NativeRejected(f"park {lot_id}: freeSpace {free} outside 0..{total}")
+    data: dict[str, Any] = {"lot_id": lot_id, "capacity": total, "free": free,
+                            "occupancy": round(1 - free / total, 4) if total else 0.0}
+    if park.get("parkName"):
+        data["name"] = str(park["parkName"])
+    if park.get("lng") is not None and park.get("lat") is not None:
+        crs = CRS.get(str(park.get("coordType", "GCJ02")).upper())
+        if crs is None:
+            raise NativeRejected(f"park {lot_id}: unknown coordType {park.get('coordType')!r}")
+        data["location"] = {"lon": float(park["lng"]), "lat": float(park["lat"]), "crs": crs}
+    record = park.get("recordId") or updated.strftime("%Y%m%dT%H%M%S")
+    return cloudevent(ADAPTER.source(lot_id), "city.parking.occupancy", f"{lot_id}-{record}", updated, data)
+
+
+ADAPTER = Adapter(
+    name="parking-lots", domain="parking", system="lots", event_types=("city.parking.occupancy",),
+    simulator="parking-lots", framing="document", adapt=adapt,
+    summary="parking-lot platform JSON status feed → city.parking.occupancy",
+)

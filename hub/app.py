@@ -1,0 +1,119 @@
+"""The hub's HTTP face (FastAPI): health, history, dead letters, the live stream and the map."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import pydeck
+from fastapi import FastAPI, HTTPException, Query, Request, WebSocket
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from hub.api_geo import router as geo_router
+from hub.mapview import STATIC, map_page
+from hub.runtime import Hub
+from hub.store import EventQuery, Page
+
+DECKGL_BUNDLE = Path(pydeck.__file__).parent / "nbextension" / "static" / "index.js"
+Limit = Annotated[int, Query(ge=1, le=10_000)]
+
+
+def when(text: str | None, name: str) -> float | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise HTTPException(400, f"{name} must be an RFC 3339 time, got {text!r}") from None
+    if moment.tzinfo is None:
+        raise HTTPException(400, f"{name} needs a UTC offset, got {text!r}")
+    return moment.timestamp()
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    if not text:
+        return None
+    try:
+        x0, y0, x1, y1 = (float(v) for v in text.split(","))
+    except ValueError:
+        raise HTTPException(400, "bbox must be minlon,minlat,maxlon,maxlat") from None
+    return (x0, y0, x1, y1)
+
+
+def next_links(request: Request, page: Page, cursor: str = "before") -> list[dict[str, str]]:
+    if page.next_cursor is None:
+        return []
+    href = str(request.url.include_query_params(**{cursor: page.next_cursor}))
+    return [{"rel": "next", "type": "application/geo+json", "href": href}]
+
+
+def feature(event: dict[str, Any]) -> dict[str, Any]:
+    hub = event.get("hub") or {}
+    point = {"type": "Point", "coordinates": [hub["lon"], hub["lat"]]} if hub.get("lon") is not None else None
+    return {"type": "Feature", "id": hub.get("uid"), "geometry": point, "properties": event}
+
+
+def create_app(hub: Hub) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        hub.live.bind(asyncio.get_running_loop())
+        await asyncio.to_thread(hub.start)
+        yield
+        await asyncio.to_thread(hub.stop)
+
+    app = FastAPI(title="CityHub — Jiangmen 一网统管", version="0.1.0", lifespan=lifespan)
+    app.include_router(geo_router)
+    app.mount("/static/hub", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, Any]:
+        return hub.health()
+
+    @app.get("/api/events")
+    def events(request: Request, type: str | None = None, domain: str | None = None,
+               district: str | None = None, grid: str | None = None, bbox: str | None = None,
+               since: str | None = None, until: str | None = None, limit: Limit = 100,
+               before: int | None = None) -> dict[str, Any]:
+        query = EventQuery(type, domain, district, grid, parse_bbox(bbox), when(since, "since"),
+                           when(until, "until"), limit, before)
+        page = hub.store.events(query)
+        return {"type": "FeatureCollection", "features": [feature(e) for e in page.items],
+                "numberReturned": len(page.items), "links": next_links(request, page)}
+
+    @app.get("/api/events/{uid}")
+    def event(uid: str) -> dict[str, Any]:
+        found = hub.store.event(uid)
+        if found is None:
+            raise HTTPException(404, f"no event {uid}")
+        return found
+
+    @app.get("/api/deadletters")
+    def deadletters(request: Request, limit: Limit = 100, before: int | None = None) -> dict[str, Any]:
+        page = hub.store.deadletters(limit, before)
+        return {"items": page.items, "links": next_links(request, page)}
+
+    @app.get("/api/stats")
+    def stats(by: str = "district", since: str | None = None) -> dict[str, Any]:
+        try:
+            return {"by": by, "counts": hub.store.stats(by, when(since, "since"))}
+        except ValueError as err:
+            raise HTTPException(400, str(err)) from None
+
+    @app.websocket("/ws/live")
+    async def live(websocket: WebSocket) -> None:
+        await hub.live.serve(websocket)
+
+    @app.get("/static/deckgl.js", include_in_schema=False)
+    def deckgl() -> FileResponse:
+        return FileResponse(DECKGL_BUNDLE, media_type="text/javascript")
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index() -> str:
+        return map_page(hub.geo)
+
+    return app

@@ -1,0 +1,111 @@
+"""Step one of the pipeline: raw bytes → a trusted CloudEvent, or a dead letter with the reason.
+
+Accepts the CloudEvents structured JSON mode and the binary mode of the Kafka binding
+(`ce_` headers) and the MQTT 5 binding (user properties without prefix).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import fastjsonschema
+import orjson
+
+from hub import schemas
+from hub.events import DeadLetter, Event, Message
+
+CE_ATTRIBUTES = ("specversion", "id", "source", "type", "time", "subject", "dataschema")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_bytes: int = 256 * 1024
+    max_age_s: float = 30 * 86400
+    max_ahead_s: float = 300
+
+
+class Rejected(Exception):
+    """A message the hub refuses; the text is the reason stored with the dead letter."""
+
+
+def decode(message: Message, limits: Limits) -> Event | DeadLetter:
+    try:
+        return Event(check(parse(message, limits), message, limits), message)
+    except Rejected as reason:
+        return DeadLetter.of(message, str(reason))
+
+
+def parse(message: Message, limits: Limits) -> dict[str, Any]:
+    if len(message.payload) > limits.max_bytes:
+        raise Rejected(f"oversize: {len(message.payload)} bytes > {limits.max_bytes}")
+    try:
+        body = orjson.loads(message.payload)
+    except orjson.JSONDecodeError as err:
+        raise Rejected(f"invalid JSON: {err}") from None
+    attributes = binary_attributes(message.headers)
+    if attributes:
+        return attributes | {"data": body}
+    if not isinstance(body, dict):
+        raise Rejected(f"not a CloudEvent: JSON {type(body).__name__}, expected object")
+    return body
+
+
+def binary_attributes(headers: tuple[tuple[str, bytes], ...]) -> dict[str, Any]:
+    """CloudEvent attributes of the binary mode: Kafka `ce_*` headers or MQTT 5 user properties."""
+    kafka = {name[3:]: value for name, value in headers if name.startswith("ce_")}
+    found = kafka or {name: value for name, value in headers if name in CE_ATTRIBUTES}
+    if "specversion" not in found:
+        return {}
+    try:
+        return {k: v.decode("utf-8") for k, v in found.items() if k in CE_ATTRIBUTES}
+    except UnicodeDecodeError:
+        raise Rejected("binary mode: a ce_ header is not UTF-8") from None
+
+
+def check(ce: dict[str, Any], message: Message, limits: Limits) -> dict[str, Any]:
+    try:
+        schemas.validator(schemas.ENVELOPE)(ce)
+    except fastjsonschema.JsonSchemaException as err:
+        raise Rejected(f"envelope: {err.message}") from None
+    event_type = ce["type"]
+    validate_data = schemas.data_validators().get(event_type)
+    if validate_data is None:
+        raise Rejected(f"unknown event type {event_type!r}")
+    try:
+        ce["data"] = validate_data(ce["data"])
+    except fastjsonschema.JsonSchemaException as err:
+        raise Rejected(f"schema {event_type}: {err.message}") from None
+    check_origin(ce, message)
+    check_time(ce["time"], message.received_at, limits)
+    return ce
+
+
+def check_origin(ce: dict[str, Any], message: Message) -> None:
+    """A source may only publish as itself: its `source` must sit under the topic it came on."""
+    domain = ce["type"].split(".")[1]
+    source = ce["source"]
+    parts = source.split("/")  # ['', 'jiangmen', domain, system, device...]
+    if parts[2] != domain:
+        raise Rejected(f"source {source} is not of domain {domain!r} of type {ce['type']}")
+    if message.transport == "mqtt":
+        topic = message.topic.split("/")
+        if len(topic) != 3 or topic[0] != "city":
+            raise Rejected(f"topic {message.topic!r} is not city/<domain>/<source-id>")
+        if topic[1] != domain or topic[2] != parts[3]:
+            raise Rejected(f"source {source} does not match topic {message.topic}")
+
+
+def check_time(text: str, received_at: float, limits: Limits) -> None:
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise Rejected(f"time {text!r} is not RFC 3339") from None
+    if when.tzinfo is None:
+        raise Rejected(f"time {text!r} has no UTC offset")
+    delta = when.timestamp() - received_at
+    if delta > limits.max_ahead_s:
+        raise Rejected(f"time {text} is {delta:.0f} s in the future")
+    if -delta > limits.max_age_s:
+        raise Rejected(f"time {text} is {-delta / 86400:.1f} days in the past")

@@ -1,0 +1,68 @@
+"""`cityhub demo`: one command, no other service — embedded MQTT broker, hub on SQLite, simulators, map."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from pathlib import Path
+
+import uvicorn
+
+from adapters.publisher import MqttPublisher
+from hub.app import create_app
+from hub.broker import EmbeddedBroker
+from hub.runtime import Hub
+from hub.settings import Settings
+from simulators.registry import SIMULATORS
+from simulators.runner import simulate
+
+log = logging.getLogger(__name__)
+
+
+class Demo:
+    def __init__(self, *, port: int, mqtt_port: int, data_dir: Path, rate: float, seed: int) -> None:
+        self.port, self.rate, self.seed = port, rate, seed
+        self.broker = EmbeddedBroker(mqtt_port)
+        self.settings = Settings(port=port, data_dir=data_dir, mqtt=self.broker.url, mqtt_v5=False,
+                                 mqtt_client_id="cityhub-demo")
+
+    def run(self, stop: threading.Event, duration: float | None) -> None:
+        self.broker.start()
+        hub = Hub(self.settings)
+        server = uvicorn.Server(uvicorn.Config(create_app(hub), host="127.0.0.1", port=self.port,
+                                               log_level="warning"))
+        web = threading.Thread(target=server.run, name="http", daemon=True)
+        web.start()
+        while not server.started and web.is_alive():
+            time.sleep(0.05)
+        say(f"CityHub demo: live map at http://127.0.0.1:{self.port}/ · MQTT {self.broker.url} · "
+            f"store {self.settings.store_url} · Ctrl-C stops")
+        sims = threading.Thread(target=self._simulate, args=(stop,), name="simulators", daemon=True)
+        sims.start()
+        try:
+            stop.wait(duration)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            stop.set()
+            sims.join(10)
+            server.should_exit = True
+            web.join(15)
+            self.broker.stop()
+            say("CityHub demo stopped.")
+
+    def _simulate(self, stop: threading.Event) -> None:
+        publisher = MqttPublisher(self.broker.url, "cityhub-demo-simulators")
+        try:
+            simulate(list(SIMULATORS.values()), publisher, rate=self.rate, duration=float("inf"),
+                     seed=self.seed, stop=stop)
+        except Exception:
+            log.exception("simulators stopped")
+        finally:
+            publisher.close()
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)

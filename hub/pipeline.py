@@ -1,0 +1,74 @@
+"""The hub's pipeline over a batch of raw messages: decode → place → classify and route → store → fan out.
+
+Transports call `process` and acknowledge the batch only after it returns: by then every
+message is stored or dead-lettered. A store failure raises, so nothing is acknowledged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hub.decode import Limits, decode
+from hub.events import DeadLetter, Event, Message
+from hub.geo import CityGeo
+from hub.placement import DeviceRegistry, place
+from hub.routing import classify_and_route
+from hub.store import Store
+
+log = logging.getLogger(__name__)
+Sink = Callable[[list[Event], list[DeadLetter]], None]
+
+
+@dataclass(slots=True)
+class Outcome:
+    stored: int = 0
+    duplicates: int = 0
+    dead: int = 0
+
+
+class Pipeline:
+    def __init__(self, store: Store, geo: CityGeo, registry: DeviceRegistry, limits: Limits | None = None) -> None:
+        self.store, self.geo, self.registry = store, geo, registry
+        self.limits = limits or Limits()
+        self.sinks: list[Sink] = []
+        self.totals = Outcome()
+
+    def process(self, batch: list[Message]) -> Outcome:
+        try:
+            events, dead = self.normalize(batch)
+        except Exception:  # a bug must not stop ingest: retry one by one, dead-letter what still fails
+            log.exception("batch normalization failed; retrying message by message")
+            events, dead = self._one_by_one(batch)
+        fresh = self.store.write(events, dead)
+        outcome = Outcome(len(fresh), len(events) - len(fresh), len(dead))
+        self.totals.stored += outcome.stored
+        self.totals.duplicates += outcome.duplicates
+        self.totals.dead += outcome.dead
+        for sink in self.sinks:
+            try:
+                sink(fresh, dead)
+            except Exception:
+                log.exception("sink %r failed; the batch is stored all the same", sink)
+        return outcome
+
+    def normalize(self, batch: list[Message]) -> tuple[list[Event], list[DeadLetter]]:
+        decoded = [decode(m, self.limits) for m in batch]
+        events = [d for d in decoded if isinstance(d, Event)]
+        dead = [d for d in decoded if isinstance(d, DeadLetter)]
+        placed, outside = place(events, self.geo, self.registry)
+        classify_and_route(placed)
+        return placed, dead + outside
+
+    def _one_by_one(self, batch: list[Message]) -> tuple[list[Event], list[DeadLetter]]:
+        events: list[Event] = []
+        dead: list[DeadLetter] = []
+        for message in batch:
+            try:
+                ok, bad = self.normalize([message])
+            except Exception as err:
+                ok, bad = [], [DeadLetter.of(message, f"internal error: {type(err).__name__}: {err}")]
+            events += ok
+            dead += bad
+        return events, dead

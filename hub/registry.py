@@ -1,0 +1,33 @@
+"""The device registry (一机一档): every device's position, standard address and owner."""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import maps
+
+REGISTRY_FILE = Path(maps.__file__).resolve().parent / "data" / "device_registry.csv"
+
+
+class DeviceRegistry:
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.devices = {row["device_id"]: row for row in rows}
+
+    def get(self, device_id: str) -> dict[str, Any] | None:
+        return self.devices.get(device_id)
+
+    def __len__(self) -> int:
+        return len(self.devices)
+
+
+@cache
+def load_registry(path: Path = REGISTRY_FILE) -> DeviceRegistry:
+    """The registry file's columns: device_id, kind, lon, lat (WGS84), address_id, address, department …"""
+    if not path.exists():
+        return DeviceRegistry([])
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = [row | {"lon": float(row["lon"]), "lat": float(row["lat"])} for row in csv.DictReader(handle)]
+    return DeviceRegistry(rows)

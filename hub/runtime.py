@@ -1,0 +1,59 @@
+"""One running hub: store, geography, pipeline, live stream and the ingest transports."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+from hub.decode import Limits
+from hub.geo import load_city
+from hub.ingest.mqtt import MqttIngest
+from hub.live import LiveStream
+from hub.pipeline import Pipeline
+from hub.registry import load_registry
+from hub.settings import Settings
+from hub.store import open_store
+
+log = logging.getLogger(__name__)
+
+
+class Ingest(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+class Hub:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = open_store(settings.store_url)
+        self.geo = load_city()
+        self.registry = load_registry()
+        limits = Limits(settings.max_payload_bytes, settings.max_age_days * 86400, settings.max_ahead_s)
+        self.pipeline = Pipeline(self.store, self.geo, self.registry, limits)
+        self.live = LiveStream(settings.live_buffer)
+        self.pipeline.sinks.append(self.live.sink)
+        self.ingests: dict[str, Any] = {}
+        if settings.mqtt:
+            self.ingests["mqtt"] = MqttIngest(self.pipeline, settings.mqtt, client_id=settings.mqtt_client_id,
+                                              v5=settings.mqtt_v5, share_group=settings.mqtt_share_group)
+        if settings.kafka:
+            from hub.ingest.kafka import KafkaIngest
+
+            self.ingests["kafka"] = KafkaIngest(self.pipeline, settings.kafka, group=settings.kafka_group)
+
+    def start(self) -> None:
+        for ingest in self.ingests.values():
+            ingest.start()
+
+    def stop(self) -> None:
+        for ingest in self.ingests.values():
+            ingest.stop()
+        self.store.close()
+
+    def health(self) -> dict[str, Any]:
+        transports = {name: {"healthy": i.worker.healthy, "backlog": i.worker.inbox.qsize()}
+                      for name, i in self.ingests.items()}
+        return {"status": "ok", "store": self.store.counts(), "transports": transports,
+                "totals": {"stored": self.pipeline.totals.stored, "duplicates": self.pipeline.totals.duplicates,
+                           "dead": self.pipeline.totals.dead},
+                "live_clients": len(self.live.clients)}

@@ -1,0 +1,41 @@
+"""Every knob of the hub in one place; each is also an environment variable CITYHUB_<NAME>."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CITYHUB_", extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path("data")
+    db: str = ""  # sqlite:///PATH or postgresql://…; empty: SQLite under data_dir
+    mqtt: str | None = None  # mqtt://[user:pass@]host:port
+    mqtt_v5: bool = True
+    mqtt_client_id: str = "cityhub"
+    mqtt_share_group: str | None = None  # MQTT 5 shared subscription for several hub workers
+    kafka: str | None = None  # host:port
+    kafka_group: str = "cityhub"
+    max_payload_bytes: int = 256 * 1024
+    max_age_days: float = 30
+    max_ahead_s: float = 300
+    operator_token: str | None = None
+    viewer_token: str | None = None
+    live_buffer: int = 5000
+
+    @property
+    def store_url(self) -> str:
+        return self.db or f"sqlite:///{self.data_dir / 'hub.sqlite'}"
+
+
+def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    """Settings from the environment, then the YAML config file, then command-line overrides."""
+    values: dict[str, Any] = yaml.safe_load(config.read_text(encoding="utf-8")) or {} if config else {}
+    values |= {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**values)

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# What the test suite needs from the system: Chromium for the map test, Mosquitto for the MQTT
+# tests, PostgreSQL with PostGIS for the store tests. Installs what is missing when run as root
+# on Debian; elsewhere it says what is missing and the tests that need it will say so too.
+set -euo pipefail
+need=()
+command -v chromium >/dev/null || need+=(chromium)
+command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
+command -v psql >/dev/null || need+=(postgresql)
+ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || need+=(postgresql-15-postgis-3)
+if ((${#need[@]})); then
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    echo "installing: ${need[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "missing system packages: ${need[*]} (run as root on Debian to install them)" >&2
+  fi
+fi
+# PostgreSQL: the machine's own cluster; start it if it is installed but down.
+if command -v pg_lsclusters >/dev/null && ! pg_isready -q -h 127.0.0.1 2>/dev/null; then
+  for v in $(ls /etc/postgresql 2>/dev/null); do
+    pg_ctlcluster --skip-systemctl-redirect "$v" main start 2>/dev/null || true
+  done
+fi
