@@ -1,0 +1,30 @@
+"""Fixtures shared by every test folder. Folders add their own in their own conftest.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hub.broker import EmbeddedBroker
+from hub.settings import Settings
+from tests.support import RunningHub, free_port, running_hub
+
+
+@pytest.fixture
+def embedded_broker() -> Iterator[EmbeddedBroker]:
+    broker = EmbeddedBroker(free_port())
+    broker.start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture
+def hub_on_embedded(embedded_broker: EmbeddedBroker, tmp_path: Path) -> Iterator[RunningHub]:
+    """A hub on SQLite in tmp_path, subscribed to the embedded broker."""
+    settings = Settings(data_dir=tmp_path, mqtt=embedded_broker.url, mqtt_v5=False,
+                        mqtt_client_id=f"hub-{tmp_path.name}")
+    with running_hub(settings) as running:
+        running.hub.ingests["mqtt"].connected.wait(10)
+        yield running
