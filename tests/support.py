@@ -51,7 +51,7 @@ class RunningHub:
     server: uvicorn.Server
 
     def get(self, path: str, **params: object) -> httpx.Response:
-        return httpx.get(self.url + path, params=params, timeout=10)  # type: ignore[arg-type]
+        return httpx.get(self.url + path, params=params or None, timeout=10)  # type: ignore[arg-type]
 
 
 @contextlib.contextmanager

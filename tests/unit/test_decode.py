@@ -1,0 +1,118 @@
+"""The first step of the pipeline: every kind of bad message is refused with a clear reason."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+
+import orjson
+import pytest
+
+from hub.decode import Limits, decode
+from hub.events import DeadLetter, Event, Message
+
+NOW = time.time()
+
+
+def parking_event(**changes: object) -> dict[str, object]:
+    event: dict[str, object] = {
+        "specversion": "1.0", "id": "JM-PK-0001-1", "source": "/jiangmen/parking/lots/JM-PK-0001",
+        "type": "city.parking.occupancy", "time": datetime.fromtimestamp(NOW, timezone.utc).isoformat(),
+        "data": {"lot_id": "JM-PK-0001", "capacity": 200, "free": 12,
+                 "location": {"lon": 113.08, "lat": 22.58, "crs": "gcj02"}},
+    }
+    event.update(changes)
+    return event
+
+
+def run(payload: bytes, topic: str = "city/parking/lots", transport: str = "mqtt",
+        headers: tuple[tuple[str, bytes], ...] = ()) -> Event | DeadLetter:
+    return decode(Message(payload, topic, transport, headers=headers, received_at=NOW), Limits(max_bytes=4096))
+
+
+def reason(payload: bytes, **kwargs: object) -> str:
+    result = run(payload, **kwargs)  # type: ignore[arg-type]
+    assert isinstance(result, DeadLetter), f"accepted: {result}"
+    assert result.raw == payload
+    return result.reason
+
+
+def test_a_good_event_is_accepted_with_defaults_filled() -> None:
+    result = run(orjson.dumps(parking_event()))
+    assert isinstance(result, Event)
+    assert result.key == ("/jiangmen/parking/lots/JM-PK-0001", "JM-PK-0001-1")
+    assert result.domain == "parking" and result.device_id == "JM-PK-0001"
+
+
+def test_location_crs_defaults_to_wgs84() -> None:
+    data = {"lot_id": "A", "capacity": 1, "free": 0, "location": {"lon": 113.0, "lat": 22.5}}
+    result = run(orjson.dumps(parking_event(data=data)))
+    assert isinstance(result, Event) and result.ce["data"]["location"]["crs"] == "wgs84"
+
+
+@pytest.mark.parametrize(("payload", "expected"), [
+    (b'{"specversion": "1.0", "id": ', "invalid JSON"),
+    (b'\xff\xfe{"a": 1}', "invalid JSON"),
+    (b'{"x": NaN}', "invalid JSON"),
+    (b"[1, 2, 3]", "expected object"),
+    (b'"just text"', "expected object"),
+])
+def test_unparseable_messages(payload: bytes, expected: str) -> None:
+    assert expected in reason(payload)
+
+
+def test_oversize_is_refused_before_parsing() -> None:
+    assert reason(b"{" + b" " * 5000 + b"}").startswith("oversize: 5002 bytes")
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    ({"specversion": "0.3"}, "envelope"),
+    ({"id": ""}, "envelope"),
+    ({"time": "yesterday"}, "envelope"),
+    ({"source": "parking lot 1"}, "envelope"),
+    ({"type": "city.unknown.thing"}, "unknown event type 'city.unknown.thing'"),
+    ({"data": {"lot_id": "A", "capacity": "lots", "free": 1}}, "schema city.parking.occupancy"),
+    ({"data": {"lot_id": "A", "capacity": 5, "free": 1, "location": {"lon": 113.0}}}, "schema city.parking.occupancy"),
+    ({"data": {"lot_id": "A", "capacity": 5, "free": 1, "location": {"lon": 913.0, "lat": 22.0}}},
+     "schema city.parking.occupancy"),
+])
+def test_envelope_and_schema_violations(changes: dict[str, object], expected: str) -> None:
+    assert expected in reason(orjson.dumps(parking_event(**changes)))
+
+
+def test_missing_attribute_is_named() -> None:
+    event = parking_event()
+    del event["source"]
+    assert "source" in reason(orjson.dumps(event))
+
+
+def test_a_source_may_only_publish_as_itself() -> None:
+    payload = orjson.dumps(parking_event())
+    assert "does not match topic city/parking/other" in reason(payload, topic="city/parking/other")
+    assert "does not match topic city/water/lots" in reason(payload, topic="city/water/lots")
+    assert "is not city/<domain>/<source-id>" in reason(payload, topic="parking/lots")
+    spoofed = orjson.dumps(parking_event(source="/jiangmen/fire/lots/JM-PK-0001"))
+    assert "is not of domain 'parking'" in reason(spoofed)
+
+
+@pytest.mark.parametrize(("shift", "expected"), [
+    (timedelta(hours=2), "in the future"),
+    (timedelta(days=-90), "days in the past"),
+])
+def test_times_far_away_are_refused(shift: timedelta, expected: str) -> None:
+    when = (datetime.fromtimestamp(NOW, timezone.utc) + shift).isoformat()
+    assert expected in reason(orjson.dumps(parking_event(time=when)))
+
+
+def test_binary_mode_kafka_headers() -> None:
+    event = parking_event()
+    headers = tuple((f"ce_{k}", str(event[k]).encode()) for k in ("specversion", "id", "source", "type", "time"))
+    result = run(orjson.dumps(event["data"]), topic="city.events", transport="kafka", headers=headers)
+    assert isinstance(result, Event) and result.ce["id"] == "JM-PK-0001-1"
+
+
+def test_binary_mode_mqtt5_user_properties_must_match_topic() -> None:
+    event = parking_event()
+    headers = tuple((k, str(event[k]).encode()) for k in ("specversion", "id", "source", "type", "time"))
+    assert isinstance(run(orjson.dumps(event["data"]), headers=headers), Event)
+    assert "does not match topic" in reason(orjson.dumps(event["data"]), topic="city/parking/x", headers=headers)
