@@ -1,9 +1,15 @@
 """Step three: classify each event (GB/T 30428 style), then route it to its department by the
-responsibility list (权责清单). Both tables are data files in `hub/data/`."""
+responsibility list (权责清单). Both tables are data files in `hub/data/`; changing who handles
+what, where, and within how long needs no code change.
+
+A duty row matches an event by type (fnmatch patterns) or category, and optionally by place:
+district codes, town codes, grid-code prefixes, and conditions over the event's data (the
+grammar of `hub.rules`). The first matching row wins, so place-specific rows come first.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import cache
 from pathlib import Path
@@ -12,8 +18,10 @@ from typing import Any
 import yaml
 
 from hub.events import Event
+from hub.rules import Condition, all_hold, event_view, parse_conditions
 
 DATA = Path(__file__).resolve().parent / "data"
+CASE_STAGES = ("reported", "registered", "verified")
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,11 +30,57 @@ class Duty:
     department: str
     time_limit_h: float
     districts: frozenset[str] = frozenset()
+    towns: frozenset[str] = frozenset()
+    grid_prefixes: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    when: tuple[Condition, ...] = ()
 
-    def covers(self, event_type: str, district: str | None) -> bool:
+    def covers(self, event_type: str, district: str | None, town: str | None = None, grid: str | None = None,
+               category: str | None = None, view: dict[str, Any] | None = None) -> bool:
         if self.districts and district not in self.districts:
             return False
-        return any(fnmatchcase(event_type, pattern) for pattern in self.types)
+        if self.towns and town not in self.towns:
+            return False
+        if self.grid_prefixes and not (grid and grid.startswith(self.grid_prefixes)):
+            return False
+        kind = any(fnmatchcase(event_type, pattern) for pattern in self.types) or bool(
+            category and any(fnmatchcase(category, pattern) for pattern in self.categories))
+        if not kind:
+            return False
+        return not self.when or (view is not None and all_hold(self.when, view))
+
+
+@dataclass(frozen=True)
+class ResponsibilityList:
+    duties: tuple[Duty, ...]
+    stage_limits_h: dict[str, float] = field(default_factory=dict)  # 受理/立案/核查 limits of the case flow
+    escalate_to: str = "江门市城市运行管理中心"
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.duties)
+
+    def __len__(self) -> int:
+        return len(self.duties)
+
+    def duty_for(self, event_type: str, district: str | None = None, town: str | None = None,
+                 grid: str | None = None, category: str | None = None,
+                 view: dict[str, Any] | None = None) -> Duty | None:
+        return next((d for d in self.duties if d.covers(event_type, district, town, grid, category, view)), None)
+
+    def duty_of(self, event: Event) -> Duty | None:
+        """The first row covering the event; its data view is built only for rows with conditions."""
+        hub = event.hub
+        assert hub is not None
+        view: dict[str, Any] | None = None
+        for duty in self.duties:
+            if duty.when and view is None:
+                view = event_view(event)
+            if duty.covers(event.ce["type"], hub.district_code, hub.town_code, hub.grid_code, hub.category, view):
+                return duty
+        return None
+
+    def stage_limit_h(self, state: str) -> float | None:
+        return self.stage_limits_h.get(state)
 
 
 @cache
@@ -34,21 +88,42 @@ def categories(path: Path = DATA / "categories.yaml") -> dict[str, dict[str, Any
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
+def _duty(row: dict[str, Any], where: str) -> Duty:
+    try:
+        return Duty(tuple(row.get("types", ())), str(row["department"]), float(row["time_limit_h"]),
+                    frozenset(str(c) for c in row.get("districts", ())),
+                    frozenset(str(c) for c in row.get("towns", ())),
+                    tuple(str(p) for p in row.get("grid_prefixes", ())), tuple(row.get("categories", ())),
+                    parse_conditions(row.get("when")))
+    except (KeyError, TypeError, ValueError) as err:
+        raise ValueError(f"{where}: {type(err).__name__}: {err}") from None
+
+
+def parse_responsibility_list(doc: Any, origin: str = "responsibility list") -> ResponsibilityList:
+    rows = doc.get("duties") if isinstance(doc, dict) else doc  # the bare list of the first version still reads
+    if not isinstance(rows, list):
+        raise ValueError(f"{origin}: expected 'duties:' with a list of rows")
+    duties = tuple(_duty(row, f"{origin} row {i}") for i, row in enumerate(rows))
+    meta = doc if isinstance(doc, dict) else {}
+    limits = {str(k): float(v) for k, v in (meta.get("stage_limits_h") or {}).items()}
+    unknown = set(limits) - set(CASE_STAGES)
+    if unknown:
+        raise ValueError(f"{origin}: stage_limits_h for unknown stages {sorted(unknown)}; stages: {CASE_STAGES}")
+    return ResponsibilityList(duties, limits, str(meta.get("escalate_to", "江门市城市运行管理中心")))
+
+
 @cache
-def responsibility_list(path: Path = DATA / "responsibility_list.yaml") -> tuple[Duty, ...]:
-    rows = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return tuple(
-        Duty(tuple(r["types"]), r["department"], float(r["time_limit_h"]), frozenset(r.get("districts", ())))
-        for r in rows
-    )
+def responsibility_list(path: Path = DATA / "responsibility_list.yaml") -> ResponsibilityList:
+    return parse_responsibility_list(yaml.safe_load(path.read_text(encoding="utf-8")), str(path))
 
 
-def duty_for(event_type: str, district: str | None, duties: tuple[Duty, ...]) -> Duty | None:
-    return next((d for d in duties if d.covers(event_type, district)), None)
+def duty_for(event_type: str, district: str | None, duties: ResponsibilityList | tuple[Duty, ...],
+             town: str | None = None, grid: str | None = None) -> Duty | None:
+    return next((d for d in duties if d.covers(event_type, district, town, grid)), None)
 
 
-def classify_and_route(events: list[Event]) -> None:
-    table, duties = categories(), responsibility_list()
+def classify_and_route(events: list[Event], duties: ResponsibilityList | None = None) -> None:
+    table, duties = categories(), duties or responsibility_list()
     for event in events:
         hub = event.hub
         assert hub is not None
@@ -57,6 +132,6 @@ def classify_and_route(events: list[Event]) -> None:
         hub.category_name = kind.get("category_name")
         hub.severity = max(hub.severity, int(kind.get("severity", 0)))
         hub.plan_items = list(kind.get("plan_items", ()))
-        duty = duty_for(event.ce["type"], hub.district_code, duties)
+        duty = duties.duty_of(event)
         if duty:
             hub.department, hub.time_limit_h = duty.department, duty.time_limit_h
