@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     operator_token: str | None = None
     viewer_token: str | None = None
     live_buffer: int = 5000
+    cors_origins: list[str] = []  # browser origins allowed to call the API; empty: same-origin only
+    max_request_bytes: int = 1024 * 1024  # larger request bodies get 413
 
     @property
     def store_url(self) -> str:
