@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from hub.api_geo import router as geo_router
 from hub.mapview import STATIC, map_page
 from hub.runtime import Hub
+from hub.security import secure
 from hub.store import EventQuery, Page
 
 DECKGL_BUNDLE = Path(pydeck.__file__).parent / "nbextension" / "static" / "index.js"
@@ -67,6 +68,7 @@ def create_app(hub: Hub) -> FastAPI:
         await asyncio.to_thread(hub.stop)
 
     app = FastAPI(title="CityHub — Jiangmen 一网统管", version="0.1.0", lifespan=lifespan)
+    secure(app, hub.settings)
     app.include_router(geo_router)
     app.mount("/static/hub", StaticFiles(directory=STATIC), name="static")
 
