@@ -20,9 +20,20 @@ class DeviceRegistry(Protocol):
 
 
 def place(events: list[Event], geo: CityGeo, registry: DeviceRegistry) -> tuple[list[Event], list[DeadLetter]]:
+    by_crs: dict[str, list[Event]] = {}  # events with coordinates, converted to WGS84 one array per datum
     for event in events:
         event.hub = HubBlock(uid=event_uid(*event.key), received_at=event.message.received_at)
-        _point(event, geo, registry)
+        crs = _point(event, geo, registry)
+        if crs is not None:
+            by_crs.setdefault(crs, []).append(event)
+    for crs, group in by_crs.items():
+        location = [e.ce["data"]["location"] for e in group]
+        lons, lats = to_wgs84(np.array([p["lon"] for p in location], float),
+                              np.array([p["lat"] for p in location], float), crs)
+        for event, lon, lat in zip(group, np.asarray(lons).tolist(), np.asarray(lats).tolist(), strict=True):
+            hub = event.hub
+            assert hub is not None
+            hub.lon, hub.lat, hub.crs_in, hub.location_method = lon, lat, crs, "coordinates"
     located = [e for e in events if e.hub and e.hub.lon is not None]
     if located:
         lons = np.fromiter((e.hub.lon for e in located if e.hub), float, len(located))
@@ -37,15 +48,14 @@ def place(events: list[Event], geo: CityGeo, registry: DeviceRegistry) -> tuple[
     return [e for e in events if id(e) not in outside], dead
 
 
-def _point(event: Event, geo: CityGeo, registry: DeviceRegistry) -> None:
+def _point(event: Event, geo: CityGeo, registry: DeviceRegistry) -> str | None:
+    """Place by address or device now; for coordinates return their datum (converted by the batch)."""
     hub = event.hub
     assert hub is not None
     location = event.ce["data"].get("location") or {}
     if "lon" in location:
-        crs = location.get("crs", "wgs84")
-        lon, lat = to_wgs84(location["lon"], location["lat"], crs)
-        hub.lon, hub.lat, hub.crs_in, hub.location_method = float(lon), float(lat), crs, "coordinates"
-    elif "address" in location:
+        return str(location.get("crs", "wgs84"))
+    if "address" in location:
         found = geo.geocode(location["address"])
         if found["matched"]:
             hub.lon, hub.lat, hub.location_method = found["lon"], found["lat"], "address"
@@ -57,6 +67,7 @@ def _point(event: Event, geo: CityGeo, registry: DeviceRegistry) -> None:
             hub.lon, hub.lat, hub.location_method = device["lon"], device["lat"], "device"
             hub.standard_address_id = device.get("address_id")
             hub.standard_address = device.get("address")
+    return None
 
 
 def _fill(hub: HubBlock, place: dict[str, Any]) -> None:
