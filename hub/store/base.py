@@ -1,13 +1,20 @@
-"""The one interface every store implements, and the query it answers."""
+"""The one interface every store implements, the query it answers, and the time arithmetic stores share."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Protocol
 
 from hub.events import DeadLetter, Event
 
-STATS_BY = ("district", "domain", "type", "grid", "hour", "town", "department", "severity")
+# What the analysis views (事件分析图谱) group by. `hour` and `day` are time buckets: hours are
+# labelled in UTC (`2026-11-26T02:00:00Z`), days are local Jiangmen days (UTC+8, `2026-11-26`).
+STATS_BY = ("district", "domain", "type", "grid", "hour", "town", "department", "severity", "day")
+BUCKETS = ("hour", "day")
+LOCAL = timezone(timedelta(hours=8), "Asia/Shanghai")
+LOCAL_OFFSET_S = 8 * 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +38,14 @@ class Page:
 
 class Store(Protocol):
     def write(self, events: list[Event], dead: list[DeadLetter]) -> list[Event]:
-        """Store a batch in one transaction; return the events that were new (not duplicates)."""
+        """Store a batch in one transaction; return the events that were new (not duplicates).
+
+        On any failure nothing of the batch is kept and the error is raised: the caller retries."""
         ...
 
-    def events(self, query: EventQuery) -> Page: ...
+    def events(self, query: EventQuery) -> Page:
+        """Normalized events, newest stored first; `next_cursor` feeds `EventQuery.before`."""
+        ...
 
     def event(self, uid: str) -> dict[str, Any] | None:
         """One normalized event with its raw original (base64) by the hub's uid or the CE id."""
@@ -42,10 +53,95 @@ class Store(Protocol):
 
     def deadletters(self, limit: int = 100, before: int | None = None) -> Page: ...
 
-    def stats(self, by: str, since: float | None = None) -> list[dict[str, Any]]: ...
+    def stats(self, by: str, since: float | None = None, until: float | None = None,
+              domain: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """[{"key": k, "count": n}] by one of STATS_BY, most first; event time in [since, until)."""
+        ...
+
+    def trend(self, since: float, until: float | None = None, bucket: str = "hour", by: str | None = None,
+              domain: str | None = None) -> list[dict[str, Any]]:
+        """Counts per hour or local day, oldest first: [{"start": RFC 3339, "count": n}] with every bucket
+        of the range (zeros included); with `by` (one of STATS_BY) one row per bucket and key that has events:
+        [{"start", "key", "count"}]."""
+        ...
+
+    def crosstab(self, rows: str, columns: str, since: float | None = None, until: float | None = None,
+                 domain: str | None = None) -> list[dict[str, Any]]:
+        """Two-way counts, e.g. district × domain: [{"row": r, "column": c, "count": n}], most first."""
+        ...
+
+    def top_cells(self, since: float | None = None, until: float | None = None, limit: int = 20,
+                  domain: str | None = None) -> list[dict[str, Any]]:
+        """The grid cells with most events (recurring problems): [{"grid_code", "district_code", "town_code",
+        "count", "days" (local days with events), "first", "last"}], most first."""
+        ...
 
     def counts(self) -> dict[str, int]:
         """{"events": n, "deadletters": n}"""
         ...
 
     def close(self) -> None: ...
+
+
+def epoch(rfc3339: str) -> float:
+    return datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
+
+
+def hour_label(hour: int) -> str:
+    """The existing label of `stats(by="hour")`: the UTC hour."""
+    return datetime.fromtimestamp(hour * 3600, UTC).strftime("%Y-%m-%dT%H:00:00Z")
+
+
+def day_of_hour(hour: int) -> int:
+    """The local (UTC+8) day number of an epoch hour."""
+    return (hour * 3600 + LOCAL_OFFSET_S) // 86400
+
+
+def day_label(day: int) -> str:
+    return datetime.fromtimestamp(day * 86400 - LOCAL_OFFSET_S, LOCAL).strftime("%Y-%m-%d")
+
+
+def bucket_start(index: int, bucket: str) -> str:
+    """RFC 3339 local start of an hour or day bucket."""
+    seconds = index * 3600 if bucket == "hour" else index * 86400 - LOCAL_OFFSET_S
+    return datetime.fromtimestamp(seconds, LOCAL).isoformat()
+
+
+def bucket_of(moment: float, bucket: str) -> int:
+    return math.floor(moment / 3600) if bucket == "hour" else math.floor((moment + LOCAL_OFFSET_S) / 86400)
+
+
+def local_time(moment: float) -> str:
+    return datetime.fromtimestamp(moment, LOCAL).isoformat()
+
+
+def grid_range(prefix: str) -> tuple[str, str]:
+    """[low, high) of all codes that start with `prefix`, for an index range scan (binary collation)."""
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A time window cut at whole hours: counters answer `hours`, raw rows answer the ragged `edges`."""
+
+    hours: tuple[int | None, int | None] | None
+    edges: tuple[tuple[float, float], ...]
+
+    @classmethod
+    def of(cls, since: float | None, until: float | None) -> Window:
+        if since is not None and until is not None:
+            if since >= until:
+                return cls(None, ())
+            if math.ceil(since / 3600) >= math.floor(until / 3600):  # within about an hour: raw rows only
+                return cls(None, ((since, until),))
+        first = end = None
+        edges: list[tuple[float, float]] = []
+        if since is not None:
+            first = math.ceil(since / 3600)
+            if since < first * 3600:
+                edges.append((since, first * 3600))
+        if until is not None:
+            end = math.floor(until / 3600)
+            if until > end * 3600:
+                edges.append((end * 3600, until))
+        return cls((first, end), tuple(edges))

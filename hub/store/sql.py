@@ -1,0 +1,112 @@
+"""What the SQL stores share: the rows of a batch, query filters and reading pages of history.
+
+The stores keep the same tables: `events`, `deadletters` and the hourly counters `tallies`
+(see hub.store.analysis).
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import orjson
+
+from hub.events import DeadLetter, Event
+from hub.store.analysis import Analysis, tally_rows
+from hub.store.base import EventQuery, Page, epoch, grid_range
+
+__all__ = ["DEAD_COLUMNS", "EVENT_COLUMNS", "SqlStore", "dead_row", "event_row", "tally_rows", "unique_events"]
+EVENT_COLUMNS = ("uid", "source", "id", "type", "domain", "time", "received_at", "lon", "lat", "grid_code",
+                 "town_code", "district_code", "severity", "department", "body", "raw")
+DEAD_COLUMNS = ("received_at", "reason", "transport", "topic", "partition", '"offset"', "raw")
+
+
+def event_row(event: Event) -> tuple[Any, ...]:
+    hub = event.hub
+    if hub is None:
+        raise ValueError(f"event {event.key} was not normalized: it has no hub block")
+    ce = event.ce
+    return (
+        hub.uid, ce["source"], ce["id"], ce["type"], event.domain, epoch(ce["time"]), hub.received_at,
+        hub.lon, hub.lat, hub.grid_code, hub.town_code, hub.district_code, hub.severity,
+        hub.department, orjson.dumps(event.normalized()), event.message.payload,
+    )
+
+
+def dead_row(dead: DeadLetter) -> tuple[Any, ...]:
+    return (dead.received_at, dead.reason, dead.transport, dead.topic, dead.partition, dead.offset, dead.raw)
+
+
+def unique_events(events: list[Event]) -> dict[str, Event]:
+    """The batch without repeats, by the hub uid (a function of source and id); first one wins."""
+    unique: dict[str, Event] = {}
+    for event in events:
+        if event.hub is None:
+            raise ValueError(f"event {event.key} was not normalized: it has no hub block")
+        unique.setdefault(event.hub.uid, event)
+    return unique
+
+
+class SqlStore(Analysis):
+    """History reads over the shared schema; a subclass supplies `_rows`, `_bbox_sql`, `write` and the dialect."""
+
+    def _bbox_sql(self, bbox: tuple[float, float, float, float]) -> tuple[str, list[Any]]:
+        raise NotImplementedError
+
+    # history -------------------------------------------------------------------------------------
+    def events(self, query: EventQuery) -> Page:
+        if query.limit < 1:
+            raise ValueError("limit must be at least 1")
+        where, args = self._filters(query)
+        rows = self._rows(f"SELECT seq, body FROM events WHERE {' AND '.join(where)} ORDER BY seq DESC LIMIT ?",
+                          [*args, query.limit + 1])
+        items = [orjson.loads(body) for _, body in rows[: query.limit]]
+        return Page(items, rows[query.limit - 1][0] if len(rows) > query.limit else None)
+
+    def _filters(self, query: EventQuery) -> tuple[list[str], list[Any]]:
+        where: list[str] = ["1=1"]
+        args: list[Any] = []
+        for column, value in (("type", query.type), ("domain", query.domain), ("district_code", query.district)):
+            if value:
+                where.append(f"{column} = ?")
+                args.append(value)
+        if query.grid and len(query.grid) >= 15:
+            where.append("grid_code = ?")
+            args.append(query.grid)
+        elif query.grid:
+            where.append("grid_code >= ? AND grid_code < ?")
+            args += grid_range(query.grid)
+        bounds: tuple[tuple[str, float | None], ...] = (
+            ("time >= ?", query.since), ("time < ?", query.until), ("seq < ?", query.before))
+        for clause, bound in bounds:
+            if bound is not None:
+                where.append(clause)
+                args.append(bound)
+        if query.bbox:
+            clause, more = self._bbox_sql(query.bbox)
+            where.append(clause)
+            args += more
+        return where, args
+
+    def event(self, uid: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT body, raw FROM events WHERE uid = ?", [uid]) or self._rows(
+            "SELECT body, raw FROM events WHERE id = ? ORDER BY seq DESC LIMIT 1", [uid])
+        if not rows:
+            return None
+        body, raw = rows[0]
+        return orjson.loads(body) | {"raw": base64.b64encode(raw).decode()}
+
+    def deadletters(self, limit: int = 100, before: int | None = None) -> Page:
+        rows = self._rows(
+            'SELECT seq, received_at, reason, transport, topic, partition, "offset", raw FROM deadletters'
+            " WHERE seq < ? ORDER BY seq DESC LIMIT ?", [before if before is not None else 2**62, limit + 1])
+        items = [
+            {"seq": r[0], "received_at": r[1], "reason": r[2], "transport": r[3], "topic": r[4],
+             "partition": r[5], "offset": r[6], "raw": base64.b64encode(r[7]).decode()}
+            for r in rows[:limit]
+        ]
+        return Page(items, rows[limit - 1][0] if len(rows) > limit else None)
+
+    def counts(self) -> dict[str, int]:
+        found = dict(self._rows("SELECT dim, sum(count) FROM tallies WHERE dim IN ('type', 'deadletter') GROUP BY dim"))
+        return {"events": int(found.get("type") or 0), "deadletters": int(found.get("deadletter") or 0)}
