@@ -37,17 +37,17 @@ class Duty:
 
     def covers(self, event_type: str, district: str | None, town: str | None = None, grid: str | None = None,
                category: str | None = None, view: dict[str, Any] | None = None) -> bool:
-        if self.districts and district not in self.districts:
-            return False
-        if self.towns and town not in self.towns:
-            return False
-        if self.grid_prefixes and not (grid and grid.startswith(self.grid_prefixes)):
-            return False
-        kind = any(fnmatchcase(event_type, pattern) for pattern in self.types) or bool(
-            category and any(fnmatchcase(category, pattern) for pattern in self.categories))
-        if not kind:
+        if not (self.is_place(district, town, grid) and self.is_kind(event_type, category)):
             return False
         return not self.when or (view is not None and all_hold(self.when, view))
+
+    def is_kind(self, event_type: str, category: str | None) -> bool:
+        return any(fnmatchcase(event_type, pattern) for pattern in self.types) or bool(
+            category and any(fnmatchcase(category, pattern) for pattern in self.categories))
+
+    def is_place(self, district: str | None, town: str | None, grid: str | None) -> bool:
+        return ((not self.districts or district in self.districts) and (not self.towns or town in self.towns)
+                and (not self.grid_prefixes or bool(grid and grid.startswith(self.grid_prefixes))))
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,9 @@ class ResponsibilityList:
     duties: tuple[Duty, ...]
     stage_limits_h: dict[str, float] = field(default_factory=dict)  # 受理/立案/核查 limits of the case flow
     escalate_to: str = "江门市城市运行管理中心"
+    # rows whose types/categories match, by (type, category): fnmatch once per kind, not once per event
+    _of_kind: dict[tuple[str, str | None], tuple[Duty, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.duties)
@@ -71,11 +74,19 @@ class ResponsibilityList:
         """The first row covering the event; its data view is built only for rows with conditions."""
         hub = event.hub
         assert hub is not None
+        kind = (event.ce["type"], hub.category)
+        rows = self._of_kind.get(kind)
+        if rows is None:
+            rows = self._of_kind[kind] = tuple(d for d in self.duties if d.is_kind(*kind))
         view: dict[str, Any] | None = None
-        for duty in self.duties:
-            if duty.when and view is None:
+        for duty in rows:
+            if not duty.is_place(hub.district_code, hub.town_code, hub.grid_code):
+                continue
+            if not duty.when:
+                return duty
+            if view is None:
                 view = event_view(event)
-            if duty.covers(event.ce["type"], hub.district_code, hub.town_code, hub.grid_code, hub.category, view):
+            if all_hold(duty.when, view):
                 return duty
         return None
 
