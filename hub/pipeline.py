@@ -19,6 +19,7 @@ from hub.store import Store
 
 log = logging.getLogger(__name__)
 Sink = Callable[[list[Event], list[DeadLetter]], None]
+Step = Callable[[list[Event]], None]  # runs on the placed, routed events before store (e.g. the rules)
 
 
 @dataclass(slots=True)
@@ -33,6 +34,7 @@ class Pipeline:
         self.store, self.geo, self.registry = store, geo, registry
         self.limits = limits or Limits()
         self.sinks: list[Sink] = []
+        self.steps: list[Step] = []
         self.totals = Outcome()
 
     def process(self, batch: list[Message]) -> Outcome:
@@ -59,6 +61,8 @@ class Pipeline:
         dead = [d for d in decoded if isinstance(d, DeadLetter)]
         placed, outside = place(events, self.geo, self.registry)
         classify_and_route(placed)
+        for step in self.steps:
+            step(placed)
         return placed, dead + outside
 
     def _one_by_one(self, batch: list[Message]) -> tuple[list[Event], list[DeadLetter]]:
