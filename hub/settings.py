@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     live_buffer: int = 5000
     cors_origins: list[str] = []  # browser origins allowed to call the API; empty: same-origin only
     max_request_bytes: int = 1024 * 1024  # larger request bodies get 413
+    incident_check_s: float = 30  # how often rule timers and overdue incident steps are checked; 0: never
 
     @property
     def store_url(self) -> str:
