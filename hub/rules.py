@@ -75,7 +75,8 @@ def _compare(op: str, left: Any, right: Any) -> bool:
     if op == "~":
         return re.search(str(right), str(left)) is not None
     if op in ("==", "!="):
-        return (left == right) == (op == "==")
+        same = left == right and isinstance(left, bool) == isinstance(right, bool)
+        return same == (op == "==")
     if isinstance(left, bool) or isinstance(right, bool) or isinstance(left, str) != isinstance(right, str):
         return False
     return {">": left > right, ">=": left >= right, "<": left < right, "<=": left <= right}[op]

@@ -1,0 +1,27 @@
+"""Incidents: events correlated by place, related type and time window, handled through the case flow."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from hub.incidents.db import open_db
+from hub.incidents.flow import STATES, InvalidTransition
+from hub.incidents.model import Incident, Sighting
+from hub.incidents.related import load_related
+from hub.incidents.service import IncidentService, Publish, UnknownIncident
+from hub.incidents.store import IncidentStore
+from hub.routing import responsibility_list
+from hub.rules import load_rules
+
+
+def open_incidents(url: str, publish: Publish | None = None, clock: Callable[[], float] | None = None,
+                   **kwargs: Any) -> IncidentService:
+    """The incident engine on the hub's database URL, with the data files of `hub/data/`."""
+    extra = {"clock": clock} if clock else {}
+    return IncidentService(IncidentStore(open_db(url)), load_rules(), load_related(), responsibility_list(),
+                           publish, **extra, **kwargs)
+
+
+__all__ = ["STATES", "Incident", "IncidentService", "IncidentStore", "InvalidTransition", "Sighting",
+           "UnknownIncident", "open_incidents"]

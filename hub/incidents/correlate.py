@@ -1,0 +1,113 @@
+"""Correlation: events become incidents by place, related type and time window. Pure code.
+
+An event joins an open incident of a group that admits its type (see `related.py`) when it
+happened within the group's window of the incident's events and lies in the same or a
+neighbouring unit-grid cell, or within the group's radius of the incident's first point
+(members with `scope: district` join anywhere in the incident's district). Of several
+candidates the nearest wins. An event that joins nothing opens a new incident when it
+carries an alarm, or its severity reaches `open_severity`; otherwise it is left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from hub.incidents.flow import OPEN, due_at
+from hub.incidents.model import Incident, Sighting, distance_m
+from hub.incidents.related import Group, Member, RelatedTypes
+
+Neighbours = Callable[[str, str], bool]
+MAX_CELLS = 64
+
+
+@dataclass(slots=True)
+class Decision:
+    sighting: Sighting
+    incident: Incident
+    opened: bool
+    new_alarms: list[str] = field(default_factory=list)
+
+
+class Correlator:
+    def __init__(self, related: RelatedTypes, rule_name: Callable[[str], str] = str,
+                 stage_limits_h: dict[str, float] | None = None, neighbours: Neighbours | None = None) -> None:
+        self.related, self.rule_name = related, rule_name
+        self.stage_limits_h = stage_limits_h or {}
+        self.neighbours = neighbours
+
+    def relevant(self, sighting: Sighting) -> bool:
+        """Could this event open or join anything? Most events (parking, flows) cannot."""
+        return self.opens(sighting) or bool(self.related.groups_of(sighting.type, sighting.view()))
+
+    def opens(self, sighting: Sighting) -> bool:
+        return bool(sighting.alarms) or sighting.severity >= self.related.open_severity
+
+    def correlate(self, sightings: list[Sighting], incidents: list[Incident], now: float) -> list[Decision]:
+        """Decide for each sighting, in event-time order; incidents opened here take later sightings."""
+        candidates = [i for i in incidents if i.state in OPEN]
+        decisions: list[Decision] = []
+        for sighting in sorted(sightings, key=lambda s: s.time):
+            memberships = self.related.groups_of(sighting.type, sighting.view())
+            alone = self.related.alone(sighting.type)
+            target = self.match(sighting, [*memberships, (alone, alone.members[0])], candidates)
+            if target is not None:
+                decisions.append(self.join(target, sighting, now))
+            elif self.opens(sighting):
+                incident = self.open(sighting, memberships[0][0] if memberships else alone, now)
+                candidates.append(incident)
+                decisions.append(Decision(sighting, incident, True, list(sighting.alarms)))
+        return decisions
+
+    def match(self, s: Sighting, memberships: list[tuple[Group, Member]],
+              candidates: list[Incident]) -> Incident | None:
+        best: tuple[float, Incident] | None = None
+        for group, member in memberships:
+            window = group.window_min * 60
+            for incident in candidates:
+                if incident.kind != group.id:
+                    continue
+                if not incident.opened_at - window <= s.time <= incident.last_event_at + window:
+                    continue
+                gap = self.gap(s, member, group, incident)
+                if gap is not None and (best is None or gap < best[0]):
+                    best = (gap, incident)
+        return best[1] if best else None
+
+    def gap(self, s: Sighting, member: Member, group: Group, incident: Incident) -> float | None:
+        """How far the sighting is from the incident, or None when it is not near enough to join."""
+        apart = (distance_m(s.lon, s.lat, incident.lon, incident.lat)
+                 if None not in (s.lon, s.lat, incident.lon, incident.lat) else None)
+        if member.scope == "district":
+            return (apart or 0.0) if s.district_code and s.district_code == incident.district_code else None
+        cells = {c for c in (*incident.cells, incident.grid_code) if c}
+        if s.grid_code and (s.grid_code in cells or (self.neighbours and any(
+                self.neighbours(s.grid_code, c) for c in cells))):
+            return apart or 0.0
+        return apart if apart is not None and apart <= group.radius_m else None
+
+    def join(self, incident: Incident, s: Sighting, now: float) -> Decision:
+        new = [a for a in s.alarms if a not in incident.alarms]
+        incident.alarms += new
+        incident.severity = max(incident.severity, s.severity)
+        incident.last_event_at = max(incident.last_event_at, s.time)
+        incident.member_count += 1
+        if s.grid_code and s.grid_code not in incident.cells and len(incident.cells) < MAX_CELLS:
+            incident.cells.append(s.grid_code)
+        incident.updated_at = now
+        return Decision(s, incident, False, new)
+
+    def open(self, s: Sighting, group: Group, now: float) -> Incident:
+        return Incident(
+            None, group.id, s.type, self.title(s, group), "reported", s.severity, s.lon, s.lat, s.grid_code,
+            s.district_code, s.district_name, s.town_code, s.town_name, s.department, s.time_limit_h,
+            opened_at=s.time, created_at=now, updated_at=now, last_event_at=s.time, state_since=now,
+            due_at=due_at("reported", now, None, s.time_limit_h, self.stage_limits_h),
+            member_count=1, alarms=list(s.alarms), cells=[s.grid_code] if s.grid_code else [])
+
+    def title(self, s: Sighting, group: Group) -> str:
+        what = self.rule_name(s.alarms[0]) if s.alarms else (s.label or s.type)
+        head = what if group.name in (what, group.id) else f"{group.name}：{what}"
+        where = "".join(x for x in (s.district_name, s.town_name) if x)
+        place = " ".join(x for x in (where, s.address) if x)
+        return f"{head} · {place}" if place else head

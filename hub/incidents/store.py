@@ -1,0 +1,165 @@
+"""Reads and writes of incidents, their members, their step history and the rule timers."""
+
+from __future__ import annotations
+
+from dataclasses import astuple, fields
+from typing import Any
+
+import orjson
+
+from hub.incidents.db import Db
+from hub.incidents.flow import OPEN
+from hub.incidents.model import Incident, Sighting, Step
+
+COLUMNS = [f.name for f in fields(Incident)]
+JSON_COLUMNS = ("alarms", "cells")
+OPEN_IN = ",".join(f"'{s}'" for s in OPEN)
+GROUPABLE = {"state": "state", "department": "department", "district": "district_code", "kind": "kind",
+             "type": "type", "severity": "severity", "town": "town_code"}
+
+
+def to_incident(row: dict[str, Any]) -> Incident:
+    values = {name: row[name] for name in COLUMNS}
+    for name in JSON_COLUMNS:
+        values[name] = orjson.loads(values[name] or "[]")
+    values["overdue"] = bool(values["overdue"])
+    return Incident(**values)
+
+
+def to_row(incident: Incident) -> list[Any]:
+    values = list(astuple(incident))
+    for name in JSON_COLUMNS:
+        values[COLUMNS.index(name)] = orjson.dumps(getattr(incident, name)).decode()
+    values[COLUMNS.index("overdue")] = int(incident.overdue)
+    return values
+
+
+class IncidentStore:
+    def __init__(self, db: Db) -> None:
+        self.db = db
+
+    # ── writes (inside db.exclusive()) ──
+    def insert(self, incident: Incident) -> int:
+        names = COLUMNS[1:]
+        row = self.db.one(f"INSERT INTO incidents ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+                          " RETURNING id", to_row(incident)[1:])
+        assert row is not None
+        incident.id = int(row["id"])
+        return incident.id
+
+    def update(self, incident: Incident) -> None:
+        names = COLUMNS[1:]
+        self.db.execute(f"UPDATE incidents SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?",
+                        [*to_row(incident)[1:], incident.id])
+
+    def add_member(self, incident_id: int, s: Sighting, now: float) -> None:
+        self.db.execute(
+            "INSERT INTO incident_members (incident_id, event_uid, source, type, time, lon, lat, grid_code,"
+            " severity, alarms, joined_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT (incident_id, event_uid) DO UPDATE SET alarms = excluded.alarms,"
+            " severity = excluded.severity",
+            (incident_id, s.uid, s.source, s.type, s.time, s.lon, s.lat, s.grid_code, s.severity,
+             orjson.dumps(s.alarms).decode(), now))
+
+    def recount(self, incident: Incident) -> None:
+        row = self.db.one("SELECT count(*) AS n FROM incident_members WHERE incident_id = ?", (incident.id,))
+        incident.member_count = int(row["n"]) if row else 0
+
+    def add_step(self, step: Step) -> None:
+        self.db.execute("INSERT INTO incident_steps (incident_id, action, from_state, to_state, who, at, note)"
+                        " VALUES (?,?,?,?,?,?,?)", astuple(step))
+
+    def open_timer(self, rule_id: str, key: str, opened_at: float, due_at: float, s: Sighting) -> None:
+        self.db.execute("INSERT INTO incident_timers (rule_id, key, opened_at, due_at, sighting) VALUES (?,?,?,?,?)"
+                        " ON CONFLICT (rule_id, key) DO NOTHING",
+                        (rule_id, key, opened_at, due_at, orjson.dumps(s.to_dict()).decode()))
+
+    def clear_timer(self, rule_id: str, key: str) -> None:
+        self.db.execute("DELETE FROM incident_timers WHERE rule_id = ? AND key = ?", (rule_id, key))
+
+    def take_due_timers(self, now: float) -> list[tuple[str, str, float, Sighting]]:
+        rows = self.db.execute("SELECT rule_id, key, due_at, sighting FROM incident_timers WHERE due_at <= ?"
+                               " ORDER BY due_at", (now,))
+        self.db.execute("DELETE FROM incident_timers WHERE due_at <= ?", (now,))
+        return [(r["rule_id"], r["key"], r["due_at"], Sighting.from_dict(orjson.loads(r["sighting"]))) for r in rows]
+
+    # ── reads ──
+    def open_incidents(self, active_since: float) -> list[Incident]:
+        rows = self.db.execute(f"SELECT * FROM incidents WHERE state IN ({OPEN_IN}) AND last_event_at >= ?",
+                               (active_since,))
+        return [to_incident(r) for r in rows]
+
+    def get(self, incident_id: int) -> Incident | None:
+        row = self.db.one("SELECT * FROM incidents WHERE id = ?", (incident_id,))
+        return to_incident(row) if row else None
+
+    def overdue_candidates(self, now: float) -> list[Incident]:
+        rows = self.db.execute(f"SELECT * FROM incidents WHERE state IN ({OPEN_IN}) AND overdue = 0"
+                               " AND due_at IS NOT NULL AND due_at < ? ORDER BY due_at", (now,))
+        return [to_incident(r) for r in rows]
+
+    def steps(self, incident_id: int) -> list[dict[str, Any]]:
+        return self.db.execute("SELECT seq, action, from_state, to_state, who, at, note FROM incident_steps"
+                               " WHERE incident_id = ? ORDER BY seq", (incident_id,))
+
+    def members(self, incident_id: int, limit: int = 1000) -> list[dict[str, Any]]:
+        rows = self.db.execute("SELECT event_uid, source, type, time, lon, lat, grid_code, severity, alarms, joined_at"
+                               " FROM incident_members WHERE incident_id = ? ORDER BY time, event_uid LIMIT ?",
+                               (incident_id, limit))
+        return [r | {"alarms": orjson.loads(r["alarms"])} for r in rows]
+
+    def search(self, *, state: str | None = None, district: str | None = None, department: str | None = None,
+               overdue: bool | None = None, bbox: tuple[float, float, float, float] | None = None,
+               since: float | None = None, until: float | None = None, open_only: bool = False,
+               limit: int = 100, before: int | None = None, offset: int = 0) -> tuple[list[Incident], bool]:
+        """A page of incidents, newest first, and whether more remain."""
+        where, args = self._where(state, district, department, overdue, bbox, since, until, open_only)
+        if before is not None:
+            where.append("id < ?")
+            args.append(before)
+        rows = self.db.execute(f"SELECT * FROM incidents WHERE {' AND '.join(where)} ORDER BY id DESC"
+                               " LIMIT ? OFFSET ?", [*args, limit + 1, offset])
+        return [to_incident(r) for r in rows[:limit]], len(rows) > limit
+
+    def count(self, **filters: Any) -> int:
+        where, args = self._where(**filters)
+        row = self.db.one(f"SELECT count(*) AS n FROM incidents WHERE {' AND '.join(where)}", args)
+        return int(row["n"]) if row else 0
+
+    def count_by(self, by: str, open_only: bool = False, overdue: bool | None = None) -> list[dict[str, Any]]:
+        if by not in GROUPABLE:
+            raise ValueError(f"by must be one of {', '.join(GROUPABLE)}")
+        column = GROUPABLE[by]
+        where, args = self._where(overdue=overdue, open_only=open_only)
+        rows = self.db.execute(f"SELECT {column} AS k, count(*) AS n FROM incidents WHERE {' AND '.join(where)}"
+                               f" GROUP BY {column} ORDER BY count(*) DESC, {column}", args)
+        return [{"key": r["k"], "count": int(r["n"])} for r in rows]
+
+    @staticmethod
+    def _where(state: str | None = None, district: str | None = None, department: str | None = None,
+               overdue: bool | None = None, bbox: tuple[float, float, float, float] | None = None,
+               since: float | None = None, until: float | None = None,
+               open_only: bool = False) -> tuple[list[str], list[Any]]:
+        where, args = ["1=1"], []
+        for column, value in (("state", state), ("district_code", district), ("department", department)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        if overdue is not None:
+            where.append("overdue = ?")
+            args.append(int(overdue))
+        if open_only:
+            where.append(f"state IN ({OPEN_IN})")
+        if bbox is not None:
+            where.append("lon >= ? AND lon <= ? AND lat >= ? AND lat <= ?")
+            args += [bbox[0], bbox[2], bbox[1], bbox[3]]
+        if since is not None:
+            where.append("last_event_at >= ?")
+            args.append(since)
+        if until is not None:
+            where.append("opened_at < ?")
+            args.append(until)
+        return where, args
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,59 @@
+"""How incidents look outside: API items, live-stream items, GeoJSON features, times in Beijing time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from hub.incidents.flow import STATE_NAMES, TRANSITIONS
+from hub.incidents.model import Incident
+
+CHINA_TIME = timezone(timedelta(hours=8))
+
+
+def iso(ts: float | None) -> str | None:
+    return None if ts is None else datetime.fromtimestamp(ts, CHINA_TIME).isoformat(timespec="seconds")
+
+
+def live_item(incident: Incident) -> dict[str, Any]:
+    """What the map gets on `WS /ws/live` (kind "incident") when an incident changes."""
+    return {
+        "id": incident.id, "state": incident.state, "title": incident.title, "type": incident.type,
+        "kind": incident.kind, "severity": incident.severity, "district_code": incident.district_code,
+        "grid_code": incident.grid_code, "lon": incident.lon, "lat": incident.lat,
+        "department": incident.department, "due_at": iso(incident.due_at), "overdue": incident.overdue,
+        "member_count": incident.member_count, "alarms": incident.alarms, "updated_at": iso(incident.updated_at),
+    }
+
+
+def summary(incident: Incident) -> dict[str, Any]:
+    return live_item(incident) | {
+        "state_name": STATE_NAMES.get(incident.state, incident.state),
+        "next_states": list(TRANSITIONS.get(incident.state, ())),
+        "district_name": incident.district_name, "town_code": incident.town_code, "town_name": incident.town_name,
+        "time_limit_h": incident.time_limit_h, "opened_at": iso(incident.opened_at),
+        "created_at": iso(incident.created_at), "last_event_at": iso(incident.last_event_at),
+        "state_since": iso(incident.state_since), "dispatched_at": iso(incident.dispatched_at),
+        "escalations": incident.escalations, "cells": incident.cells,
+        "links": [{"rel": "self", "href": f"/api/incidents/{incident.id}"}],
+    }
+
+
+def step_item(step: dict[str, Any]) -> dict[str, Any]:
+    return step | {"at": iso(step["at"]), "to_state_name": STATE_NAMES.get(step["to_state"], step["to_state"])}
+
+
+def member_item(member: dict[str, Any]) -> dict[str, Any]:
+    return member | {"time": iso(member["time"]), "joined_at": iso(member["joined_at"]),
+                     "links": [{"rel": "event", "href": f"/api/events/{member['event_uid']}"}]}
+
+
+def detail(incident: Incident, members: list[dict[str, Any]], steps: list[dict[str, Any]]) -> dict[str, Any]:
+    return summary(incident) | {"members": [member_item(m) for m in members], "steps": [step_item(s) for s in steps]}
+
+
+def feature(incident: Incident) -> dict[str, Any]:
+    point = ({"type": "Point", "coordinates": [incident.lon, incident.lat]}
+             if incident.lon is not None and incident.lat is not None else None)
+    properties = {k: v for k, v in summary(incident).items() if k != "links"}
+    return {"type": "Feature", "id": incident.id, "geometry": point, "properties": properties}

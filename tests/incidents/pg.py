@@ -1,0 +1,54 @@
+"""A throwaway PostgreSQL database for the incident and API tests (the machine's server, trust auth).
+
+CITYHUB_TEST_PG names another server's admin database. The database gets PostGIS (the hub's
+events store wants it) and is dropped at the end of the session.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+
+import psycopg
+
+from tests.support import need
+
+ADMIN_URLS = [os.environ["CITYHUB_TEST_PG"]] if os.environ.get("CITYHUB_TEST_PG") else [
+    "postgresql://postgres@127.0.0.1:5432/postgres", "postgresql:///postgres"]
+
+
+def admin_url() -> tuple[str | None, str]:
+    reasons = []
+    for url in ADMIN_URLS:
+        try:
+            with psycopg.connect(url, connect_timeout=3, autocommit=True):
+                return url, ""
+        except psycopg.Error as err:
+            reasons.append(f"{url}: {str(err).strip().splitlines()[0]}")
+    return None, "no PostgreSQL server to test against: " + "; ".join(reasons)
+
+
+def throwaway_database(prefix: str) -> Iterator[str]:
+    admin, reason = admin_url()
+    need(admin is not None, reason)
+    assert admin is not None
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    info = psycopg.conninfo.conninfo_to_dict(admin) | {"dbname": name}
+    url = psycopg.conninfo.make_conninfo(**info)  # type: ignore[arg-type]
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    except psycopg.Error:
+        pass  # the incident tables need no PostGIS; the events store will say if it does
+    # psycopg's key=value conninfo is not a URL: give the hub one it can route on
+    yield f"postgresql://{info.get('user', 'postgres')}@{info.get('host', '127.0.0.1')}:{info.get('port', 5432)}/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def empty_incident_tables(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS incidents, incident_members, incident_steps, incident_timers")

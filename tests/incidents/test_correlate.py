@@ -1,0 +1,116 @@
+"""Correlation as pure code: place, related type, time window; alarms open, others only join."""
+
+from __future__ import annotations
+
+from hub.incidents.correlate import Correlator
+from hub.incidents.model import Incident
+from hub.incidents.related import load_related, parse_related
+from hub.rules import load_rules
+from tests.incidents.factory import BAISHA, JIANGHAI, T0, offset, sighting
+
+MIN = 60.0
+
+
+def correlator() -> Correlator:
+    return Correlator(load_related(), load_rules().name, {"reported": 0.5})
+
+
+def run(*sightings, incidents: list[Incident] | None = None):  # type: ignore[no-untyped-def]
+    return correlator().correlate(list(sightings), incidents or [], now=T0)
+
+
+def flood_alarm(**kw):  # type: ignore[no-untyped-def]
+    return sighting("city.water.waterlogging", {"sensor_id": "W", "depth_cm": 25},
+                    alarms=["water.waterlogging.deep"], severity=3, **kw)
+
+
+def test_an_alarm_opens_an_incident_of_its_group_with_title_department_and_deadline() -> None:
+    [d] = run(flood_alarm(grid="440703002001001"))
+    assert d.opened and d.incident.kind == "flood" and d.incident.state == "reported"
+    assert d.incident.title.startswith("暴雨内涝：道路积水超15厘米 · 蓬江区")
+    assert d.incident.department == "测试部门" and d.incident.due_at == T0 + 1800
+    assert d.incident.cells == ["440703002001001"] and d.incident.alarms == ["water.waterlogging.deep"]
+
+
+def test_events_without_alarm_or_high_severity_open_nothing() -> None:
+    assert run(sighting("city.water.rainfall", {"station_id": "R", "rain_1h_mm": 12})) == []
+    assert run(sighting("city.parking.occupancy", {"lot_id": "L"}, severity=0)) == []
+    [d] = run(sighting("city.emergency.incident", {"kind": "collapse"}, severity=4))
+    assert d.opened and d.incident.kind == "geohazard"
+
+
+def test_related_events_nearby_and_in_time_join_in_event_time_order() -> None:
+    rain = sighting("city.water.rainfall", {"station_id": "R", "rain_1h_mm": 30}, at=T0 + 10 * MIN,
+                    point=offset(BAISHA, 600, 400))
+    complaint = sighting("city.hotline.workorder", {"order_id": "H", "description": "白沙大道水浸，车过不了",
+                                                    "category": ["城市管理"]}, at=T0 + 20 * MIN,
+                         point=offset(BAISHA, -300))
+    decisions = run(complaint, rain, flood_alarm())  # the alarm happened first: it opens, the rest join
+    assert [d.opened for d in decisions] == [True, False, False]
+    incident = decisions[0].incident
+    assert all(d.incident is incident for d in decisions) and incident.member_count == 3
+    assert incident.last_event_at == T0 + 20 * MIN
+
+
+def test_unrelated_far_or_late_events_do_not_join() -> None:
+    [opened] = run(flood_alarm())
+    incident = opened.incident
+    incident.id = 7
+    far = sighting("city.water.rainfall", {"rain_1h_mm": 40}, point=JIANGHAI)  # ~5.5 km away
+    late = sighting("city.water.rainfall", {"rain_1h_mm": 40}, at=T0 + 4 * 60 * MIN)
+    unrelated = sighting("city.construction.noise", {"leq_dba": 60}, point=offset(BAISHA, 50))
+    off_topic = sighting("city.hotline.workorder", {"description": "路灯不亮", "category": ["市政"]})
+    assert run(far, late, unrelated, off_topic, incidents=[incident]) == []
+
+
+def test_same_grid_cell_joins_even_beyond_the_radius_and_district_scope_joins_by_district() -> None:
+    [opened] = run(flood_alarm(grid="440703002001001"))
+    incident = opened.incident
+    same_cell = sighting("city.water.level", {"level_m": 1}, point=offset(BAISHA, 5000), grid="440703002001001")
+    warning = sighting("city.weather.warning", {"hazard": "rainstorm", "colour": "yellow"},
+                       point=offset(BAISHA, 9000), district="440703")
+    elsewhere = sighting("city.weather.warning", {"hazard": "rainstorm", "colour": "yellow"}, district="440704")
+    decisions = run(same_cell, warning, elsewhere, incidents=[incident])
+    assert [d.sighting for d in decisions] == [same_cell, warning]
+
+
+def test_neighbouring_cells_join_through_the_neighbour_function() -> None:
+    related = load_related()
+    neighbours = {("440703002001002", "440703002001001")}
+    c = Correlator(related, neighbours=lambda a, b: (a, b) in neighbours)
+    [opened] = c.correlate([flood_alarm(grid="440703002001001")], [], T0)
+    next_door = sighting("city.water.level", {"level_m": 1}, point=None, grid="440703002001002")
+    not_next = sighting("city.water.level", {"level_m": 1}, point=None, grid="440703002001009")
+    assert [d.sighting for d in c.correlate([next_door, not_next], [opened.incident], T0)] == [next_door]
+
+
+def test_the_nearest_open_incident_wins_and_closed_ones_take_nothing() -> None:
+    a = run(flood_alarm(point=offset(BAISHA, -800)))[0].incident
+    b = run(flood_alarm(point=offset(BAISHA, 800)))[0].incident
+    a.id, b.id = 1, 2
+    near_b = sighting("city.water.rainfall", {"rain_1h_mm": 10}, point=offset(BAISHA, 500))
+    [d] = run(near_b, incidents=[a, b])
+    assert d.incident is b
+    b.state = "closed"
+    [d] = run(sighting("city.water.rainfall", {"rain_1h_mm": 10}, point=offset(BAISHA, 500)), incidents=[a, b])
+    assert d.incident is a
+
+
+def test_a_new_alarm_on_a_joining_event_is_reported_once_and_raises_severity() -> None:
+    [opened] = run(sighting("city.fire.alarm", {"panel_id": "P", "state": "fire"}, alarms=["fire.alarm.active"],
+                            severity=3))
+    incident = opened.incident
+    smoke = sighting("city.video.alert", {"kind": "smoke_fire", "confidence": 0.9}, alarms=["video.smoke-fire"],
+                     severity=4, point=offset(BAISHA, 120))
+    [d] = run(smoke, incidents=[incident])
+    assert not d.opened and d.new_alarms == ["video.smoke-fire"]
+    assert incident.severity == 4 and incident.alarms == ["fire.alarm.active", "video.smoke-fire"]
+
+
+def test_an_alarm_no_group_takes_opens_an_incident_of_its_own_type() -> None:
+    related = parse_related({"groups": [{"id": "flood", "members": [{"types": ["city.water.*"]}]}]})
+    c = Correlator(related)
+    [d] = c.correlate([sighting("city.env.air", {"aqi": 250}, alarms=["env.air.aqi-over-200"])], [], T0)
+    assert d.incident.kind == "city.env.air"
+    again = sighting("city.env.air", {"aqi": 260}, point=offset(BAISHA, 100))
+    assert c.correlate([again], [d.incident], T0)[0].incident is d.incident

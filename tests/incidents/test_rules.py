@@ -1,0 +1,80 @@
+"""Rules as data: conditions, thresholds raising alarms and severity, the time-based rule's shape, bad files."""
+
+from __future__ import annotations
+
+import pytest
+
+from hub.rules import RuleError, load_rules, parse_condition, parse_rules
+from tests.incidents.factory import event
+
+
+def holds(text: str, data: dict[str, object]) -> bool:
+    return parse_condition(text).holds({"data": data, "ce": {"type": "city.x.y"}, "hub": {"district_code": "440703"}})
+
+
+def test_conditions_compare_numbers_strings_lists_fields_and_patterns() -> None:
+    assert holds("level_m > warning_level_m", {"level_m": 5.2, "warning_level_m": 5.0})
+    assert not holds("level_m > warning_level_m", {"level_m": 4.9, "warning_level_m": 5.0})
+    assert not holds("level_m > warning_level_m", {"level_m": 5.2})  # a missing field never fires
+    assert holds("depth_cm > 15", {"depth_cm": 15.5}) and not holds("depth_cm > 15", {"depth_cm": 15})
+    assert holds("state == 'fire'", {"state": "fire"}) and not holds("state == 'fire'", {"state": "cleared"})
+    assert holds("kind in ['a', 'b']", {"kind": "b"}) and holds("kind not in ['a']", {"kind": "b"})
+    assert holds("description ~ '水浸|内涝'", {"description": "白沙大道水浸街"})
+    assert holds("category ~ '内涝'", {"category": ["城市管理", "内涝积水"]})
+    assert holds("over_limit == true", {"over_limit": True}) and not holds("over_limit == true", {"over_limit": 1})
+    assert holds("level exists", {"level": 0}) and not holds("level exists", {})
+    assert holds("hub.district_code == '440703'", {}) and holds("ce.type == 'city.x.y'", {})
+    assert not holds("aqi > 200", {"aqi": "high"})  # a string is never above a number
+
+
+@pytest.mark.parametrize("text", ["aqi >", "> 200", "aqi >> 200", "kind in 'a'", "x ~ '('", "x exists 3"])
+def test_bad_conditions_are_refused_with_the_reason(text: str) -> None:
+    with pytest.raises(RuleError, match="condition"):
+        parse_condition(text)
+
+
+def test_a_bad_rule_file_names_the_rule() -> None:
+    with pytest.raises(RuleError, match=r"rule 1 \(b\)"):
+        parse_rules({"rules": [{"id": "a", "types": ["x"], "when": ["v > 1"]},
+                               {"id": "b", "types": ["x"], "when": ["v >"]}]})
+    with pytest.raises(RuleError, match="duplicate"):
+        parse_rules({"rules": [{"id": "a", "types": ["x"]}, {"id": "a", "types": ["y"]}]})
+    with pytest.raises(RuleError, match="unresolved"):
+        parse_rules({"rules": [{"id": "a", "kind": "unresolved", "types": ["x"], "when": ["s == 1"]}]})
+
+
+@pytest.mark.parametrize(("event_type", "data", "alarm", "severity"), [
+    ("city.water.level", {"station_id": "S", "level_m": 5.3, "warning_level_m": 5.0}, "water.level.over-warning", 3),
+    ("city.water.waterlogging", {"sensor_id": "W", "depth_cm": 22}, "water.waterlogging.deep", 3),
+    ("city.env.air", {"station_id": "A", "interval": "hour", "aqi": 236}, "env.air.aqi-over-200", 3),
+    ("city.iot.gas", {"sensor_id": "G", "lel_pct": 25}, "iot.gas.over-limit", 4),
+    ("city.fire.alarm", {"panel_id": "P", "state": "fire"}, "fire.alarm.active", 3),
+    ("city.fire.hydrant.pressure", {"hydrant_id": "H", "pressure_mpa": 0.05}, "fire.hydrant.pressure-low", 3),
+    ("city.construction.dust", {"site_id": "C", "pm10_ugm3": 260}, "construction.dust.over-standard", 3),
+    ("city.construction.noise", {"site_id": "C", "leq_dba": 78, "limit_dba": 70},
+     "construction.noise.over-standard", 3),
+])
+def test_the_city_rules_raise_alarms_and_severity(event_type: str, data: dict[str, object], alarm: str,
+                                                  severity: int) -> None:
+    book = load_rules()
+    hit, calm = event(event_type, data), event(event_type, {k: v for k, v in data.items() if k.endswith("_id")})
+    book.apply([hit, calm])
+    assert hit.hub is not None and calm.hub is not None
+    assert alarm in hit.hub.alarms and hit.hub.severity >= severity
+    assert calm.hub.alarms == [] and calm.hub.severity == 0
+
+
+def test_applying_twice_adds_an_alarm_once_and_severity_only_rises() -> None:
+    book = load_rules()
+    e = event("city.env.air", {"station_id": "A", "interval": "hour", "aqi": 320})
+    assert e.hub is not None
+    e.hub.severity = 1
+    book.apply([e])
+    book.apply([e])
+    assert e.hub.alarms == ["env.air.aqi-over-200", "env.air.aqi-over-300"] and e.hub.severity == 4
+
+
+def test_the_fire_timer_rule_is_data() -> None:
+    rule = load_rules().by_id["fire.alarm.not-cleared"]
+    assert rule.kind == "unresolved" and rule.key == ("panel_id",) and rule.within_min == 5
+    assert rule.key_of({"data": {"panel_id": "P-1"}}) == "P-1" and rule.key_of({"data": {}}) is None
