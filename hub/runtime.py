@@ -7,10 +7,12 @@ from typing import Any, Protocol
 
 from hub.decode import Limits
 from hub.geo import load_city
+from hub.incidents import open_incidents
 from hub.ingest.mqtt import MqttIngest
 from hub.live import LiveStream
 from hub.pipeline import Pipeline
 from hub.registry import load_registry
+from hub.rules import load_rules
 from hub.settings import Settings
 from hub.store import open_store
 
@@ -32,6 +34,9 @@ class Hub:
         self.pipeline = Pipeline(self.store, self.geo, self.registry, limits)
         self.live = LiveStream(settings.live_buffer)
         self.pipeline.sinks.append(self.live.sink)
+        self.pipeline.steps.append(load_rules().apply)
+        self.incidents = open_incidents(settings.store_url, self.live.publish)
+        self.pipeline.sinks.append(self.incidents.sink)
         self.ingests: dict[str, Any] = {}
         if settings.mqtt:
             self.ingests["mqtt"] = MqttIngest(self.pipeline, settings.mqtt, client_id=settings.mqtt_client_id,
@@ -42,12 +47,14 @@ class Hub:
             self.ingests["kafka"] = KafkaIngest(self.pipeline, settings.kafka, group=settings.kafka_group)
 
     def start(self) -> None:
+        self.incidents.start(self.settings.incident_check_s)
         for ingest in self.ingests.values():
             ingest.start()
 
     def stop(self) -> None:
         for ingest in self.ingests.values():
             ingest.stop()
+        self.incidents.close()
         self.store.close()
 
     def health(self) -> dict[str, Any]:
