@@ -37,6 +37,7 @@ class Client:
     def __init__(self, limit: int) -> None:
         self.pending: deque[dict[str, Any]] = deque(maxlen=limit)
         self.dropped = 0
+        self.closed = False
         self.wake = asyncio.Event()
 
     def offer(self, kind: str, items: list[dict[str, Any]]) -> None:
@@ -76,10 +77,13 @@ class LiveStream:
         await websocket.accept()
         client = Client(self.buffer_per_client)
         self.clients.add(client)
+        watcher = asyncio.create_task(self._watch_close(websocket, client))
         try:
             await websocket.send_text(orjson.dumps({"kind": "hello", "flush_ms": self.flush_s * 1000}).decode())
             while True:
                 await client.wake.wait()
+                if client.closed:
+                    break
                 client.wake.clear()
                 batch = list(client.pending)
                 client.pending.clear()
@@ -91,4 +95,16 @@ class LiveStream:
         except (WebSocketDisconnect, RuntimeError, ConnectionError):
             pass
         finally:
+            watcher.cancel()
             self.clients.discard(client)
+
+    @staticmethod
+    async def _watch_close(websocket: WebSocket, client: Client) -> None:
+        """The map sends nothing, but reading notices at once when it goes away, events flowing or not."""
+        try:
+            while (await websocket.receive())["type"] != "websocket.disconnect":
+                pass
+        except Exception:
+            pass
+        client.closed = True
+        client.wake.set()
