@@ -6,9 +6,12 @@ message is stored or dead-lettered. A store failure raises, so nothing is acknow
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+
+import orjson
 
 from hub.decode import Limits, decode
 from hub.events import DeadLetter, Event, Message
@@ -44,7 +47,11 @@ class Pipeline:
             log.exception("batch normalization failed; retrying message by message")
             events, dead = self._one_by_one(batch)
         fresh = self.store.write(events, dead)
-        outcome = Outcome(len(fresh), len(events) - len(fresh), len(dead))
+        conflicts = self._conflicts(events, fresh)
+        if conflicts:
+            self.store.write([], conflicts)
+            dead = dead + conflicts
+        outcome = Outcome(len(fresh), len(events) - len(fresh) - len(conflicts), len(dead))
         self.totals.stored += outcome.stored
         self.totals.duplicates += outcome.duplicates
         self.totals.dead += outcome.dead
@@ -64,6 +71,21 @@ class Pipeline:
         for step in self.steps:
             step(placed)
         return placed, dead + outside
+
+    def _conflicts(self, events: list[Event], fresh: list[Event]) -> list[DeadLetter]:
+        """A repeat of a stored (source, id) with other content: the first stays, the repeat is dead-lettered.
+        (A redelivery, the same content again, is a harmless duplicate.)"""
+        kept = {id(e) for e in fresh}
+        letters = []
+        for event in events:
+            stored = None if id(event) in kept or event.hub is None else self.store.event(event.hub.uid)
+            if stored is None:
+                continue
+            raw = base64.b64decode(stored["raw"])
+            if raw != event.message.payload and orjson.loads(raw) != orjson.loads(event.message.payload):
+                letters.append(DeadLetter.of(event.message, f"duplicate id {event.ce['id']!r} of {event.ce['source']}"
+                                             " with different content; the first one received is kept"))
+        return letters
 
     def _one_by_one(self, batch: list[Message]) -> tuple[list[Event], list[DeadLetter]]:
         events: list[Event] = []
