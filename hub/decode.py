@@ -34,12 +34,15 @@ def decode(message: Message, limits: Limits) -> Event | DeadLetter:
     try:
         return Event(check(parse(message, limits), message, limits), message)
     except Rejected as reason:
-        return DeadLetter.of(message, str(reason))
+        letter = DeadLetter.of(message, str(reason))
+        letter.raw = letter.raw[: limits.max_bytes]  # an oversize payload must not fill the dead-letter store
+        return letter
 
 
 def parse(message: Message, limits: Limits) -> dict[str, Any]:
     if len(message.payload) > limits.max_bytes:
-        raise Rejected(f"oversize: {len(message.payload)} bytes > {limits.max_bytes}")
+        raise Rejected(f"oversize: {len(message.payload)} bytes > {limits.max_bytes} (dead letter keeps the first"
+                       f" {limits.max_bytes})")
     try:
         body = orjson.loads(message.payload)
     except orjson.JSONDecodeError as err:
