@@ -1,0 +1,113 @@
+"""The event analysis views (事件分析图谱) behind the map's charts: counts by place, kind and time,
+trends, cross tables, top recurring cells, and the incidents by department, state and overdue."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+
+from hub.auth import HubDep, ViewerDep
+from hub.incidents.store import GROUPABLE
+from hub.incidents.views import summary
+from hub.store.base import STATS_BY
+
+router = APIRouter(prefix="/api/analysis", tags=["analysis"])
+Limit = Annotated[int, Query(ge=1, le=10_000)]
+DAY = 86400.0
+VIEWS = [
+    ("counts/district", "事件按区县统计"), ("counts/town", "事件按镇街统计"), ("counts/grid", "事件按单元网格统计"),
+    ("counts/domain", "事件按领域统计"), ("counts/type", "事件按类型统计"), ("counts/hour", "事件按小时统计"),
+    ("counts/department", "事件按责任部门统计"), ("counts/severity", "事件按等级统计"),
+    ("trend?bucket=hour", "24小时趋势"), ("trend?bucket=day", "30天趋势"),
+    ("crosstab?rows=district&columns=domain", "区县×领域交叉统计"), ("top-cells", "高发网格（问题反复出现的单元网格）"),
+    ("incidents/open-by-department", "在办案卷按责任部门"), ("incidents/by/state", "案卷按流程状态"),
+    ("incidents/by/kind", "案卷按类别"), ("incidents/overdue", "超时案卷"),
+]
+
+
+def when(text: str | None, name: str) -> float | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise HTTPException(400, f"{name} must be an RFC 3339 time, got {text!r}") from None
+    if moment.tzinfo is None:
+        raise HTTPException(400, f"{name} needs a UTC offset, got {text!r}")
+    return moment.timestamp()
+
+
+def refused(err: ValueError) -> HTTPException:
+    return HTTPException(400, str(err))
+
+
+@router.get("")
+def views(request: Request, _: ViewerDep) -> dict[str, Any]:
+    base = str(request.base_url).rstrip("/") + "/api/analysis/"
+    return {"views": [{"name": name, "href": base + path} for path, name in VIEWS]}
+
+
+@router.get("/counts/{by}")
+def counts(by: str, hub: HubDep, _: ViewerDep, since: str | None = None, until: str | None = None,
+           domain: str | None = None, limit: Limit | None = None) -> dict[str, Any]:
+    if by not in STATS_BY:
+        raise HTTPException(404, f"no count by {by!r}; by: {', '.join(STATS_BY)}")
+    try:
+        rows = hub.store.stats(by, when(since, "since"), when(until, "until"), domain, limit)
+    except ValueError as err:
+        raise refused(err) from None
+    return {"by": by, "counts": rows, "total": sum(r["count"] for r in rows)}
+
+
+@router.get("/trend")
+def trend(hub: HubDep, _: ViewerDep, bucket: str = "hour", since: str | None = None, until: str | None = None,
+          by: str | None = None, domain: str | None = None) -> dict[str, Any]:
+    """Counts per hour (default: the last 24 h) or per local day (default: the last 30 days)."""
+    end = when(until, "until") or float(int(time.time()) + 1)
+    start = when(since, "since") or end - (30 * DAY if bucket == "day" else DAY)
+    try:
+        return {"bucket": bucket, "by": by, "series": hub.store.trend(start, end, bucket, by, domain)}
+    except ValueError as err:
+        raise refused(err) from None
+
+
+@router.get("/crosstab")
+def crosstab(hub: HubDep, _: ViewerDep, rows: str = "district", columns: str = "domain", since: str | None = None,
+             until: str | None = None, domain: str | None = None) -> dict[str, Any]:
+    try:
+        cells = hub.store.crosstab(rows, columns, when(since, "since"), when(until, "until"), domain)
+    except ValueError as err:
+        raise refused(err) from None
+    return {"rows": rows, "columns": columns, "cells": cells}
+
+
+@router.get("/top-cells")
+def top_cells(hub: HubDep, _: ViewerDep, since: str | None = None, until: str | None = None,
+              limit: Annotated[int, Query(ge=1, le=1000)] = 20, domain: str | None = None) -> dict[str, Any]:
+    """The unit-grid cells where events recur most (高发网格)."""
+    return {"cells": hub.store.top_cells(when(since, "since"), when(until, "until"), limit, domain)}
+
+
+@router.get("/incidents/open-by-department")
+def open_by_department(hub: HubDep, _: ViewerDep) -> dict[str, Any]:
+    store = hub.incidents.store
+    overdue = {r["key"]: r["count"] for r in store.count_by("department", open_only=True, overdue=True)}
+    rows = store.count_by("department", open_only=True)
+    return {"departments": [{"department": r["key"], "open": r["count"], "overdue": overdue.get(r["key"], 0)}
+                            for r in rows]}
+
+
+@router.get("/incidents/by/{by}")
+def incidents_by(by: str, hub: HubDep, _: ViewerDep, open_only: bool = False) -> dict[str, Any]:
+    if by not in GROUPABLE:
+        raise HTTPException(404, f"no incident count by {by!r}; by: {', '.join(GROUPABLE)}")
+    return {"by": by, "counts": hub.incidents.store.count_by(by, open_only=open_only)}
+
+
+@router.get("/incidents/overdue")
+def overdue(hub: HubDep, _: ViewerDep, limit: Limit = 100) -> dict[str, Any]:
+    found, _more = hub.incidents.store.search(overdue=True, open_only=True, limit=limit)
+    return {"items": [summary(i) for i in found], "numberReturned": len(found)}
