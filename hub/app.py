@@ -14,7 +14,11 @@ from fastapi import FastAPI, HTTPException, Query, Request, WebSocket
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from hub.api_analysis import router as analysis_router
 from hub.api_geo import router as geo_router
+from hub.api_incidents import router as incidents_router
+from hub.api_ogc import router as ogc_router
+from hub.asyncapi import router as asyncapi_router
 from hub.mapview import STATIC, map_page
 from hub.runtime import Hub
 from hub.security import secure
@@ -69,7 +73,10 @@ def create_app(hub: Hub) -> FastAPI:
 
     app = FastAPI(title="CityHub — Jiangmen 一网统管", version="0.1.0", lifespan=lifespan)
     secure(app, hub.settings)
+    app.state.hub = hub  # the routers of hub/api_*.py reach the running hub through hub.auth.HubDep
     app.include_router(geo_router)
+    for router in (incidents_router, ogc_router, analysis_router, asyncapi_router):
+        app.include_router(router)
     app.mount("/static/hub", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz")
