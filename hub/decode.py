@@ -16,6 +16,7 @@ import orjson
 from hub import schemas
 from hub.events import DeadLetter, Event, Message
 
+KEEP_RAW_BYTES = 1024 * 1024
 CE_ATTRIBUTES = ("specversion", "id", "source", "type", "time", "subject", "dataschema")
 
 
@@ -35,14 +36,15 @@ def decode(message: Message, limits: Limits) -> Event | DeadLetter:
         return Event(check(parse(message, limits), message, limits), message)
     except Rejected as reason:
         letter = DeadLetter.of(message, str(reason))
-        letter.raw = letter.raw[: limits.max_bytes]  # an oversize payload must not fill the dead-letter store
+        if len(letter.raw) > KEEP_RAW_BYTES:  # a flood of huge payloads must not fill the dead-letter store
+            letter.raw = letter.raw[:KEEP_RAW_BYTES]
+            letter.reason += f" (the dead letter keeps the first {KEEP_RAW_BYTES} bytes)"
         return letter
 
 
 def parse(message: Message, limits: Limits) -> dict[str, Any]:
     if len(message.payload) > limits.max_bytes:
-        raise Rejected(f"oversize: {len(message.payload)} bytes > {limits.max_bytes} (dead letter keeps the first"
-                       f" {limits.max_bytes})")
+        raise Rejected(f"oversize: {len(message.payload)} bytes > {limits.max_bytes}")
     try:
         body = orjson.loads(message.payload)
     except orjson.JSONDecodeError as err:
