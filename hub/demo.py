@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import sys
 import threading
 import time
@@ -27,6 +28,8 @@ class Demo:
         self.broker = EmbeddedBroker(mqtt_port)
         self.settings = Settings(port=port, data_dir=data_dir, mqtt=self.broker.url, mqtt_v5=False,
                                  mqtt_client_id="cityhub-demo")
+        if not self.settings.operator_token:  # the demo's operator may move incidents along the case flow
+            self.settings.operator_token = secrets.token_urlsafe(12)
 
     def run(self, stop: threading.Event, duration: float | None) -> None:
         self.broker.start()
@@ -39,6 +42,8 @@ class Demo:
             time.sleep(0.05)
         say(f"CityHub demo: live map at http://127.0.0.1:{self.port}/ · MQTT {self.broker.url} · "
             f"store {self.settings.store_url} · Ctrl-C stops")
+        say(f"operator token (POST /api/incidents/{{id}}/transitions, Authorization: Bearer …): "
+            f"{self.settings.operator_token}")
         sims = threading.Thread(target=self._simulate, args=(stop,), name="simulators", daemon=True)
         sims.start()
         try:
