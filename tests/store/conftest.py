@@ -2,7 +2,7 @@
 
 The PostgreSQL server is the machine's (127.0.0.1:5432, or the local socket); the session creates
 `cityhub_test_<random>` with PostGIS and drops it at the end. CITYHUB_TEST_PG names another
-server's admin database (e.g. postgresql://postgres@db.example:5432/postgres).
+server's admin database as a URL (e.g. postgresql://postgres@db.example:5432/postgres).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -43,8 +44,8 @@ def admin_url() -> tuple[str | None, str]:
 
 
 def database_url(admin: str, name: str) -> str:
-    info = psycopg.conninfo.conninfo_to_dict(admin)
-    return psycopg.conninfo.make_conninfo(**(info | {"dbname": name}))  # type: ignore[arg-type]
+    """The admin URL with another database name: still a postgresql:// URL, as `cityhub serve --db` takes."""
+    return urlunsplit(urlsplit(admin)._replace(path=f"/{name}"))
 
 
 @pytest.fixture(scope="session")
