@@ -23,3 +23,12 @@ if command -v pg_lsclusters >/dev/null && ! pg_isready -q -h 127.0.0.1 2>/dev/nu
     pg_ctlcluster --skip-systemctl-redirect "$v" main start 2>/dev/null || true
   done
 fi
+# A fresh cluster lets only the postgres OS user in (peer auth on the socket, a password on TCP). The
+# store tests connect over the local socket as the user running them: give that user a superuser role
+# (it creates and drops its own cityhub_test_* databases with PostGIS).
+if [[ $(id -u) == 0 ]] && pg_isready -q 2>/dev/null && id postgres >/dev/null 2>&1; then
+  me=$(id -un)
+  if ! runuser -u postgres -- psql -qtAc "SELECT 1 FROM pg_roles WHERE rolname = '$me'" 2>/dev/null | grep -q 1; then
+    runuser -u postgres -- createuser --superuser "$me" && echo "PostgreSQL: created superuser role $me for the tests"
+  fi
+fi
