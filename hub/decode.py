@@ -25,6 +25,7 @@ class Limits:
     max_bytes: int = 256 * 1024
     max_age_s: float = 30 * 86400
     max_ahead_s: float = 300
+    max_depth: int = 32  # the store's JSON encoder stops at 254: deeper would poison a whole batch
 
 
 class Rejected(Exception):
@@ -49,12 +50,27 @@ def parse(message: Message, limits: Limits) -> dict[str, Any]:
         body = orjson.loads(message.payload)
     except orjson.JSONDecodeError as err:
         raise Rejected(f"invalid JSON: {err}") from None
+    if too_deep(body, limits.max_depth):
+        raise Rejected(f"JSON nested deeper than {limits.max_depth} levels")
     attributes = binary_attributes(message.headers)
     if attributes:
         return attributes | {"data": body}
     if not isinstance(body, dict):
         raise Rejected(f"not a CloudEvent: JSON {type(body).__name__}, expected object")
     return body
+
+
+def too_deep(body: Any, limit: int) -> bool:
+    stack = [(body, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 def binary_attributes(headers: tuple[tuple[str, bytes], ...]) -> dict[str, Any]:
