@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
+
 import pytest
 
-from hub.rules import RuleError, load_rules, parse_condition, parse_rules
+from hub import schemas
+from hub.incidents.related import load_related
+from hub.rules import FieldRef, RuleError, load_rules, parse_condition, parse_rules
 from tests.incidents.factory import event
 
 
@@ -47,9 +51,13 @@ def test_a_bad_rule_file_names_the_rule() -> None:
     ("city.water.level", {"station_id": "S", "level_m": 5.3, "warning_level_m": 5.0}, "water.level.over-warning", 3),
     ("city.water.waterlogging", {"sensor_id": "W", "depth_cm": 22}, "water.waterlogging.deep", 3),
     ("city.env.air", {"station_id": "A", "interval": "hour", "aqi": 236}, "env.air.aqi-over-200", 3),
-    ("city.iot.gas", {"sensor_id": "G", "lel_pct": 25}, "iot.gas.over-limit", 4),
+    ("city.iot.gas", {"sensor_id": "G", "methane_lel_pct": 25}, "iot.gas.over-limit", 4),
     ("city.fire.alarm", {"panel_id": "P", "state": "fire"}, "fire.alarm.active", 3),
     ("city.fire.hydrant.pressure", {"hydrant_id": "H", "pressure_mpa": 0.05}, "fire.hydrant.pressure-low", 3),
+    ("city.iot.manhole", {"cover_id": "M", "state": "removed"}, "iot.manhole.open", 3),
+    ("city.emergency.hazmat.reading", {"site_id": "S", "tag_id": "T", "measure": "toxic_gas", "alarm": "high_high"},
+     "emergency.hazmat.gas-leak", 4),
+    ("city.traffic.congestion", {"road_id": "R", "level": "severe"}, "traffic.congestion.severe", 3),
     ("city.construction.dust", {"site_id": "C", "pm10_ugm3": 260}, "construction.dust.over-standard", 3),
     ("city.construction.noise", {"site_id": "C", "leq_dba": 78, "limit_dba": 70},
      "construction.noise.over-standard", 3),
@@ -78,3 +86,26 @@ def test_the_fire_timer_rule_is_data() -> None:
     rule = load_rules().by_id["fire.alarm.not-cleared"]
     assert rule.kind == "unresolved" and rule.key == ("panel_id",) and rule.within_min == 5
     assert rule.key_of({"data": {"panel_id": "P-1"}}) == "P-1" and rule.key_of({"data": {}}) is None
+
+
+def fields_read(conditions) -> set[str]:  # type: ignore[no-untyped-def]
+    read = set()
+    for c in conditions:
+        read.add(c.path)
+        if isinstance(c.operand, FieldRef):
+            read.add(c.operand.path)
+    return {p for p in read if not p.startswith(("ce.", "hub."))}
+
+
+def test_every_rule_and_related_member_reads_fields_its_types_have() -> None:
+    """Data files against the schemas of schemas/: a renamed field must not silently switch a rule off."""
+    known = set(schemas.event_types())
+    checks = [(r.id, r.types, r.when + r.clear_when + tuple()) for r in load_rules().rules]
+    checks += [(g.id, m.types, m.when) for g in load_related().groups for m in g.members]
+    for name, patterns, conditions in checks:
+        types = [t for t in known if any(fnmatchcase(t, p) for p in patterns)]
+        assert types, f"{name}: no schema for {patterns}"
+        for event_type in types:
+            properties = schemas.schema(event_type)["properties"]
+            missing = {f.split(".")[0] for f in fields_read(conditions)} - set(properties)
+            assert not missing, f"{name}: {event_type} has no field {sorted(missing)}"
