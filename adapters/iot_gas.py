@@ -32,7 +32,10 @@ def adapt(raw: bytes) -> list[CloudEvent]:
     line = decode(raw).strip().lstrip("\ufeff")
     if not line or line.startswith(HEADER_START):
         return []
-    rows = list(csv.reader([line]))
+    try:
+        rows = list(csv.reader([line]))
+    except csv.Error as err:  # e.g. a field over the csv module's 128 KiB limit
+        raise NativeRejected(f"gas CSV line is not CSV: {err}") from None
     if len(rows) != 1 or len(rows[0]) != 5:
         raise NativeRejected(f"gas CSV line needs 5 fields (station, time, %LEL, kPa, status): {line[:60]!r}")
     station, stamp, methane, pressure, status = (f.strip() for f in rows[0])

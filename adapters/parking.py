@@ -18,8 +18,8 @@ CRS = {"GCJ02": "gcj02", "BD09": "bd09", "WGS84": "wgs84"}
 def adapt(raw: bytes) -> list[CloudEvent]:
     try:
         doc = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as err:
-        raise NativeRejected(f"not JSON: {err}") from None
+    except (ValueError, UnicodeDecodeError, RecursionError) as err:  # RecursionError: nested too deep
+        raise NativeRejected(f"not JSON: {str(err)[:120]}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("parks"), list):
         raise NativeRejected("no 'parks' list")
     if doc.get("code", 0) != 0:

@@ -22,7 +22,10 @@ def adapt(raw: bytes) -> list[CloudEvent]:
         raise NativeRejected("detector CSV line is not UTF-8") from None
     if not line or line.startswith(HEADER_START):
         return []
-    rows = list(csv.reader([line]))
+    try:
+        rows = list(csv.reader([line]))
+    except csv.Error as err:  # e.g. a field over the csv module's 128 KiB limit
+        raise NativeRejected(f"detector CSV line is not CSV: {err}") from None
     if len(rows) != 1 or len(rows[0]) != 7:
         raise NativeRejected(f"detector CSV line needs 7 fields: {line[:60]!r}")
     detector, lane, stamp, period, volume, speed, occupancy = (f.strip() for f in rows[0])
