@@ -159,6 +159,8 @@ class Rule:
 class RuleBook:
     rules: tuple[Rule, ...]
     by_id: dict[str, Rule] = field(default_factory=dict)
+    # threshold rules covering each event type: fnmatch once per type, not once per event and rule
+    _thresholds_of: dict[str, tuple[Rule, ...]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.by_id.update({r.id: r for r in self.rules})
@@ -171,15 +173,19 @@ class RuleBook:
     def timed(self) -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if r.kind == "unresolved")
 
+    def thresholds_of(self, event_type: str) -> tuple[Rule, ...]:
+        found = self._thresholds_of.get(event_type)
+        if found is None:
+            found = self._thresholds_of[event_type] = tuple(r for r in self.thresholds if r.covers(event_type))
+        return found
+
     def apply(self, events: list[Event]) -> None:
         """Pipeline step: set `hub.alarms` and raise severity. A rule that fails on an event is logged, never raised."""
         for event in events:
             if event.hub is None:
                 continue
             view: dict[str, Any] | None = None
-            for rule in self.thresholds:
-                if not rule.covers(event.ce["type"]):
-                    continue
+            for rule in self.thresholds_of(event.ce["type"]):
                 view = view or event_view(event)
                 try:
                     fired = all_hold(rule.when, view)

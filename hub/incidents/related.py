@@ -8,7 +8,7 @@ district instead of distance.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import cache
 from pathlib import Path
@@ -28,7 +28,10 @@ class Member:
     scope: str = "place"  # "place": same/neighbouring cell or within the radius; "district": anywhere in it
 
     def admits(self, event_type: str, view: dict[str, Any]) -> bool:
-        return any(fnmatchcase(event_type, p) for p in self.types) and all_hold(self.when, view)
+        return self.is_type(event_type) and all_hold(self.when, view)
+
+    def is_type(self, event_type: str) -> bool:
+        return any(fnmatchcase(event_type, p) for p in self.types)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +52,18 @@ class RelatedTypes:
     open_severity: int = 4
     default_window_min: float = 60
     default_radius_m: float = 500
+    # per event type, the groups with members of that type: fnmatch once per type, not once per event
+    _candidates: dict[str, tuple[tuple[Group, tuple[Member, ...]], ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def groups_of(self, event_type: str, view: dict[str, Any]) -> list[tuple[Group, Member]]:
+        candidates = self._candidates.get(event_type)
+        if candidates is None:
+            typed = ((g, tuple(m for m in g.members if m.is_type(event_type))) for g in self.groups)
+            candidates = self._candidates[event_type] = tuple((g, ms) for g, ms in typed if ms)
         found = []
-        for group in self.groups:
-            member = group.member_for(event_type, view)
+        for group, members in candidates:
+            member = next((m for m in members if all_hold(m.when, view)), None)
             if member is not None:
                 found.append((group, member))
         return found
