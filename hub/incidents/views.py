@@ -19,7 +19,7 @@ def live_item(incident: Incident) -> dict[str, Any]:
     """What the map gets on `WS /ws/live` (kind "incident") when an incident changes."""
     return {
         "id": incident.id, "state": incident.state, "title": incident.title, "type": incident.type,
-        "kind": incident.kind, "severity": incident.severity, "district_code": incident.district_code,
+        "group": incident.kind, "severity": incident.severity, "district_code": incident.district_code,
         "grid_code": incident.grid_code, "lon": incident.lon, "lat": incident.lat,
         "department": incident.department, "due_at": iso(incident.due_at), "overdue": incident.overdue,
         "member_count": incident.member_count, "alarms": incident.alarms, "updated_at": iso(incident.updated_at),
