@@ -21,7 +21,7 @@ from hub.incidents.related import RelatedTypes
 from hub.incidents.store import IncidentStore
 from hub.incidents.views import iso, live_item
 from hub.routing import ResponsibilityList
-from hub.rules import RuleBook, all_hold
+from hub.rules import Rule, RuleBook, all_hold
 
 log = logging.getLogger(__name__)
 Publish = Callable[[str, list[dict[str, Any]]], None]
@@ -39,15 +39,33 @@ class IncidentService:
         self.store, self.rules, self.related, self.duties = store, rules, related, duties
         self.publish, self.clock = publish, clock
         self.correlator = Correlator(related, rules.name, duties.stage_limits_h, neighbours)
+        self._types: dict[str, bool] = {}
+        self._timed: dict[str, tuple[Rule, ...]] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     # ── the pipeline's sink ──
     def sink(self, fresh: list[Event], dead: list[DeadLetter]) -> None:
-        self.absorb([Sighting.of(e) for e in fresh if e.hub is not None])
+        opens = self.related.open_severity
+        self.absorb([Sighting.of(e) for e in fresh if e.hub is not None and (
+            e.hub.alarms or e.hub.severity >= opens or self._interesting(e.ce["type"]))])
+
+    def _interesting(self, event_type: str) -> bool:
+        """Could an event of this type join an incident or touch a timer? Decided once per type."""
+        known = self._types.get(event_type)
+        if known is None:
+            known = self._types[event_type] = bool(self._timed_of(event_type)) or any(
+                m.is_type(event_type) for g in self.related.groups for m in g.members)
+        return known
+
+    def _timed_of(self, event_type: str) -> tuple[Rule, ...]:
+        found = self._timed.get(event_type)
+        if found is None:
+            found = self._timed[event_type] = tuple(r for r in self.rules.timed if r.covers(event_type))
+        return found
 
     def absorb(self, sightings: list[Sighting]) -> list[Incident]:
-        timed = [s for s in sightings if any(r.covers(s.type) for r in self.rules.timed)]
+        timed = [s for s in sightings if self._timed_of(s.type)]
         relevant = [s for s in sightings if self.correlator.relevant(s)]
         if not timed and not relevant:
             return []
@@ -61,8 +79,8 @@ class IncidentService:
     def _timers(self, sightings: list[Sighting]) -> None:
         for s in sightings:
             view = s.view()
-            for rule in self.rules.timed:
-                key = rule.key_of(view) if rule.covers(s.type) else None
+            for rule in self._timed_of(s.type):
+                key = rule.key_of(view)
                 if key is None:
                     continue
                 if all_hold(rule.clear_when, view):
