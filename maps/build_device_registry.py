@@ -61,12 +61,12 @@ class Placer:
                 "town_code": found.get("town_code") or "", "district_code": found["district_code"]}
         if self.has_addresses and not exact:
             address = self.geo.nearest_address(lon, lat)
-            if address and address.get("address_id") not in self.taken:
-                self.taken.add(address["address_id"])
-                spot |= {"lon": address["lon"], "lat": address["lat"], "address_id": address["address_id"],
-                         "address": address["text"], "grid_code": address.get("grid_code") or spot["grid_code"]}
-                spot |= {k: v for k, v in (self.geo.locate(spot["lon"], spot["lat"]) or {}).items()
-                         if k in ("town_code", "district_code") and v}
+            if address and address["id"] not in self.taken and address.get("distance_m", 0) < 1500:
+                self.taken.add(address["id"])
+                found = self.geo.locate(address["lon"], address["lat"]) or found
+                spot = {"lon": address["lon"], "lat": address["lat"], "address_id": address["id"],
+                        "address": address["text"], "grid_code": found.get("grid_code") or "",
+                        "town_code": found.get("town_code") or "", "district_code": found["district_code"]}
         return spot
 
 

@@ -8,7 +8,7 @@ import random
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from adapters.base import NativeRejected
 from adapters.publisher import Publisher
@@ -31,7 +31,7 @@ def _named(sim: Simulator, seed: int, start: datetime, rate: float) -> Iterator[
 
 def simulate(sims: list[Simulator], publisher: Publisher, *, rate: float, duration: float, seed: int,
              stop: threading.Event | None = None, start: datetime | None = None) -> dict[str, int]:
-    start = start or datetime.now(timezone.utc)
+    start = start or datetime.now(UTC)
     began = time.monotonic()
     counts = {"native": 0, "events": 0, "rejected": 0}
     for t, name, raw in merged(sims, seed, start, rate):
