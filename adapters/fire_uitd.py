@@ -26,14 +26,15 @@ COMPONENTS = {1: "火灾报警控制器", 10: "可燃气体探测器", 21: "手�
               30: "感温火灾探测器", 31: "点型感温火灾探测器", 40: "感烟火灾探测器", 41: "点型离子感烟火灾探测器",
               42: "点型光电感烟火灾探测器", 50: "复合式感烟感温火灾探测器", 69: "火灾显示盘", 72: "水流指示器",
               73: "压力开关", 74: "信号阀"}
+HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 FAULTS = {2: "故障", 3: "屏蔽", 4: "监管", 8: "电源故障"}
 
 
 def from_wire(raw: bytes) -> bytes:
-    frame = raw.strip()
-    if frame[:4] == b"4040":  # hex text as gateways log frames
+    frame, compact = raw.strip(), b"".join(raw.split())
+    if compact[:4] == b"4040" and all(c in HEX_DIGITS for c in compact):  # hex text, as gateways log frames
         try:
-            return binascii.unhexlify(b"".join(frame.split()))
+            return binascii.unhexlify(compact)
         except (binascii.Error, ValueError):
             raise NativeRejected("hex-text UITD frame is not valid hex") from None
     return frame

@@ -19,16 +19,17 @@ from typing import Any
 
 from adapters.base import Adapter, CloudEvent, NativeRejected, cloudevent, local_time
 
+HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 LOADS = {0: "empty", 1: "half", 3: "full"}
 ALARMS = {0: "emergency", 1: "overspeed", 2: "fatigue", 5: "gnss_fault", 19: "overspeed_road",
           20: "fence_in_out", 21: "route_deviation", 27: "illegal_displacement"}
 
 
 def unescape(raw: bytes) -> bytes:
-    frame = raw.strip()
-    if frame[:2] == b"7e" or frame[:2] == b"7E":  # hex text, as platforms log frames
+    frame, compact = raw.strip(), b"".join(raw.split())
+    if compact[:2] in (b"7e", b"7E") and all(c in HEX_DIGITS for c in compact):  # hex text, as platforms log frames
         try:
-            frame = binascii.unhexlify(b"".join(frame.split()))
+            frame = binascii.unhexlify(compact)
         except (binascii.Error, ValueError):
             raise NativeRejected("hex-text JT/T 808 frame is not valid hex") from None
     if len(frame) < 15 or frame[0] != 0x7E or frame[-1] != 0x7E:
