@@ -1,19 +1,22 @@
-"""CityGeo: the base geography of Jiangmen loaded from ``maps/data``."""
+"""CityGeo: Jiangmen's standard address grid loaded from ``maps/data``."""
 
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import shapely
 from numpy.typing import ArrayLike
-from shapely.geometry import shape
 
+from hub.geo.admin_tokens import AdminTokens
 from hub.geo.batch import LocateBatch
 from hub.geo.crs import to_wgs84
+from hub.geo.geocoder import Geocoder
+from hub.geo.index import GridIndex
+from hub.geo.layers import Bbox, Layers
+from hub.geo.library import AddressLibrary
+from hub.geo.units import Units
 
 
 def default_data_dir() -> Path:
@@ -22,24 +25,40 @@ def default_data_dir() -> Path:
     return Path(maps.__file__).parent / "data"
 
 
+def _with_blank(values: list[str], width: int) -> np.ndarray:
+    """Code table with "" appended, so index -1 (outside the city) reads as ""."""
+    return np.array([*values, ""], dtype=f"<U{width}")
+
+
 class CityGeo:
-    """District boundaries and lookups (grid, towns and addresses come in later steps)."""
+    """Districts (real), towns and communities (derived), unit grid and address library."""
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
-        self._districts_doc: dict[str, Any] = json.loads(
-            (data_dir / "districts.geojson").read_text(encoding="utf-8"))
-        feats = self._districts_doc["features"]
-        self.district_codes = [f["properties"]["code"] for f in feats]
-        self._names = {f["properties"]["code"]: f["properties"]["name"] for f in feats}
-        self._names["440700"] = "江门市"
-        self._district_geoms = [shape(f["geometry"]) for f in feats]
-        for geom in self._district_geoms:
-            shapely.prepare(geom)
+        self.units = Units.load(data_dir / "admin.json")
+        self.index = GridIndex(data_dir / "grid.npz")
+        with np.load(data_dir / "grid.npz") as z:
+            cell_codes = z["cell_code"]
+            cell_comm = z["cell_community"].astype(np.int64)
+        comm_codes = self.units.community_codes()
+        self.cell_codes = cell_codes
+        self._grid = _with_blank(cell_codes.tolist(), 15)
+        self._community = _with_blank(comm_codes[cell_comm].tolist(), 12)
+        self._town = _with_blank([c[:9] for c in comm_codes[cell_comm].tolist()], 9)
+        self._district = _with_blank([c[:6] for c in comm_codes[cell_comm].tolist()], 6)
+        self.layers = Layers(data_dir)
 
-    # names -------------------------------------------------------------
+    @functools.cached_property
+    def library(self) -> AddressLibrary:
+        return AddressLibrary(self.data_dir / "addresses.npz", self.units, self.cell_codes)
+
+    @functools.cached_property
+    def geocoder(self) -> Geocoder:
+        return Geocoder(self.library, AdminTokens(self.units))
+
+    # names ---------------------------------------------------------------------------
     def name(self, code: str) -> str:
-        return self._names.get(code, "")
+        return self.units.names.get(code, "")
 
     def district_name(self, code: str) -> str:
         return self.name(code)
@@ -47,31 +66,66 @@ class CityGeo:
     def town_name(self, code: str) -> str:
         return self.name(code)
 
-    # lookups -----------------------------------------------------------
+    # locate --------------------------------------------------------------------------
+    def cell_ids(self, lons: ArrayLike, lats: ArrayLike, crs: str = "wgs84") -> np.ndarray:
+        """Cell index per point (-1 outside): the raw hot path, no strings."""
+        lon, lat = to_wgs84(lons, lats, crs)
+        return self.index.cell_ids(np.atleast_1d(lon), np.atleast_1d(lat))
+
     def locate_many(self, lons: ArrayLike, lats: ArrayLike, crs: str = "wgs84") -> LocateBatch:
-        lon, lat = (np.asarray(a, dtype=np.float64) for a in to_wgs84(lons, lats, crs))
-        lon, lat = np.atleast_1d(lon), np.atleast_1d(lat)
-        district = np.full(lon.shape, "", dtype="<U6")
-        todo = np.ones(lon.shape, dtype=bool)
-        for code, geom in zip(self.district_codes, self._district_geoms, strict=True):
-            hit = todo.copy()
-            hit[todo] = shapely.contains_xy(geom, lon[todo], lat[todo])
-            district[hit] = code
-            todo &= ~hit
-        empty = np.full(lon.shape, "", dtype="<U15")
-        return LocateBatch(lon, lat, empty, empty.copy(), empty.copy(), district, names=self.name)
+        lon, lat = (np.atleast_1d(np.asarray(a, dtype=np.float64)) for a in to_wgs84(lons, lats, crs))
+        ids = self.index.cell_ids(lon, lat)
+        return LocateBatch(lon, lat, self._grid[ids], self._community[ids], self._town[ids],
+                           self._district[ids], names=self.name)
 
     def locate(self, lon: float, lat: float, crs: str = "wgs84") -> dict[str, Any] | None:
         batch = self.locate_many(np.array([lon]), np.array([lat]), crs)
         if not batch.inside[0]:
             return None
         row = batch.row(0)
-        row["nearest_address"] = None
+        row["nearest_address"] = self.nearest_address(row["lon"], row["lat"])
         return row
 
-    # layers ------------------------------------------------------------
+    # addresses -----------------------------------------------------------------------
+    def nearest_address(self, lon: float, lat: float, crs: str = "wgs84") -> dict[str, Any]:
+        x, y = to_wgs84(lon, lat, crs)
+        rows, dist = self.library.nearest(x, y)
+        i = int(rows[0])
+        return {"id": str(self.library.ids[i]), "text": self.library.text(i),
+                "lon": float(self.library.lon[i]), "lat": float(self.library.lat[i]),
+                "distance_m": round(float(dist[0]), 1)}
+
+    def address(self, address_id: str) -> dict[str, Any] | None:
+        i = self.library.row_of(address_id)
+        return self.library.record(i) if i >= 0 else None
+
+    def addresses(self, district: str | None = None, town: str | None = None, q: str | None = None,
+                  limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        rows = self.library.select(district, town, q)
+        return [self.library.record(int(i)) for i in rows[offset: offset + limit]]
+
+    def count_addresses(self, district: str | None = None, town: str | None = None,
+                        q: str | None = None) -> int:
+        return len(self.library.select(district, town, q))
+
+    def geocode(self, text: str) -> dict[str, Any]:
+        return self.geocoder.geocode(text)
+
+    def geocode_many(self, texts: list[str]) -> list[dict[str, Any]]:
+        return [self.geocoder.geocode(t) for t in texts]
+
+    # layers --------------------------------------------------------------------------
     def districts_geojson(self) -> dict[str, Any]:
-        return self._districts_doc
+        return self.layers.districts
+
+    def towns_geojson(self) -> dict[str, Any]:
+        return self.layers.towns
+
+    def communities_geojson(self) -> dict[str, Any]:
+        return self.layers.communities
+
+    def cells_geojson(self, bbox: Bbox | None = None) -> dict[str, Any]:
+        return self.layers.cells(bbox)
 
 
 @functools.cache
