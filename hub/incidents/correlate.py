@@ -80,11 +80,13 @@ class Correlator:
                  if None not in (s.lon, s.lat, incident.lon, incident.lat) else None)
         if member.scope == "district":
             return (apart or 0.0) if s.district_code and s.district_code == incident.district_code else None
+        if apart is not None and apart <= group.radius_m:
+            return apart
         cells = {c for c in (*incident.cells, incident.grid_code) if c}
         if s.grid_code and (s.grid_code in cells or (self.neighbours and any(
                 self.neighbours(s.grid_code, c) for c in cells))):
             return apart or 0.0
-        return apart if apart is not None and apart <= group.radius_m else None
+        return None
 
     def join(self, incident: Incident, s: Sighting, now: float) -> Decision:
         new = [a for a in s.alarms if a not in incident.alarms]

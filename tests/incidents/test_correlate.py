@@ -114,3 +114,20 @@ def test_an_alarm_no_group_takes_opens_an_incident_of_its_own_type() -> None:
     assert d.incident.kind == "city.env.air"
     again = sighting("city.env.air", {"aqi": 260}, point=offset(BAISHA, 100))
     assert c.correlate([again], [d.incident], T0)[0].incident is d.incident
+
+
+def test_neighbouring_cells_of_the_real_unit_grid() -> None:
+    from hub.geo import load_city
+    from hub.incidents.neighbours import CellNeighbours
+
+    city = load_city()
+    here = city.locate(*BAISHA)
+    assert here is not None and here["grid_code"]
+    neighbours = CellNeighbours(city)
+    cell = here["grid_code"]
+    steps = (city.locate(*offset(BAISHA, 10 * n)) for n in range(1, 100))  # walk east to the next cell
+    east = next(p["grid_code"] for p in steps if p and p["grid_code"] != cell)
+    far = city.locate(*offset(BAISHA, 2000))
+    assert far is not None
+    assert neighbours(cell, cell) and neighbours(cell, east) and neighbours(east, cell)
+    assert not neighbours(cell, far["grid_code"]) and not neighbours(cell, "440703999999999")
