@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from hub.decode import Limits
 from hub.geo import load_city
 from hub.incidents import open_incidents
+from hub.incidents.neighbours import CellNeighbours
 from hub.ingest.mqtt import MqttIngest
 from hub.live import LiveStream
 from hub.pipeline import Pipeline
@@ -35,7 +36,7 @@ class Hub:
         self.live = LiveStream(settings.live_buffer)
         self.pipeline.sinks.append(self.live.sink)
         self.pipeline.steps.append(load_rules().apply)
-        self.incidents = open_incidents(settings.store_url, self.live.publish)
+        self.incidents = open_incidents(settings.store_url, self.live.publish, neighbours=CellNeighbours(self.geo))
         self.pipeline.sinks.append(self.incidents.sink)
         self.ingests: dict[str, Any] = {}
         if settings.mqtt:
