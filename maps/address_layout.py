@@ -39,8 +39,8 @@ class Line:
         u = np.concatenate([t * du + SIDE_KM * left_u, t * du - SIDE_KM * left_u])
         v = np.concatenate([t * dv + SIDE_KM * left_v, t * dv - SIDE_KM * left_v])
         numbers = np.concatenate([2 * idx + 1, 2 * idx + 2])
-        lon = self.origin[0] + u / KM_PER_DEG_LON
-        lat = self.origin[1] + v / KM_PER_DEG_LAT
+        lon = np.round(self.origin[0] + u / KM_PER_DEG_LON, 6)  # as stored: about 0.1 m
+        lat = np.round(self.origin[1] + v / KM_PER_DEG_LAT, 6)
         return lon, lat, numbers
 
 
@@ -75,4 +75,5 @@ def village_houses(center: tuple[float, float], count: int, spacing_km: float, a
     uu, vv = u * np.cos(a) - v * np.sin(a), u * np.sin(a) + v * np.cos(a)
     keep = np.argsort(uu**2 + vv**2, kind="stable")[: int(count * 1.3)]
     keep = np.sort(keep)  # back to reading order (row by row, north first)
-    return center[0] + uu[keep] / KM_PER_DEG_LON, center[1] + vv[keep] / KM_PER_DEG_LAT
+    return (np.round(center[0] + uu[keep] / KM_PER_DEG_LON, 6),
+            np.round(center[1] + vv[keep] / KM_PER_DEG_LAT, 6))

@@ -104,8 +104,8 @@ class _Builder:
         lons, lats, nums, blds = [], [], [], []
         for i in pick:
             for b in range(1, 3 + int(number[i]) % 5):
-                lons.append(lon[i] + 0.00012 * b)
-                lats.append(lat[i] - 0.00009 * ((b % 3) + 1))
+                lons.append(round(float(lon[i]) + 0.00012 * b, 6))
+                lats.append(round(float(lat[i]) - 0.00009 * ((b % 3) + 1), 6))
                 nums.append(number[i])
                 blds.append(b)
         if not lons:
@@ -146,7 +146,7 @@ class _Builder:
         keep = np.flatnonzero(comm == ci)[:count]
         if len(keep) == 0:
             keep = np.array([0])
-            lon[0], lat[0] = center
+            lon[0], lat[0] = round(center[0], 6), round(center[1], 6)
             cell[0], comm[0] = self.where(lon[:1], lat[:1])[0][0], ci
         self.add(c["short_name"], "village", ti, lon[keep], lat[keep], np.arange(1, len(keep) + 1),
                  np.zeros(len(keep), dtype=np.int64), cell[keep], comm[keep])
@@ -173,7 +173,7 @@ def build_addresses(out: Path) -> int:
         place_town=np.array([p[2] for p in b.places], dtype=np.int32),
         id=ids[final], place=cols["place"][final].astype(np.int32),
         number=cols["number"][final].astype(np.int32), building=cols["building"][final].astype(np.int16),
-        lon=np.round(cols["lon"][final], 6), lat=np.round(cols["lat"][final], 6),
+        lon=cols["lon"][final], lat=cols["lat"][final],
         cell=cols["cell"][final].astype(np.int32), community=cols["comm"][final].astype(np.int32),
     )
     return len(order)
