@@ -29,7 +29,9 @@ def reading(raw: bytes) -> Reading | None:
     push = json_document(raw)
     if not isinstance(push, dict):
         raise NativeRejected("CTWing push is not a JSON object")
-    if push.get("messageType") != "dataReport":
+    if not isinstance(push.get("messageType"), str):
+        raise NativeRejected("not a CTWing push: no messageType")
+    if push["messageType"] != "dataReport":
         return None
     imei = checked_device_id(field(push, "IMEI", "CTWing dataReport"))
     payload = field(push, "payload", f"CTWing dataReport from {imei}")

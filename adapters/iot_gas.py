@@ -30,7 +30,9 @@ def decode(raw: bytes) -> str:
 
 def adapt(raw: bytes) -> list[CloudEvent]:
     line = decode(raw).strip().lstrip("\ufeff")
-    if not line or line.startswith(HEADER_START):
+    if not line:
+        raise NativeRejected("empty line")
+    if line.startswith(HEADER_START):
         return []
     try:
         rows = list(csv.reader([line]))

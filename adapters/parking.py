@@ -10,9 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from adapters.base import Adapter, CloudEvent, NativeRejected, cloudevent, local_time
-
-CRS = {"GCJ02": "gcj02", "BD09": "bd09", "WGS84": "wgs84"}
+from adapters.base import Adapter, CloudEvent, NativeRejected, cloudevent, local_time, point, whole
 
 
 def adapt(raw: bytes) -> list[CloudEvent]:
@@ -31,10 +29,11 @@ def lot_event(park: Any) -> CloudEvent:
     if not isinstance(park, dict):
         raise NativeRejected("a park entry is not an object")
     try:
-        lot_id, total, free = str(park["parkId"]), int(park["totalSpace"]), int(park["freeSpace"])
-        updated = local_time(park["updateTime"])
+        lot_id, updated = str(park["parkId"]), local_time(park["updateTime"])
+        total = whole(park["totalSpace"], f"park {lot_id} totalSpace", 0, 100_000)
+        free = whole(park["freeSpace"], f"park {lot_id} freeSpace", 0, 100_000)
     except (KeyError, TypeError, ValueError) as err:
-        raise NativeRejected(f"park entry {park.get('parkId', '?')}: missing or bad field {err}") from None
+        raise NativeRejected(f"park entry {str(park.get('parkId', '?'))[:40]}: missing or bad field {err}") from None
     if not 0 <= free <= total:
         raise NativeRejected(f"park {lot_id}: freeSpace {free} outside 0..{total}")
     data: dict[str, Any] = {"lot_id": lot_id, "capacity": total, "free": free,
@@ -42,11 +41,8 @@ def lot_event(park: Any) -> CloudEvent:
     if park.get("parkName"):
         data["name"] = str(park["parkName"])
     if park.get("lng") is not None and park.get("lat") is not None:
-        crs = CRS.get(str(park.get("coordType", "GCJ02")).upper())
-        if crs is None:
-            raise NativeRejected(f"park {lot_id}: unknown coordType {park.get('coordType')!r}")
-        data["location"] = {"lon": float(park["lng"]), "lat": float(park["lat"]), "crs": crs}
-    record = park.get("recordId") or updated.strftime("%Y%m%dT%H%M%S")
+        data["location"] = point(park["lng"], park["lat"], park.get("coordType", "GCJ02"), f"park {lot_id}")
+    record = str(park.get("recordId") or updated.strftime("%Y%m%dT%H%M%S"))[:40]
     return cloudevent(ADAPTER.source(lot_id), "city.parking.occupancy", f"{lot_id}-{record}", updated, data)
 
 

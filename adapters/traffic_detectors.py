@@ -20,7 +20,9 @@ def adapt(raw: bytes) -> list[CloudEvent]:
         line = raw.decode("utf-8").strip().lstrip("\ufeff")
     except UnicodeDecodeError:
         raise NativeRejected("detector CSV line is not UTF-8") from None
-    if not line or line.startswith(HEADER_START):
+    if not line:
+        raise NativeRejected("empty line")
+    if line.startswith(HEADER_START):
         return []
     try:
         rows = list(csv.reader([line]))

@@ -35,7 +35,7 @@ def parse_xml(raw: bytes) -> ET.Element:
         root = SafeET.fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except defusedxml.DefusedXmlException as err:
         raise NativeRejected(f"unsafe XML refused: {type(err).__name__}") from None
-    except (ET.ParseError, ValueError, UnicodeDecodeError) as err:
+    except (ET.ParseError, ValueError, LookupError, RecursionError) as err:
         raise NativeRejected(f"not well-formed XML: {err}") from None
     for element in root.iter():
         if isinstance(element.tag, str):
