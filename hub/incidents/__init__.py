@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from typing import Any
 
+from hub.incidents.correlate import Neighbours
 from hub.incidents.db import open_db
 from hub.incidents.flow import STATES, InvalidTransition
 from hub.incidents.model import Incident, Sighting
@@ -15,12 +16,11 @@ from hub.routing import responsibility_list
 from hub.rules import load_rules
 
 
-def open_incidents(url: str, publish: Publish | None = None, clock: Callable[[], float] | None = None,
-                   **kwargs: Any) -> IncidentService:
+def open_incidents(url: str, publish: Publish | None = None, clock: Callable[[], float] = time.time,
+                   neighbours: Neighbours | None = None) -> IncidentService:
     """The incident engine on the hub's database URL, with the data files of `hub/data/`."""
-    extra = {"clock": clock} if clock else {}
     return IncidentService(IncidentStore(open_db(url)), load_rules(), load_related(), responsibility_list(),
-                           publish, **extra, **kwargs)
+                           publish, clock, neighbours)
 
 
 __all__ = ["STATES", "Incident", "IncidentService", "IncidentStore", "InvalidTransition", "Sighting",

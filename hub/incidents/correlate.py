@@ -76,8 +76,9 @@ class Correlator:
 
     def gap(self, s: Sighting, member: Member, group: Group, incident: Incident) -> float | None:
         """How far the sighting is from the incident, or None when it is not near enough to join."""
-        apart = (distance_m(s.lon, s.lat, incident.lon, incident.lat)
-                 if None not in (s.lon, s.lat, incident.lon, incident.lat) else None)
+        apart = None
+        if s.lon is not None and s.lat is not None and incident.lon is not None and incident.lat is not None:
+            apart = distance_m(s.lon, s.lat, incident.lon, incident.lat)
         if member.scope == "district":
             return (apart or 0.0) if s.district_code and s.district_code == incident.district_code else None
         if apart is not None and apart <= group.radius_m:

@@ -140,7 +140,8 @@ class IncidentStore:
                overdue: bool | None = None, bbox: tuple[float, float, float, float] | None = None,
                since: float | None = None, until: float | None = None,
                open_only: bool = False) -> tuple[list[str], list[Any]]:
-        where, args = ["1=1"], []
+        where: list[str] = ["1=1"]
+        args: list[Any] = []
         for column, value in (("state", state), ("district_code", district), ("department", department)):
             if value is not None:
                 where.append(f"{column} = ?")
