@@ -2,6 +2,8 @@
 
 Same tables and behaviour as the SQLite store: one transaction per batch, dedup on (source, id) by
 `INSERT … ON CONFLICT DO NOTHING RETURNING`, so several hub workers may write the same events at once.
+Rows go in uid order and counters in key order: concurrent writers lock in the same order and never
+deadlock one another.
 """
 
 from __future__ import annotations
@@ -45,9 +47,9 @@ SELECT u.uid, u.source, u.id, u.type, u.domain, u.time, u.received_at, u.lon, u.
   u.department, u.body, u.raw
 FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::float8[], %s::float8[],
   %s::float8[], %s::float8[], %s::text[], %s::text[], %s::text[], %s::int2[], %s::text[], %s::bytea[], %s::bytea[])
-  WITH ORDINALITY AS u(uid, source, id, type, domain, time, received_at, lon, lat, grid_code, town_code,
-  district_code, severity, department, body, raw, n)
-ORDER BY u.n
+  AS u(uid, source, id, type, domain, time, received_at, lon, lat, grid_code, town_code, district_code, severity,
+  department, body, raw)
+ORDER BY u.uid
 ON CONFLICT DO NOTHING RETURNING uid
 """
 INSERT_DEAD = """

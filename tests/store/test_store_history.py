@@ -41,28 +41,33 @@ def test_dedup_across_batches_and_restarts_by_source_and_id(store: Any, reopen: 
 
 
 def test_concurrent_writers_store_each_event_once(store: Any, reopen: Any) -> None:
-    events = [make_event(f"e{i}", NOW_HOUR - 3000 + i) for i in range(60)]
+    """Three workers write overlapping batches at once, one of them in reverse order: every event is
+    fresh for exactly one of them, and none fails (no deadlock between their transactions)."""
     workers = [store, reopen(), reopen()]
     fresh: list[int] = []
     errors: list[BaseException] = []
 
-    def work(worker: Any, part: list[Any]) -> None:
+    def work(worker: Any, batches: list[list[Any]], start: threading.Barrier) -> None:
         try:
-            for start in range(0, len(part), 10):
-                fresh.append(len(worker.write(part[start:start + 10], [])))
+            start.wait(10)
+            for batch in batches:
+                fresh.append(len(worker.write(batch, [])))
         except BaseException as err:  # reported below; a thread must not swallow it
             errors.append(err)
 
-    parts = [events[0:40], events[20:60], events[10:50]]  # overlapping batches
-    threads = [threading.Thread(target=work, args=(w, p)) for w, p in zip(workers, parts, strict=True)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    for round_ in range(4):
+        events = [make_event(f"r{round_}-{i}", NOW_HOUR - 3000 + i) for i in range(400)]
+        plans = [[events], [events[::-1]], [events[i:i + 50] for i in range(0, 400, 50)]]
+        start = threading.Barrier(3)
+        threads = [threading.Thread(target=work, args=(w, p, start)) for w, p in zip(workers, plans, strict=True)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
     assert not errors
-    assert sum(fresh) == 60
-    assert store.counts()["events"] == 60
-    assert sum(row["count"] for row in store.stats("type")) == 60
+    assert sum(fresh) == 1600
+    assert store.counts()["events"] == 1600
+    assert sum(row["count"] for row in store.stats("type")) == 1600
 
 
 def test_a_failed_batch_leaves_nothing_and_can_be_retried(store: Any) -> None:
