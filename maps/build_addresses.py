@@ -2,7 +2,8 @@
 
 Generated, deterministically, inside the (derived) towns and communities; see
 ``address_layout.py`` for the geometry and ``road_names.py`` for the names. Each address
-gets its grid cell from the same locate index the hub uses, so the two always agree.
+gets its grid cell from the same locate index the hub uses, so the two always agree. An
+address id is its community's 12-digit code and a 5-digit serial within the community.
 """
 
 from __future__ import annotations
@@ -164,16 +165,17 @@ def build_addresses(out: Path) -> int:
     first = np.r_[True, cols["comm"][1:] != cols["comm"][:-1]]
     start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
     serial = np.arange(len(order)) - start + 1
-    codes = np.array([c["code"] for c in b.comms])
-    ids = np.char.add(codes[cols["comm"]], np.char.zfill(serial.astype(str), 5))
     final = np.lexsort((cols["building"], cols["number"], cols["place"]))
+    comm, serial = cols["comm"][final], serial[final]
     np.savez_compressed(
         out / "addresses.npz",
         place_name=np.array([p[0] for p in b.places]), place_kind=np.array([p[1] for p in b.places]),
         place_town=np.array([p[2] for p in b.places], dtype=np.int32),
-        id=ids[final], place=cols["place"][final].astype(np.int32),
-        number=cols["number"][final].astype(np.int32), building=cols["building"][final].astype(np.int16),
-        lon=cols["lon"][final], lat=cols["lat"][final],
-        cell=cols["cell"][final].astype(np.int32), community=cols["comm"][final].astype(np.int32),
+        place=cols["place"][final].astype(np.int32), number=cols["number"][final].astype(np.int32),
+        building=cols["building"][final].astype(np.int16),
+        lon_e6=np.round(cols["lon"][final] * 1e6).astype(np.int32),
+        lat_e6=np.round(cols["lat"][final] * 1e6).astype(np.int32),
+        cell=cols["cell"][final].astype(np.int32), community=comm.astype(np.int32),
+        serial=serial.astype(np.int32), by_id=np.lexsort((serial, comm)).astype(np.int32),
     )
     return len(order)

@@ -50,7 +50,7 @@ class CityGeo:
 
     @functools.cached_property
     def library(self) -> AddressLibrary:
-        return AddressLibrary(self.data_dir / "addresses.npz", self.units, self.cell_codes)
+        return AddressLibrary(self.data_dir / "addresses.npz", self.units, self.cell_codes, self.index.lattice)
 
     @functools.cached_property
     def geocoder(self) -> Geocoder:
@@ -89,11 +89,10 @@ class CityGeo:
     # addresses -----------------------------------------------------------------------
     def nearest_address(self, lon: float, lat: float, crs: str = "wgs84") -> dict[str, Any]:
         x, y = to_wgs84(lon, lat, crs)
-        rows, dist = self.library.nearest(x, y)
-        i = int(rows[0])
-        return {"id": str(self.library.ids[i]), "text": self.library.text(i),
+        i, dist = self.library.nearest_one(float(x), float(y))
+        return {"id": self.library.id_of(i), "text": self.library.text(i),
                 "lon": float(self.library.lon[i]), "lat": float(self.library.lat[i]),
-                "distance_m": round(float(dist[0]), 1)}
+                "distance_m": round(dist, 1)}
 
     def address(self, address_id: str) -> dict[str, Any] | None:
         i = self.library.row_of(address_id)

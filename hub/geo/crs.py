@@ -66,8 +66,8 @@ def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> Coords:
     return _out(np.where(inside, x + dlon, x), np.where(inside, y + dlat, y), scalar)
 
 
-def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike, iterations: int = 6) -> Coords:
-    """GCJ-02 → WGS84 by fixed-point iteration (error < 1e-9 degree after 6 rounds)."""
+def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike, iterations: int = 3) -> Coords:
+    """GCJ-02 → WGS84 by fixed-point iteration (error under 0.1 mm after 3 rounds in China)."""
     gx, gy, scalar = _as_arrays(lon, lat)
     x, y = gx.copy(), gy.copy()
     inside = _in_china(gx, gy)

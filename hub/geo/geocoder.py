@@ -105,6 +105,7 @@ class Geocoder:
 
     def _typo(self, head: str, number: int) -> _Choice | str | None:
         found: dict[int, tuple[str, str, AdminHints]] = {}
+        towns, town_index = self.lib.units.towns, self.lib.town_index_of_place
         for length in range(min(len(head), self.maxlen), MIN_TYPO_LEN - 1, -1):
             written = head[-length:]
             hints = self.tokens.parse(head[:-length])
@@ -113,8 +114,7 @@ class Geocoder:
             for p in range(length):
                 for name in self.wild.get(written[:p] + "\0" + written[p + 1:], ()):
                     for place in self.places[name]:
-                        if hints.allows(self.lib.units.towns[int(self.lib.place_town[place])]["code"]) \
-                                and self.lib.find(place, number) >= 0:
+                        if hints.allows(towns[town_index[place]]["code"]) and self.lib.find(place, number) >= 0:
                             found.setdefault(place, (name, written, hints))
         if not found:
             return None
@@ -126,7 +126,8 @@ class Geocoder:
 
     def _resolve(self, choice: _Choice, number: int, building: int, suffix: str) -> dict[str, Any]:
         towns = self.lib.units.towns
-        town_of = {p: towns[int(self.lib.place_town[p])] for p in choice.places}
+        town_index = self.lib.town_index_of_place
+        town_of = {p: towns[town_index[p]] for p in choice.places}
         allowed = [p for p in choice.places if choice.hints.allows(town_of[p]["code"])]
         if not allowed:
             where = "、".join(sorted({t["name"] for t in town_of.values()}))

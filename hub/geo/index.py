@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-import shapely
 from numpy.typing import ArrayLike, NDArray
 
 from hub.geo.lattice import Lattice
@@ -24,9 +24,11 @@ class GridIndex:
             self._piece_offsets: NDArray[np.int64] = z["piece_offsets"]
             self.piece_cell: NDArray[np.int32] = z["piece_cell"]
         self._flat = self.raster.ravel()
-        self._tree: shapely.STRtree | None = None
+        self._tree: Any = None  # shapely.STRtree of the boundary pieces, built on first use
 
-    def _pieces(self) -> shapely.STRtree:
+    def _pieces(self) -> Any:
+        import shapely  # only boundary points need it; keeps the import off the load path
+
         if self._tree is None:
             blob = self._piece_wkb.tobytes()
             off = self._piece_offsets
@@ -60,6 +62,8 @@ class GridIndex:
         val = self.sub[k, sr, sc]
         exact = np.flatnonzero(val == -2)
         if len(exact):
+            import shapely
+
             val[exact] = -1
             pts = shapely.points(x[exact], y[exact])
             hit_pt, hit_piece = self._pieces().query(pts, predicate="intersects")

@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import shapely
-from shapely.geometry import shape
 
 Bbox = tuple[float, float, float, float]
 MAX_CELLS = 20_000
@@ -54,6 +52,9 @@ class Layers:
 
     @functools.cached_property
     def _cells(self) -> tuple[dict[str, Any], np.ndarray]:
+        import shapely
+        from shapely.geometry import shape
+
         doc = _read(self.data_dir / "cells.geojson.gz")
         bounds = shapely.bounds(np.array([shape(f["geometry"]) for f in doc["features"]], dtype=object))
         return doc, bounds

@@ -37,6 +37,6 @@ def test_geocode_road_address(capsys: pytest.CaptureFixture[str]) -> None:
     road = lib.place_name[lib.place[i]]
     assert _run(["geocode", f"蓬江区{road}12号"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["address_id"] == lib.ids[i] and out["text"].endswith(f"{road}12号")
+    assert out["address_id"] == lib.id_of(i) and out["text"].endswith(f"{road}12号")
     assert _run(["geocode", "乱七八糟"]) == 1
     assert "no match" in capsys.readouterr().err

@@ -57,7 +57,7 @@ def test_standard_text_comes_back_exactly(city: CityGeo) -> None:
     lib = city.library
     for i in range(0, len(lib), len(lib) // 50):
         res = city.geocode(lib.text(i))
-        assert res["matched"] and res["address_id"] == lib.ids[i] and res["confidence"] == 1.0
+        assert res["matched"] and res["address_id"] == lib.id_of(i) and res["confidence"] == 1.0
 
 
 def test_named_messes(city: CityGeo) -> None:
@@ -92,7 +92,7 @@ def test_typo_of_one_character_is_corrected(city: CityGeo) -> None:
         if typo not in city.geocoder.places:
             res = city.geocode(f"{c['district']}{c['town']}{typo}{n}号")
             if res["matched"]:
-                assert res["address_id"] == lib.ids[i]
+                assert res["address_id"] == lib.id_of(i)
                 assert "corrected" in res["reason"] and res["confidence"] < 1
                 return
     pytest.fail("no typo variant matched")
@@ -105,7 +105,7 @@ def test_village_names_and_committee_names(city: CityGeo) -> None:
     village, n = c["village"], int(lib.number[row])
     for text in (f"{c['town']}{village}{n}号", f"{c['district']}{c['town']}{village[:-1]}村委会{n}号"):
         res = city.geocode(text)
-        assert res["matched"] and res["address_id"] == lib.ids[row], (text, res["reason"])
+        assert res["matched"] and res["address_id"] == lib.id_of(row), (text, res["reason"])
 
 
 def test_no_match_rather_than_a_guess(city: CityGeo) -> None:

@@ -27,7 +27,7 @@ def test_record_has_components_and_point(city: CityGeo) -> None:
     lib = city.library
     kinds = {lib.place_kind[p] for p in lib.place[::5000]}
     assert kinds == {"road", "village"}
-    rec = city.address(str(lib.ids[12345]))
+    rec = city.address(lib.id_of(12345))
     assert rec is not None
     comp = rec["components"]
     assert rec["text"].startswith("江门市" + comp["district"] + comp["town"])
@@ -43,7 +43,7 @@ def test_record_has_components_and_point(city: CityGeo) -> None:
 def test_nearest_address(city: CityGeo) -> None:
     lib = city.library
     near = city.nearest_address(float(lib.lon[777]) + 1e-6, float(lib.lat[777]))
-    assert near["id"] == lib.ids[777] or near["distance_m"] < 1.0
+    assert near["id"] == lib.id_of(777) or near["distance_m"] < 1.0
     assert set(near) == {"id", "text", "lon", "lat", "distance_m"}
 
 
@@ -58,3 +58,20 @@ def test_addresses_filters_and_pages(city: CityGeo) -> None:
     found = city.addresses(district=town[:6], q=road, limit=5)
     assert found and all(road in r["text"] for r in found)
     assert city.addresses(district="440781", limit=3)[0]["district_code"] == "440781"
+
+
+def test_nearest_address_is_exact_against_brute_force(city: CityGeo) -> None:
+    from hub.geo.crs import distance_m
+
+    lib = city.library
+    rng = np.random.default_rng(3)
+    for x, y in zip(rng.uniform(112.0, 113.25, 60), rng.uniform(21.6, 22.85, 60), strict=True):
+        _, dist = lib.nearest_one(float(x), float(y))
+        assert abs(dist - float(distance_m(x, y, lib.lon, lib.lat).min())) < 1e-6
+
+
+def test_ids_round_trip(city: CityGeo) -> None:
+    lib = city.library
+    for i in (0, 1, 4096, len(lib) - 1):
+        assert lib.row_of(lib.id_of(i)) == i
+    assert lib.row_of("44070300210199999") == -1 and lib.row_of("x") == -1
