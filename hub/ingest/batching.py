@@ -1,4 +1,9 @@
-"""The loop every transport shares: take a batch, process it until it is stored, then acknowledge."""
+"""The loop every transport shares: take a batch, process it until it is stored, then acknowledge.
+
+The inbox is bounded: when the store falls behind, `put` blocks the transport's network
+thread, which stops reading from the broker (MQTT Receive Maximum / Kafka poll) instead of
+growing memory. Acknowledgement tokens are handed back in the order the messages arrived.
+"""
 
 from __future__ import annotations
 
@@ -26,24 +31,45 @@ class BatchWorker(Generic[T]):
         self.inbox: queue.Queue[tuple[Message, T]] = queue.Queue(maxsize=capacity)
         self.stopping = threading.Event()
         self.healthy = True
+        self.batches = 0  # batches stored and acknowledged
+        self.last_stored_at: float | None = None
+        self._busy = threading.Event()  # a batch is taken and not yet acknowledged
         self.thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> None:
         self.thread.start()
 
     def put(self, message: Message, token: T) -> None:
-        """Called by the transport's network thread; blocks when full, which slows the broker down."""
-        self.inbox.put((message, token))
+        """Called by the transport's network thread; blocks while full, which slows the broker down."""
+        while True:
+            try:
+                self.inbox.put((message, token), timeout=1)
+                return
+            except queue.Full:
+                if not self.thread.is_alive():
+                    raise RuntimeError("ingest worker stopped; message not taken (the broker keeps it)") from None
+
+    def drain(self, timeout: float = 10) -> bool:
+        """Wait until everything taken so far is stored and acknowledged; False if that took too long."""
+        deadline = time.monotonic() + timeout
+        while (not self.inbox.empty() or self._busy.is_set()) and self.thread.is_alive():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
 
     def stop(self, timeout: float = 10) -> None:
         self.stopping.set()
-        self.thread.join(timeout)
+        if self.thread.is_alive():
+            self.thread.join(timeout)
 
     def _take(self) -> list[tuple[Message, T]]:
         try:
-            batch = [self.inbox.get(timeout=0.2)]
+            first = self.inbox.get(timeout=0.2)
         except queue.Empty:
             return []
+        self._busy.set()
+        batch = [first]
         deadline = time.monotonic() + self.max_wait_s
         while len(batch) < self.max_batch:
             try:
@@ -56,7 +82,10 @@ class BatchWorker(Generic[T]):
         while not (self.stopping.is_set() and self.inbox.empty()):
             batch = self._take()
             if batch:
-                self._store(batch)
+                try:
+                    self._store(batch)
+                finally:
+                    self._busy.clear()
 
     def _store(self, batch: list[tuple[Message, T]]) -> None:
         delay = 0.1
@@ -71,4 +100,9 @@ class BatchWorker(Generic[T]):
                 if self.stopping.wait(delay):
                     return  # unacknowledged: the broker redelivers after restart
                 delay = min(delay * 2, 5.0)
-        self.ack([token for _, token in batch])
+        try:
+            self.ack([token for _, token in batch])
+        except Exception:  # a lost connection: the broker redelivers, dedup makes that harmless
+            log.exception("acknowledging a stored batch of %d failed", len(batch))
+        self.batches += 1
+        self.last_stored_at = time.time()

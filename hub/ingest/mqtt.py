@@ -1,4 +1,12 @@
-"""MQTT ingest with paho-mqtt: QoS 1, a persistent session, PUBACK only after the batch is stored."""
+"""MQTT ingest with paho-mqtt: QoS 1, a persistent session, PUBACK only after the batch is stored.
+
+The hub's session outlives the hub: MQTT 5 session expiry (or v3.1.1 clean_session=False) keeps
+its subscription at the broker, so what is published while the hub is down is queued there and
+delivered when it comes back. A message is acknowledged only after the pipeline has stored or
+dead-lettered it; whatever was not acknowledged when the hub died is sent again, and dedup by
+(source, id) makes the repeat harmless. Several hubs share the load through an MQTT 5 shared
+subscription (`$share/<group>/city/+/+`).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +17,8 @@ from urllib.parse import urlparse
 import orjson
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.properties import Properties
 from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from hub.events import DeadLetter, Event, Message
 from hub.ingest.batching import BatchWorker
@@ -19,11 +27,15 @@ from hub.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 TOPIC = "city/+/+"
+SESSION_EXPIRY_S = 7 * 86400
+RECEIVE_MAXIMUM = 1000  # unacknowledged QoS 1 messages the broker may send us at once (v5)
 
 
 def mqtt_client(url: str, client_id: str, *, v5: bool, persistent: bool, manual_ack: bool = False) -> paho.Client:
     """A paho client for `mqtt://[user:password@]host:port`, not yet connected."""
     parts = urlparse(url)
+    if parts.scheme not in ("mqtt", "tcp", ""):
+        raise ValueError(f"MQTT URL must be mqtt://host:port, got {url!r}")
     protocol = paho.MQTTv5 if v5 else paho.MQTTv311
     client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol,
                          clean_session=None if v5 else not persistent, manual_ack=manual_ack)
@@ -31,67 +43,122 @@ def mqtt_client(url: str, client_id: str, *, v5: bool, persistent: bool, manual_
         client.username_pw_set(parts.username, parts.password)
     client.max_inflight_messages_set(1000)
     client.max_queued_messages_set(0)
-    client.reconnect_delay_set(0.5, 10)
+    client.reconnect_delay_set(1, 10)
     return client
 
 
-def connect(client: paho.Client, url: str, *, v5: bool, persistent: bool) -> None:
+def connect_args(url: str, *, v5: bool, persistent: bool) -> dict[str, object]:
     parts = urlparse(url)
     props = None
     if v5:
         props = Properties(PacketTypes.CONNECT)
-        props.SessionExpiryInterval = 7 * 86400 if persistent else 0
-        props.ReceiveMaximum = 1000
-    client.connect(parts.hostname or "127.0.0.1", parts.port or 1883, keepalive=30,
-                   clean_start=not persistent if v5 else paho.MQTT_CLEAN_START_FIRST_ONLY, properties=props)
+        props.SessionExpiryInterval = SESSION_EXPIRY_S if persistent else 0
+        props.ReceiveMaximum = RECEIVE_MAXIMUM
+    return {"host": parts.hostname or "127.0.0.1", "port": parts.port or 1883, "keepalive": 30,
+            "clean_start": (not persistent) if v5 else paho.MQTT_CLEAN_START_FIRST_ONLY, "properties": props}
+
+
+def connect(client: paho.Client, url: str, *, v5: bool, persistent: bool) -> None:
+    """Connect now; raises OSError when the broker cannot be reached."""
+    client.connect(**connect_args(url, v5=v5, persistent=persistent))  # type: ignore[arg-type]
+
+
+def connect_async(client: paho.Client, url: str, *, v5: bool, persistent: bool) -> None:
+    """Connect from the network loop, retrying with backoff until the broker is there."""
+    client.connect_async(**connect_args(url, v5=v5, persistent=persistent))  # type: ignore[arg-type]
+
+
+def user_properties(msg: paho.MQTTMessage) -> tuple[tuple[str, bytes], ...]:
+    """MQTT 5 user properties (and the content type) as headers: the CloudEvents binary mode."""
+    props = getattr(msg, "properties", None)
+    if props is None:
+        return ()
+    headers = [(str(k), str(v).encode()) for k, v in getattr(props, "UserProperty", []) or []]
+    content_type = getattr(props, "ContentType", None)
+    if content_type and headers:
+        headers.append(("datacontenttype", str(content_type).encode()))
+    return tuple(headers)
 
 
 class MqttIngest:
+    """Subscribes to city/+/+ at QoS 1; tokens are (connection, packet id) so a PUBACK never goes
+    to a later connection, where the broker may already have reused the packet id."""
+
     def __init__(self, pipeline: Pipeline, url: str, *, client_id: str = "cityhub", v5: bool = True,
                  share_group: str | None = None) -> None:
         self.url, self.v5 = url, v5
+        if share_group and not v5:
+            log.warning("shared subscription $share/%s with MQTT 3.1.1: Mosquitto accepts it, "
+                        "other brokers may not", share_group)
         self.topic = f"$share/{share_group}/{TOPIC}" if share_group else TOPIC
         self.client = mqtt_client(url, client_id, v5=v5, persistent=True, manual_ack=True)
         self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
-        self.worker: BatchWorker[tuple[int, int]] = BatchWorker(pipeline, self._ack, name="mqtt-ingest")
+        self.worker: BatchWorker[tuple[int, int, int]] = BatchWorker(pipeline, self._ack, name="mqtt-ingest")
         self.connected = threading.Event()
+        self.connections = 0  # successful connections so far; a reconnect makes it grow
+        self.stale_acks = 0  # acknowledgements dropped because their connection had gone
+        self._closing = False
+        self._session = threading.Lock()  # a connection number and its PUBACKs change together
         pipeline.sinks.append(self.republish)
 
     def start(self) -> None:
         self.worker.start()
-        connect(self.client, self.url, v5=self.v5, persistent=True)
+        connect_async(self.client, self.url, v5=self.v5, persistent=True)
         self.client.loop_start()
 
     def stop(self) -> None:
+        """Take nothing new, store and acknowledge what is in hand, then disconnect."""
+        self._closing = True
+        self.worker.stop()
         self.client.disconnect()
         self.client.loop_stop()
-        self.worker.stop()
 
     def _on_connect(self, client: paho.Client, userdata: object, flags: object, reason: object, props: object) -> None:
         if getattr(reason, "is_failure", False):
-            log.error("MQTT connect refused: %s", reason)
+            log.error("MQTT broker %s refused the hub: %s", self.url, reason)
             return
+        resumed = getattr(flags, "session_present", False)
+        with self._session:
+            self.connections += 1
+        log.info("MQTT connected to %s (session %s); subscribing to %s", self.url,
+                 "resumed" if resumed else "new", self.topic)
         client.subscribe(self.topic, qos=1)
         self.connected.set()
 
-    def _on_message(self, client: paho.Client, userdata: object, msg: paho.MQTTMessage) -> None:
-        props = getattr(msg, "properties", None)
-        headers = tuple((k, v.encode()) for k, v in getattr(props, "UserProperty", []) or [])
-        self.worker.put(Message(msg.payload, msg.topic, "mqtt", headers=headers), (msg.mid, msg.qos))
+    def _on_disconnect(self, client: paho.Client, userdata: object, flags: object, reason: object,
+                       props: object) -> None:
+        self.connected.clear()
+        if not self._closing:
+            log.warning("MQTT disconnected from %s (%s); reconnecting with backoff", self.url, reason)
 
-    def _ack(self, tokens: list[tuple[int, int]]) -> None:
-        for mid, qos in tokens:
-            if qos:  # QoS 0 needs no acknowledgement
+    def _on_message(self, client: paho.Client, userdata: object, msg: paho.MQTTMessage) -> None:
+        if self._closing:
+            return  # not acknowledged: the broker sends it again to the next session
+        message = Message(msg.payload, msg.topic, "mqtt", headers=user_properties(msg))
+        self.worker.put(message, (self.connections, msg.mid, msg.qos))
+
+    def _ack(self, tokens: list[tuple[int, int, int]]) -> None:
+        with self._session:
+            for connection, mid, qos in tokens:
+                if not qos:
+                    continue  # QoS 0 needs no acknowledgement
+                if connection != self.connections or not self.client.is_connected():
+                    self.stale_acks += 1  # the broker redelivers it; dedup makes that harmless
+                    continue
                 self.client.ack(mid, qos)
 
     def republish(self, fresh: list[Event], dead: list[DeadLetter]) -> None:
         """Normalized events to hub/events/<district>/<domain>, dead letters to hub/deadletter."""
+        if not self.client.is_connected():
+            return
         for event in fresh:
             hub = event.hub
             district = hub.district_code if hub and hub.district_code else "unplaced"
             self.client.publish(f"hub/events/{district}/{event.domain}", orjson.dumps(map_item(event)), qos=0)
         for letter in dead:
             self.client.publish("hub/deadletter", orjson.dumps(
-                {"reason": letter.reason, "topic": letter.topic, "received_at": letter.received_at,
+                {"reason": letter.reason, "transport": letter.transport, "topic": letter.topic,
+                 "partition": letter.partition, "offset": letter.offset, "received_at": letter.received_at,
                  "raw": letter.raw.decode("utf-8", "replace")[:2000]}), qos=0)

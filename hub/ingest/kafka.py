@@ -1,0 +1,254 @@
+"""Kafka ingest with kafka-python: consumer group `cityhub` on `city.events`, offsets committed after store.
+
+At least once: auto-commit is off; a partition's offset is committed only after every record
+before it has been stored or dead-lettered. A hub that dies replays from the last commit, and
+dedup by (source, id) makes the replay change nothing. Records are keyed by source, so each
+device's events stay in one partition and with the one hub worker that owns it; `on_assign`
+and `on_revoke` let per-partition state (correlation) follow a rebalance. Normalized events
+go to `city.events.normalized` (keyed by grid code), dead letters to `city.events.deadletter`.
+
+kafka-python is imported here only, and this module only when Kafka is configured.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import NewTopic
+from kafka.consumer.subscription_state import ConsumerRebalanceListener
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.structs import OffsetAndMetadata
+
+from hub.events import DeadLetter, Event, Message
+from hub.ingest.batching import BatchWorker
+from hub.pipeline import Pipeline
+
+log = logging.getLogger(__name__)
+TOPIC = "city.events"
+NORMALIZED = "city.events.normalized"
+DEADLETTER = "city.events.deadletter"
+Token = tuple[int, str, int, int]  # consumer incarnation, topic, partition, offset
+PartitionHook = Callable[[set[int]], None]
+
+
+class _Rebalance(ConsumerRebalanceListener):
+    def __init__(self, ingest: KafkaIngest) -> None:
+        self.ingest = ingest
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        self.ingest._revoked(revoked)
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        self.ingest._assigned(assigned)
+
+
+class KafkaIngest:
+    def __init__(self, pipeline: Pipeline, bootstrap: str, group: str = "cityhub", *, topic: str = TOPIC,
+                 partitions: int = 6, client_id: str = "cityhub", **client_options: Any) -> None:
+        """`client_options` go to kafka-python as they are (security_protocol, sasl_*, ssl_* …)."""
+        self.bootstrap, self.group, self.topic, self.partitions = bootstrap, group, topic, partitions
+        self.client_options = {"bootstrap_servers": bootstrap.split(","), "client_id": client_id} | client_options
+        self.worker: BatchWorker[Token] = BatchWorker(pipeline, self._ack, name="kafka-ingest")
+        self.assignment: set[int] = set()
+        self.rebalances = 0  # assignments received so far; a rejoin after a broker restart makes it grow
+        self.on_assign: list[PartitionHook] = []
+        self.on_revoke: list[PartitionHook] = []
+        self.producer: KafkaProducer | None = None
+        self._incarnation = 0  # a new consumer after an error starts from the committed offsets again
+        self._stored: dict[tuple[str, int], int] = {}  # next offset to commit, per partition
+        self._stored_lock = threading.Lock()
+        self._unpositioned: set[TopicPartition] = set()  # assigned, not yet moved to their committed offset
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="kafka-poll", daemon=True)
+        pipeline.sinks.append(self.republish)
+
+    def start(self) -> None:
+        self.worker.start()
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop polling, store and commit what is in hand, close the clients."""
+        self._stopping.set()
+        self._thread.join(30)
+
+    # -- the polling thread: the only one that touches the consumer --------------------------------
+
+    def _run(self) -> None:
+        delay = 1.0
+        while not self._stopping.is_set():
+            consumer = None
+            try:
+                self._ensure_topics()
+                consumer = self._consumer()
+                delay = 1.0
+                self._poll(consumer)
+            except Exception as err:  # broker away, auth failure, …: retry with backoff, never crash
+                log.warning("Kafka ingest from %s failed (%s: %s); retrying in %.0f s",
+                            self.bootstrap, type(err).__name__, err, delay)
+                self._stopping.wait(delay)
+                delay = min(delay * 2, 30)
+            finally:
+                if consumer is not None:
+                    self._close(consumer)
+        self._close_producer()
+
+    def _consumer(self) -> KafkaConsumer:
+        consumer = KafkaConsumer(
+            group_id=self.group, enable_auto_commit=False, auto_offset_reset="earliest",
+            session_timeout_ms=6000, heartbeat_interval_ms=2000, max_poll_records=1000,
+            metadata_max_age_ms=10_000, reconnect_backoff_max_ms=5000, allow_auto_create_topics=False,
+            **self.client_options)
+        self._incarnation += 1
+        consumer.subscribe([self.topic], listener=_Rebalance(self))
+        return consumer
+
+    def _poll(self, consumer: KafkaConsumer) -> None:
+        incarnation = self._incarnation
+        checked = time.monotonic()
+        while not self._stopping.is_set():
+            if not self.assignment and time.monotonic() - checked > 10:
+                checked = time.monotonic()
+                try:
+                    if not consumer.partitions_for_topic(self.topic):  # gone, e.g. a broker that lost its data
+                        self._ensure_topics()
+                except Exception as err:
+                    log.warning("Kafka topic check failed (%s: %s)", type(err).__name__, err)
+            polled = consumer.poll(timeout_ms=200)
+            if self._unpositioned:
+                with self._stored_lock:
+                    fresh, self._unpositioned = self._unpositioned, set()
+                self._position(consumer, fresh)
+                polled = {tp: records for tp, records in polled.items() if tp not in fresh}
+            for records in polled.values():
+                for r in records:
+                    headers = tuple((k, v or b"") for k, v in (r.headers or []))
+                    message = Message(r.value or b"", r.topic, "kafka", r.partition, r.offset, headers)
+                    self.worker.put(message, (incarnation, r.topic, r.partition, r.offset))
+            self._commit(consumer)
+
+    def _close(self, consumer: KafkaConsumer) -> None:
+        if self._stopping.is_set():
+            self.worker.stop()  # store what is in hand, then commit it
+            try:
+                self._commit(consumer)
+            except Exception as err:
+                log.warning("final Kafka commit failed (%s); those records will be replayed", err)
+        try:
+            consumer.close(autocommit=False)
+        except Exception:
+            log.debug("closing the Kafka consumer", exc_info=True)
+        self.assignment = set()
+
+    def _commit(self, consumer: KafkaConsumer) -> None:
+        with self._stored_lock:
+            ready, self._stored = self._stored, {}
+        owned = {(tp.topic, tp.partition) for tp in consumer.assignment()}
+        offsets = {TopicPartition(t, p): OffsetAndMetadata(o, "", -1) for (t, p), o in ready.items() if (t, p) in owned}
+        if not offsets:
+            return
+        try:
+            consumer.commit(offsets)
+        except KafkaError as err:  # e.g. a rebalance took the partition: its new owner replays, dedup holds
+            log.warning("Kafka offset commit failed (%s: %s); those records will be read again",
+                        type(err).__name__, err)
+
+    def _assigned(self, assigned: Any) -> None:
+        """Called inside `poll` on kafka-python's IO thread, which must not block: the partitions are
+        positioned by the poll thread right after (`_position`)."""
+        with self._stored_lock:
+            self._unpositioned |= set(assigned)
+        self.assignment = {tp.partition for tp in assigned}
+        self.rebalances += 1
+        log.info("Kafka partitions of %s assigned to this hub: %s", self.topic, sorted(self.assignment))
+        for hook in self.on_assign:
+            hook(self.assignment)
+
+    def _revoked(self, revoked: Any) -> None:
+        """Called inside `poll` on the IO thread. Offsets are committed after every poll, so the next
+        owner replays at most the last moments of the partition; dedup makes that harmless."""
+        partitions = {tp.partition for tp in revoked}
+        log.info("Kafka partitions of %s revoked: %s", self.topic, sorted(partitions))
+        for hook in self.on_revoke:
+            hook(partitions)
+
+    def _position(self, consumer: KafkaConsumer, partitions: set[TopicPartition]) -> None:
+        """Start each newly assigned partition at its committed offset (the beginning if none). The client
+        would keep the old position of a partition it had before, which, after the topic was recreated
+        or a broker lost its data, points past records nobody has read."""
+        owned = consumer.assignment()
+        for tp in partitions & owned:
+            committed = consumer.committed(tp)
+            if committed is None:
+                consumer.seek_to_beginning(tp)
+            else:
+                consumer.seek(tp, committed)
+
+    # -- the worker thread --------------------------------------------------------------------------
+
+    def _ack(self, tokens: list[Token]) -> None:
+        """After the batch is stored: remember the next offset of each partition for the poll thread."""
+        with self._stored_lock:
+            for incarnation, topic, partition, offset in tokens:
+                if incarnation != self._incarnation:
+                    continue  # a later consumer re-reads it from the committed offset; dedup handles it
+                key = (topic, partition)
+                self._stored[key] = max(self._stored.get(key, 0), offset + 1)
+
+    def republish(self, fresh: list[Event], dead: list[DeadLetter]) -> None:
+        """Normalized events to city.events.normalized keyed by grid code; dead letters to city.events.deadletter."""
+        producer = self.producer
+        if producer is None:
+            return
+        try:
+            for event in fresh:
+                hub = event.hub
+                key = (hub.grid_code or hub.district_code or "unplaced") if hub else "unplaced"
+                producer.send(NORMALIZED, key=key.encode(), value=orjson.dumps(event.normalized()))
+            for letter in dead:
+                producer.send(DEADLETTER, key=letter.topic.encode(), value=orjson.dumps({
+                    "reason": letter.reason, "transport": letter.transport, "topic": letter.topic,
+                    "partition": letter.partition, "offset": letter.offset, "received_at": letter.received_at,
+                    "raw": base64.b64encode(letter.raw).decode()}))
+        except KafkaError as err:
+            log.warning("republishing to Kafka failed (%s); the batch is stored all the same", err)
+
+    # -- topics and the republishing producer --------------------------------------------------------
+
+    def _ensure_topics(self) -> None:
+        """Create the hub's topics where missing (a managed cluster may forbid it: then only a warning)."""
+        admin = KafkaAdminClient(**self.client_options)
+        try:
+            existing = set(admin.list_topics())
+            wanted = [NewTopic(self.topic, self.partitions, 1), NewTopic(NORMALIZED, self.partitions, 1),
+                      NewTopic(DEADLETTER, 1, 1)]
+            missing = [t for t in wanted if t.name not in existing]
+            if missing:
+                try:
+                    admin.create_topics(missing)
+                    log.info("created Kafka topics %s", ", ".join(t.name for t in missing))
+                except TopicAlreadyExistsError:
+                    pass  # another hub worker was quicker
+        except KafkaError as err:
+            log.warning("cannot check or create the Kafka topics (%s: %s); expecting them to exist",
+                        type(err).__name__, err)
+        finally:
+            admin.close()
+        if self.producer is None:
+            self.producer = KafkaProducer(acks="all", linger_ms=20, max_block_ms=5000, enable_idempotence=False,
+                                          **self.client_options)
+
+    def _close_producer(self) -> None:
+        if self.producer is not None:
+            try:
+                self.producer.flush(10)
+                self.producer.close(10)
+            except Exception:
+                log.debug("closing the Kafka producer", exc_info=True)
+            self.producer = None
