@@ -22,12 +22,24 @@ class Session:
     puback: dict[int, Any] = field(default_factory=dict)
     suback: list[Any] = field(default_factory=list)
     received: list[paho.MQTTMessage] = field(default_factory=list)
+    acked: threading.Condition = field(default_factory=threading.Condition)
 
-    def publish(self, topic: str, payload: bytes) -> Any:
-        """Publish at QoS 1 and return the broker's PUBACK reason code (v5) or 0 (v3.1.1)."""
+    def on_puback(self, mid: int, reason: Any) -> None:
+        with self.acked:
+            self.puback[mid] = reason
+            self.acked.notify_all()
+
+    def publish(self, topic: str, payload: bytes, wait: bool = True) -> Any:
+        """Publish at QoS 1 and return the broker's PUBACK reason code (v5; v3.1.1: Success), or the mid."""
         info = self.client.publish(topic, payload, qos=1)
-        wait_for(lambda: info.mid in self.puback, timeout=10, what=f"PUBACK for {topic}")
-        return self.puback[info.mid]
+        if not wait:
+            return info.mid
+        return self.wait(info.mid)
+
+    def wait(self, mid: int, timeout: float = 30) -> Any:
+        with self.acked:
+            assert self.acked.wait_for(lambda: mid in self.puback, timeout), f"no PUBACK for message {mid}"
+            return self.puback[mid]
 
     def subscribe(self, topic: str) -> Any:
         self.client.subscribe(topic, qos=1)
@@ -60,7 +72,7 @@ def login(url: str, client_id: str, *, v5: bool = True, password: str | None = N
 
     client.on_connect = on_connect
     client.on_disconnect = on_disconnect
-    client.on_publish = lambda c, u, mid, reason, props: session.puback.__setitem__(mid, reason)
+    client.on_publish = lambda c, u, mid, reason, props: session.on_puback(mid, reason)
     client.on_subscribe = lambda c, u, mid, reasons, props: session.suback.append(reasons[0])
     client.on_message = lambda c, u, message: session.received.append(message)
     client.reconnect_delay_set(5, 5)
