@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from hub.api_analysis import router as analysis_router
 from hub.api_geo import router as geo_router
 from hub.api_incidents import router as incidents_router
+from hub.api_map import router as map_router
 from hub.api_ogc import router as ogc_router
 from hub.asyncapi import router as asyncapi_router
 from hub.mapview import STATIC, map_page
@@ -75,7 +76,7 @@ def create_app(hub: Hub) -> FastAPI:
     secure(app, hub.settings)
     app.state.hub = hub  # the routers of hub/api_*.py reach the running hub through hub.auth.HubDep
     app.include_router(geo_router)
-    for router in (incidents_router, ogc_router, analysis_router, asyncapi_router):
+    for router in (incidents_router, ogc_router, analysis_router, asyncapi_router, map_router):
         app.include_router(router)
     app.mount("/static/hub", StaticFiles(directory=STATIC), name="static")
 

@@ -1,0 +1,52 @@
+"""Read-only routes the live map needs beyond the public API: the device registry (一机一档) layer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+
+from hub.auth import ViewerDep
+from hub.registry import load_registry
+
+router = APIRouter(prefix="/api/map", tags=["map"])
+DEVICE_FIELDS = ("device_id", "kind", "name", "lon", "lat", "address", "grid_code", "town_code", "district_code",
+                 "department", "adapter", "reports")
+
+
+def device_item(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: row.get(k) for k in DEVICE_FIELDS}
+
+
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    try:
+        x0, y0, x1, y1 = (float(v) for v in text.split(","))
+    except ValueError:
+        raise HTTPException(400, "bbox must be minlon,minlat,maxlon,maxlat") from None
+    if x0 > x1 or y0 > y1:
+        raise HTTPException(400, "bbox must be minlon,minlat,maxlon,maxlat with min ≤ max")
+    return x0, y0, x1, y1
+
+
+@router.get("/registry")
+def registry(_: ViewerDep, kind: str | None = None, district: str | None = None,
+             bbox: str | None = None) -> dict[str, Any]:
+    """Every registered device with its position, standard address, grid cell and owner department."""
+    box = parse_bbox(bbox) if bbox else None
+    rows = [
+        row for row in load_registry().devices.values()
+        if (not kind or row.get("kind") == kind) and (not district or row.get("district_code") == district)
+        and (box is None or (box[0] <= row["lon"] <= box[2] and box[1] <= row["lat"] <= box[3]))
+    ]
+    kinds: dict[str, int] = {}
+    for row in rows:
+        kinds[row.get("kind") or ""] = kinds.get(row.get("kind") or "", 0) + 1
+    return {"count": len(rows), "kinds": kinds, "devices": [device_item(r) for r in rows]}
+
+
+@router.get("/registry/{device_id}")
+def device(device_id: str, _: ViewerDep) -> dict[str, Any]:
+    found = load_registry().get(device_id)
+    if found is None:
+        raise HTTPException(404, f"no device {device_id} in the registry")
+    return dict(found)
