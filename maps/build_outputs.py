@@ -80,7 +80,7 @@ def write_units(out: Path, lattice: Lattice, dps: dict[str, DistrictPixels], tow
     return {"cell_rep": reps, "cells": cell_geom, "communities": comm_geom, "towns": town_geom}  # type: ignore[return-value]
 
 
-def write_grid(out: Path, lattice: Lattice, grid: Grid, index: dict[str, np.ndarray],
+def write_grid(out: Path, lattice: Lattice, grid: Grid, index: dict[str, Any],
                communities: list[Community], cell_rep: np.ndarray, cell_geom: dict[int, BaseGeometry]) -> None:
     np.savez_compressed(
         out / "grid.npz",
