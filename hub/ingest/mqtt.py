@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from urllib.parse import urlparse
 
 import orjson
@@ -90,6 +91,7 @@ class MqttIngest:
         if share_group and not v5:
             log.warning("shared subscription $share/%s with MQTT 3.1.1: Mosquitto accepts it, "
                         "other brokers may not", share_group)
+        self.share_group = share_group
         self.topic = f"$share/{share_group}/{TOPIC}" if share_group else TOPIC
         self.client = mqtt_client(url, client_id, v5=v5, persistent=True, manual_ack=True)
         self.client.on_connect = self._on_connect
@@ -100,6 +102,7 @@ class MqttIngest:
         self.connections = 0  # successful connections so far; a reconnect makes it grow
         self.stale_acks = 0  # acknowledgements dropped because their connection had gone
         self._closing = False
+        self._last_message_at = 0.0
         self._session = threading.Lock()  # a connection number and its PUBACKs change together
         pipeline.sinks.append(self.republish)
 
@@ -109,11 +112,23 @@ class MqttIngest:
         self.client.loop_start()
 
     def stop(self) -> None:
-        """Take nothing new, store and acknowledge what is in hand, then disconnect."""
+        """Take nothing new, store and acknowledge what is in hand, then disconnect. Alone, the hub keeps
+        its subscription so the broker queues for it; in a share group it leaves the group first, so
+        the broker gives the others what this one would have got, and drains what it already has."""
+        if self.share_group and self.client.is_connected():
+            self._leave_share_group()
         self._closing = True
         self.worker.stop()
         self.client.disconnect()
         self.client.loop_stop()
+
+    def _leave_share_group(self, quiet_s: float = 0.5, limit_s: float = 10) -> None:
+        self.client.unsubscribe(self.topic)
+        self._last_message_at = time.monotonic()
+        deadline = time.monotonic() + limit_s
+        while time.monotonic() - self._last_message_at < quiet_s and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.worker.drain(max(0.0, deadline - time.monotonic()))
 
     def _on_connect(self, client: paho.Client, userdata: object, flags: object, reason: object, props: object) -> None:
         if getattr(reason, "is_failure", False):
@@ -136,6 +151,7 @@ class MqttIngest:
     def _on_message(self, client: paho.Client, userdata: object, msg: paho.MQTTMessage) -> None:
         if self._closing:
             return  # not acknowledged: the broker sends it again to the next session
+        self._last_message_at = time.monotonic()
         message = Message(msg.payload, msg.topic, "mqtt", headers=user_properties(msg))
         self.worker.put(message, (self.connections, msg.mid, msg.qos))
 

@@ -256,3 +256,37 @@ class TransportSuite:
         await_stored(db_of(hub), "restart", 600)
         assert_exactly_once(db_of(hub), first + second, "restart")
         assert publisher.dropped == 0
+
+    def test_two_hub_workers_share_the_stream(self, bus: Bus, tmp_path: Path) -> None:
+        """Two hubs on one store: a shared subscription ($share/cityhub/…) or one consumer group splits
+        the stream between them; every event is stored once; when one stops the other takes all."""
+        if not bus.shared_subscription:
+            pytest.skip(f"{bus.name} has no shared subscriptions (MQTT 3.1.1 amqtt): one hub per broker")
+        settings = [bus.hub_settings(tmp_path, mqtt_client_id=f"cityhub-{n}", mqtt_share_group="cityhub")
+                    for n in ("a", "b")]
+        db = tmp_path / "hub.sqlite"
+        with running_hub(settings[0]) as first:
+            publisher = bus.publisher("pub-shared")
+            try:
+                await_ready(bus, publisher, db, "shared")
+                with running_hub(settings[1]) as second:
+                    if bus.name == "kafka":  # wait for the rebalance that gives the second hub its partitions
+                        wait_for(lambda: bool(ingest_of(first).assignment and ingest_of(second).assignment),
+                                 timeout=60, what="both hubs assigned partitions")
+                        assert not ingest_of(first).assignment & ingest_of(second).assignment
+                    else:
+                        ingest_of(second).connected.wait(10)
+                    sent = batch("shared", 1000)
+                    publisher.publish(TOPIC, sent)
+                    publisher.flush()
+                    await_stored(db, "shared", 1000)
+                    assert_exactly_once(db, sent, "shared")
+                    shares = [h.hub.pipeline.totals.stored for h in (first, second)]
+                    assert all(shares), f"one hub did all the work: {shares}"
+                later = batch("shared", 300, start=1000)  # the second hub has stopped: the first takes all
+                publisher.publish(TOPIC, later)
+                publisher.flush()
+                await_stored(db, "shared", 1300, timeout=90)
+                assert_exactly_once(db, sent + later, "shared")
+            finally:
+                publisher.close()

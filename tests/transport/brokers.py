@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-MOSQUITTO_CONF = ROOT / "config" / "mosquitto.conf"
+MOSQUITTO_CONF = Path(os.environ.get("CITYHUB_MOSQUITTO_CONF") or ROOT / "config" / "mosquitto.conf")
 
 
 def mosquitto_bin() -> str | None:
