@@ -45,7 +45,8 @@ class Hub:
         if settings.kafka:
             from hub.ingest.kafka import KafkaIngest
 
-            self.ingests["kafka"] = KafkaIngest(self.pipeline, settings.kafka, group=settings.kafka_group)
+            self.ingests["kafka"] = KafkaIngest(self.pipeline, settings.kafka, group=settings.kafka_group,
+                                                **settings.kafka_options)
 
     def start(self) -> None:
         self.incidents.start(self.settings.incident_check_s)
