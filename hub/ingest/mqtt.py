@@ -152,7 +152,7 @@ class MqttIngest:
         if self._closing:
             return  # not acknowledged: the broker sends it again to the next session
         self._last_message_at = time.monotonic()
-        message = Message(msg.payload, msg.topic, "mqtt", headers=user_properties(msg))
+        message = Message(bytes(msg.payload), msg.topic, "mqtt", headers=user_properties(msg))
         self.worker.put(message, (self.connections, msg.mid, msg.qos))
 
     def _ack(self, tokens: list[tuple[int, int, int]]) -> None:

@@ -74,7 +74,7 @@ class MqttBus(Bus):
 
     def hub_settings(self, data_dir: Path, **overrides: Any) -> Settings:
         values = {"data_dir": data_dir, "mqtt": self.url, "mqtt_v5": self.v5, "mqtt_client_id": "cityhub"}
-        return Settings(**(values | overrides))
+        return Settings.model_validate(values | overrides)
 
     def serve_args(self) -> list[str]:
         return ["--mqtt", self.url]
@@ -170,7 +170,7 @@ class KafkaBus(Bus):
         self.broker = broker
 
     def hub_settings(self, data_dir: Path, **overrides: Any) -> Settings:
-        return Settings(**({"data_dir": data_dir, "kafka": self.broker.bootstrap} | overrides))
+        return Settings.model_validate({"data_dir": data_dir, "kafka": self.broker.bootstrap} | overrides)
 
     def serve_args(self) -> list[str]:
         return ["--kafka", self.broker.bootstrap]

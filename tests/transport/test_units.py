@@ -69,7 +69,8 @@ class FlakyPipeline:
     """Stands in for the pipeline: fails the first `failures` batches, then takes them."""
 
     def __init__(self, failures: int) -> None:
-        self.failures, self.batches = failures, []
+        self.failures = failures
+        self.batches: list[list[Message]] = []
         self.sinks: list[Any] = []
 
     def process(self, messages: list[Message]) -> None:
