@@ -19,6 +19,7 @@ from hub.incidents.related import Group, Member, RelatedTypes
 
 Neighbours = Callable[[str, str], bool]
 MAX_CELLS = 64
+NAME_FIELDS = ("name", "title", "headline", "site_name", "bridge_name", "point_name", "building")
 
 
 @dataclass(slots=True)
@@ -111,6 +112,9 @@ class Correlator:
     def title(self, s: Sighting, group: Group) -> str:
         what = self.rule_name(s.alarms[0]) if s.alarms else (s.label or s.type)
         head = what if group.name in (what, group.id) else f"{group.name}：{what}"
+        named = next((s.data[k] for k in NAME_FIELDS if isinstance(s.data.get(k), str) and s.data[k]), None)
+        if named:
+            head += f"「{named[:40]}」"
         where = "".join(x for x in (s.district_name, s.town_name) if x)
         place = " ".join(x for x in (where, s.address) if x)
         return f"{head} · {place}" if place else head

@@ -1,5 +1,6 @@
 """Neighbouring unit-grid cells, from the cells' real geometry: two cells neighbour when they share an
-edge or a corner. The cell index is built once per city on first use; a cell's shape when first asked."""
+edge or a corner. The cell index is built once per city on first use; a cell's shape and its set of
+neighbours when first asked, so correlation tests set membership, not geometry, per event."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import shapely
 from shapely.geometry import shape
 
 TOUCH_DEG = 1e-7  # about 1 cm: shared edges and corners, allowing for rounding in the layer file
+NEAR_DEG = 1e-5  # the box around a cell in which its neighbours' boxes must start
 
 
 @functools.cache
@@ -25,6 +27,7 @@ class CellNeighbours:
         self.geo = geo
         self._shapes: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self._around: dict[str, frozenset[str]] = {}
 
     def shape(self, code: str) -> Any:
         with self._lock:
@@ -34,7 +37,19 @@ class CellNeighbours:
             return self._shapes[code]
 
     def __call__(self, a: str, b: str) -> bool:
-        if a == b:
-            return True
-        first, second = self.shape(a), self.shape(b)
-        return first is not None and second is not None and bool(shapely.distance(first, second) <= TOUCH_DEG)
+        return a == b or b in self.around(a)
+
+    def around(self, code: str) -> frozenset[str]:
+        """The cells touching this one, found once per cell among the few whose boxes come near it."""
+        found = self._around.get(code)
+        if found is None:
+            me = self.shape(code)
+            found = frozenset()
+            if me is not None:
+                x0, y0, x1, y1 = me.bounds
+                near = self.geo.cells_geojson((x0 - NEAR_DEG, y0 - NEAR_DEG, x1 + NEAR_DEG, y1 + NEAR_DEG))
+                codes = ((str(f["properties"].get("code")), f["geometry"]) for f in near["features"])
+                found = frozenset(c for c, g in codes if c != code and shapely.distance(me, shape(g)) <= TOUCH_DEG)
+            with self._lock:
+                self._around[code] = found
+        return found

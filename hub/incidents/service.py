@@ -15,7 +15,7 @@ from typing import Any
 
 from hub.events import DeadLetter, Event
 from hub.incidents.correlate import Correlator, Neighbours
-from hub.incidents.flow import STATE_NAMES, InvalidTransition, check_transition, due_at
+from hub.incidents.flow import FINAL, STATE_NAMES, InvalidTransition, check_transition, due_at
 from hub.incidents.model import Incident, Sighting, Step
 from hub.incidents.related import RelatedTypes
 from hub.incidents.store import IncidentStore
@@ -157,6 +157,8 @@ class IncidentService:
             incident.overdue = False
             self.store.update(incident)
             self.store.add_step(Step(incident_id, "transition", previous, to, who, now, note))
+            if to in FINAL:  # a closed or rejected case raises no more timed alarms
+                self.store.clear_timers_of({m["event_uid"] for m in self.store.members(incident_id, 10_000)})
         self._publish([incident])
         return incident
 

@@ -83,6 +83,14 @@ class IncidentStore:
         self.db.execute("DELETE FROM incident_timers WHERE due_at <= ?", (now,))
         return [(r["rule_id"], r["key"], r["due_at"], Sighting.from_dict(orjson.loads(r["sighting"]))) for r in rows]
 
+    def clear_timers_of(self, event_uids: set[str]) -> int:
+        """Drop the timers opened by these events (their incident was closed or rejected)."""
+        rows = self.db.execute("SELECT rule_id, key, sighting FROM incident_timers")
+        done = [(r["rule_id"], r["key"]) for r in rows if orjson.loads(r["sighting"]).get("uid") in event_uids]
+        for rule_id, key in done:
+            self.clear_timer(rule_id, key)
+        return len(done)
+
     # ── reads ──
     def open_incidents(self, active_since: float) -> list[Incident]:
         rows = self.db.execute(f"SELECT * FROM incidents WHERE state IN ({OPEN_IN}) AND last_event_at >= ?",

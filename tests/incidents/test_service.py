@@ -141,3 +141,24 @@ def test_overdue_steps_escalate_once_and_a_transition_clears_overdue(engine: Eng
     assert not dispatched.overdue and dispatched.due_at == T0 + 5000 + 2 * 3600  # the department's 2 h
     [late] = service.tick(T0 + 5000 + 2 * 3600 + 1)
     assert late.overdue and late.escalations == 2 and late.state == "dispatched"
+
+
+def test_a_rejected_false_alarm_raises_no_timed_alarm_later(engine: Engine) -> None:
+    service = engine()
+    [incident] = service.absorb([fire("fire", at=T0)])
+    assert incident.id is not None
+    service.transition(incident.id, "rejected", "视频复核：误报（烟感受潮）")
+    assert service.tick(T0 + 10 * MIN) == []
+    assert service.store.count() == 1
+
+
+def test_titles_name_the_place_and_the_thing() -> None:
+    from hub.incidents.correlate import Correlator
+    from hub.incidents.related import load_related
+    from hub.rules import load_rules
+
+    s = sighting("city.emergency.incident", {"name": "杜阮镇某五金厂火灾", "kind": "fire", "level": 4},
+                 alarms=["emergency.incident.reported"], severity=3)
+    s.town_name = "杜阮镇"
+    [d] = Correlator(load_related(), load_rules().name).correlate([s], [], T0)
+    assert d.incident.title == "火灾：突发事件「杜阮镇某五金厂火灾」 · 蓬江区杜阮镇"

@@ -73,7 +73,10 @@ def test_two_workers_make_one_incident_from_sources_on_both_halves(kafka: Tansu,
         wait_for(lambda: sum(w.pipeline.totals.stored for w in workers) == PARTITIONS, timeout=60,
                  what="every alarm stored")
         assert all(w.pipeline.totals.stored > 0 for w in workers)  # both workers took part
-        found, _ = workers[0].incidents.store.search(limit=10)
+        store = workers[0].incidents.store  # the incident sink runs after store: wait for it
+        wait_for(lambda: sum(i.member_count for i in store.search(limit=10)[0]) == PARTITIONS, timeout=30,
+                 what="every alarm in an incident")
+        found, _ = store.search(limit=10)
         assert len(found) == 1 and found[0].member_count == PARTITIONS
         assert len(workers[0].incidents.store.members(found[0].id or 0)) == PARTITIONS
     finally:
