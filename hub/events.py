@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field, fields
+from functools import cache
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field, TypeAdapter
 
 SEVERITY_NAMES = ("info", "notice", "minor", "major", "critical")
 LocationMethod = Literal["coordinates", "address", "device", "none"]
@@ -46,7 +47,12 @@ class DeadLetter:
         )
 
 
-class HubBlock(BaseModel):
+# A plain slotted dataclass, not a pydantic model: the pipeline builds one per event and sets a score
+# of fields on it, which made pydantic's __init__/__setattr__/model_dump a top per-event cost.
+# model_dump, model_validate and model_json_schema keep the pydantic-style surface. No slots:
+# the rules read it as a mapping with vars().
+@dataclass
+class HubBlock:
     """What the hub adds to an event after normalization; never trusted from the source."""
 
     uid: str
@@ -67,11 +73,32 @@ class HubBlock(BaseModel):
     district_name: str | None = None
     category: str | None = None
     category_name: str | None = None
-    severity: int = Field(default=0, ge=0, le=4)
+    severity: Annotated[int, Field(ge=0, le=4)] = 0
     department: str | None = None
     time_limit_h: float | None = None
-    plan_items: list[str] = Field(default_factory=list)
-    alarms: list[str] = Field(default_factory=list)
+    plan_items: list[str] = field(default_factory=list)
+    alarms: list[str] = field(default_factory=list)
+
+    def model_dump(self) -> dict[str, Any]:
+        body = {name: getattr(self, name) for name in HUB_FIELDS}
+        body["plan_items"], body["alarms"] = list(self.plan_items), list(self.alarms)
+        return body
+
+    @classmethod
+    def model_validate(cls, data: Any) -> HubBlock:
+        return _hub_adapter().validate_python(data)  # type: ignore[no-any-return]
+
+    @classmethod
+    def model_json_schema(cls) -> dict[str, Any]:
+        return _hub_adapter().json_schema()  # type: ignore[no-any-return]
+
+
+HUB_FIELDS = tuple(f.name for f in fields(HubBlock))
+
+
+@cache
+def _hub_adapter() -> TypeAdapter[HubBlock]:
+    return TypeAdapter(HubBlock)
 
 
 @dataclass(slots=True)
