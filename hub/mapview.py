@@ -115,7 +115,11 @@ def base_layers(geo: CityGeo) -> list[pydeck.Layer]:
 
 
 def base_deck(geo: CityGeo, extra: list[pydeck.Layer] | None = None) -> pydeck.Deck:
-    return pydeck.Deck(layers=[*base_layers(geo), *(extra or [])], initial_view_state=JIANGMEN_VIEW,
+    """The base geography with `extra` layers drawn above the areas and below the place names."""
+    layers = base_layers(geo)
+    under = [layer for layer in layers if not layer.id.endswith("-labels")]
+    names = [layer for layer in layers if layer.id.endswith("-labels")]
+    return pydeck.Deck(layers=[*under, *(extra or []), *names], initial_view_state=JIANGMEN_VIEW,
                        map_provider=None, map_style=None, tooltip=False)
 
 
@@ -174,7 +178,7 @@ def snapshot_layers(events: list[dict[str, Any]]) -> list[pydeck.Layer]:
         for e in events if e.get("lon") is not None and e.get("lat") is not None
     ]
     heat = pydeck.Layer(
-        "HexagonLayer", id="heat", data=points, get_position="position", radius=600, opacity=0.35,
+        "HexagonLayer", id="heat", data=points, get_position="position", radius=900, opacity=0.5, coverage=0.9,
         color_range=[[12, 60, 90], [20, 110, 140], [60, 170, 160], [230, 200, 70], [250, 130, 40], [240, 50, 40]],
         extruded=False, pickable=False,
     )
