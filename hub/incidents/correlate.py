@@ -10,7 +10,9 @@ carries an alarm, or its severity reaches `open_severity`; otherwise it is left 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from hub.incidents.flow import OPEN, due_at
@@ -19,6 +21,8 @@ from hub.incidents.related import Group, Member, RelatedTypes
 
 Neighbours = Callable[[str, str], bool]
 MAX_CELLS = 64
+BUCKET_DEG = 0.05  # the spatial index's buckets: about 5.1 km × 5.5 km at Jiangmen's latitude
+BUCKET_M = 5000
 NAME_FIELDS = ("name", "title", "headline", "site_name", "bridge_name", "point_name", "building")
 
 
@@ -44,30 +48,35 @@ class Correlator:
     def opens(self, sighting: Sighting) -> bool:
         return bool(sighting.alarms) or sighting.severity >= self.related.open_severity
 
+    def kinds(self, sightings: list[Sighting]) -> set[str]:
+        """The incident kinds (groups) these sightings could join or open."""
+        return {g.id for s in sightings for g, _ in self.related.groups_of(s.type, s.view())} | {
+            s.type for s in sightings}
+
     def correlate(self, sightings: list[Sighting], incidents: list[Incident], now: float) -> list[Decision]:
         """Decide for each sighting, in event-time order; incidents opened here take later sightings."""
-        candidates = [i for i in incidents if i.state in OPEN]
+        index = Index()
+        for incident in incidents:
+            if incident.state in OPEN:
+                index.add(incident)
         decisions: list[Decision] = []
         for sighting in sorted(sightings, key=lambda s: s.time):
             memberships = self.related.groups_of(sighting.type, sighting.view())
             alone = self.related.alone(sighting.type)
-            target = self.match(sighting, [*memberships, (alone, alone.members[0])], candidates)
+            target = self.match(sighting, [*memberships, (alone, alone.members[0])], index)
             if target is not None:
                 decisions.append(self.join(target, sighting, now))
             elif self.opens(sighting):
                 incident = self.open(sighting, memberships[0][0] if memberships else alone, now)
-                candidates.append(incident)
+                index.add(incident)
                 decisions.append(Decision(sighting, incident, True, list(sighting.alarms)))
         return decisions
 
-    def match(self, s: Sighting, memberships: list[tuple[Group, Member]],
-              candidates: list[Incident]) -> Incident | None:
+    def match(self, s: Sighting, memberships: list[tuple[Group, Member]], index: Index) -> Incident | None:
         best: tuple[float, Incident] | None = None
         for group, member in memberships:
             window = group.window_min * 60
-            for incident in candidates:
-                if incident.kind != group.id:
-                    continue
+            for incident in index.near(s, group, member):
                 if not incident.opened_at - window <= s.time <= incident.last_event_at + window:
                     continue
                 gap = self.gap(s, member, group, incident)
@@ -118,3 +127,35 @@ class Correlator:
         where = "".join(x for x in (s.district_name, s.town_name) if x)
         place = " ".join(x for x in (where, s.address) if x)
         return f"{head} · {place}" if place else head
+
+
+def bucket(lon: float, lat: float) -> tuple[int, int]:
+    return math.floor(lon / BUCKET_DEG), math.floor(lat / BUCKET_DEG)
+
+
+class Index:
+    """Open incidents by kind and place, so a sighting looks only at the incidents that could take it."""
+
+    def __init__(self) -> None:
+        self.by_place: defaultdict[tuple[str, int, int], list[Incident]] = defaultdict(list)
+        self.by_district: defaultdict[tuple[str, str | None], list[Incident]] = defaultdict(list)
+        self.by_kind: defaultdict[str, list[Incident]] = defaultdict(list)
+
+    def add(self, incident: Incident) -> None:
+        self.by_kind[incident.kind].append(incident)
+        if incident.lon is not None and incident.lat is not None:
+            self.by_place[(incident.kind, *bucket(incident.lon, incident.lat))].append(incident)
+        self.by_district[(incident.kind, incident.district_code)].append(incident)
+
+    def near(self, s: Sighting, group: Group, member: Member) -> Iterator[Incident]:
+        if member.scope == "district":
+            yield from (self.by_district.get((group.id, s.district_code), ()) if s.district_code else ())
+            return
+        if s.lon is None or s.lat is None:  # placed by grid code alone: look at every incident of the kind
+            yield from (self.by_kind.get(group.id, ()) if s.grid_code else ())
+            return
+        rings = max(1, math.ceil(group.radius_m / BUCKET_M))  # neighbouring cells are within one bucket
+        x, y = bucket(s.lon, s.lat)
+        for dx in range(-rings, rings + 1):
+            for dy in range(-rings, rings + 1):
+                yield from self.by_place.get((group.id, x + dx, y + dy), ())

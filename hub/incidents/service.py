@@ -92,7 +92,8 @@ class IncidentService:
         if not sightings:
             return []
         active_since = min(s.time for s in sightings) - self.related.max_window_min * 60
-        decisions = self.correlator.correlate(sightings, self.store.open_incidents(active_since), now)
+        candidates = self.store.open_incidents(active_since, self.correlator.kinds(sightings))
+        decisions = self.correlator.correlate(sightings, candidates, now)
         changed: dict[int, Incident] = {}
         for d in decisions:
             incident = d.incident

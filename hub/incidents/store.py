@@ -92,10 +92,13 @@ class IncidentStore:
         return len(done)
 
     # ── reads ──
-    def open_incidents(self, active_since: float) -> list[Incident]:
-        rows = self.db.execute(f"SELECT * FROM incidents WHERE state IN ({OPEN_IN}) AND last_event_at >= ?",
-                               (active_since,))
-        return [to_incident(r) for r in rows]
+    def open_incidents(self, active_since: float, kinds: set[str] | None = None) -> list[Incident]:
+        where = f"state IN ({OPEN_IN}) AND last_event_at >= ?"
+        args: list[Any] = [active_since]
+        if kinds is not None:
+            where += f" AND kind IN ({', '.join('?' * len(kinds))})" if kinds else " AND 1=0"
+            args += sorted(kinds)
+        return [to_incident(r) for r in self.db.execute(f"SELECT * FROM incidents WHERE {where}", args)]
 
     def get(self, incident_id: int) -> Incident | None:
         row = self.db.one("SELECT * FROM incidents WHERE id = ?", (incident_id,))
