@@ -1,0 +1,103 @@
+"""The hub under test as a process of its own (`cityhub serve`), watched for CPU time and memory."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+
+from bench.brokers import free_port
+
+
+class HubProcess:
+    def __init__(self, workdir: Path, *, mqtt: str | None = None, kafka: str | None = None, db: str | None = None,
+                 env: dict[str, str] | None = None, name: str = "hub") -> None:
+        self.workdir, self.name = workdir, name
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        args = [sys.executable, "-m", "hub.cli", "serve", "--port", str(self.port),
+                "--db", db or f"sqlite:///{workdir / (name + '.sqlite')}"]
+        args += ["--mqtt", mqtt] if mqtt else []
+        args += ["--kafka", kafka] if kafka else []
+        self.args = args
+        self.env = os.environ | {"CITYHUB_DATA_DIR": str(workdir), "CITYHUB_MQTT_CLIENT_ID": f"bench-{name}"}
+        self.env |= env or {}
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.peak_rss = 0
+        self._watching = threading.Event()
+
+    def start(self, timeout: float = 90) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        with open(self.workdir / f"{self.name}.log", "ab") as log:
+            self.proc = subprocess.Popen(self.args, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"hub exited with {self.proc.returncode}: {self.log_tail()}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
+                    threading.Thread(target=self._watch_memory, name=f"{self.name}-rss", daemon=True).start()
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"hub did not answer /healthz within {timeout} s: {self.log_tail()}")
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def cpu_seconds(self) -> float:
+        times = psutil.Process(self.pid).cpu_times()
+        return float(times.user + times.system)
+
+    def _watch_memory(self) -> None:
+        self._watching.set()
+        process = psutil.Process(self.pid)
+        while self._watching.is_set():
+            try:
+                self.peak_rss = max(self.peak_rss, process.memory_info().rss)
+            except psutil.Error:
+                return
+            time.sleep(0.2)
+
+    def health(self) -> dict[str, object]:
+        return httpx.get(self.url + "/healthz", timeout=10).json()  # type: ignore[no-any-return]
+
+    def totals(self) -> dict[str, int]:
+        """What the hub's pipeline has finished with: stored, duplicates, dead (letters)."""
+        totals = self.health()["totals"]
+        assert isinstance(totals, dict)
+        return {k: int(totals[k]) for k in ("stored", "duplicates", "dead")}
+
+    def handled(self) -> int:
+        return sum(self.totals().values())
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        self._watching.clear()
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def log_tail(self, lines: int = 15) -> str:
+        path = self.workdir / f"{self.name}.log"
+        return " | ".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""

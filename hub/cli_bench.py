@@ -1,0 +1,41 @@
+"""`cityhub bench`: the whole hub against real brokers it starts itself; prints one JSON object."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+
+def register(commands: Any) -> None:
+    bench = commands.add_parser(
+        "bench", help="benchmark the hub end to end: broker → pipeline → store → live map",
+        description="Starts its own Mosquitto or tansu on a free port and a hub process (`cityhub serve`), "
+                    "publishes a pre-generated mixed load from every simulator, and measures sustained "
+                    "events/s, publish→WebSocket latency, and the hub's CPU and peak memory.")
+    bench.add_argument("--transport", choices=("mqtt", "kafka"), default="mqtt")
+    bench.add_argument("--events", type=int, default=50_000, help="events to publish (default 50,000)")
+    bench.add_argument("--rate", type=float, default=0, help="events per second; 0 (default): as fast as possible")
+    bench.add_argument("--db", help="store URL: sqlite:///PATH or postgresql://… (default: SQLite in a temp dir)")
+    bench.add_argument("--duration", type=float,
+                       help="seconds to publish; with --rate, sets --events to rate × duration")
+    bench.add_argument("--producers", type=int, default=1, help="publishing processes (default 1)")
+    bench.add_argument("--partitions", type=int, default=6, help="partitions of city.events (Kafka)")
+    bench.add_argument("--seed", type=int, default=2021)
+    bench.add_argument("--json", action="store_true", help="only the JSON line, no progress on stderr")
+    bench.set_defaults(func=run_bench)
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    from bench.run import Options, run
+
+    if args.events < 1 or args.rate < 0 or args.producers < 1 or (args.duration is not None and args.duration <= 0):
+        print("cityhub: --events and --producers must be ≥ 1, --rate ≥ 0, --duration > 0", file=sys.stderr)
+        return 2
+    opts = Options(transport=args.transport, events=args.events, rate=args.rate, db=args.db,
+                   duration=args.duration, producers=args.producers, partitions=args.partitions, seed=args.seed,
+                   progress=not args.json and sys.stderr.isatty())
+    result = run(opts)
+    print(json.dumps(result, ensure_ascii=False))
+    return 0 if result["lost"] == 0 else 1
