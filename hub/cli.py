@@ -7,9 +7,9 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from hub import cli_geo, cli_hub, cli_map, cli_sources
+from hub import cli_bench, cli_geo, cli_hub, cli_map, cli_sources
 
-COMMAND_GROUPS = (cli_hub, cli_sources, cli_geo, cli_map)
+COMMAND_GROUPS = (cli_hub, cli_sources, cli_geo, cli_map, cli_bench)
 
 
 class Parser(argparse.ArgumentParser):
