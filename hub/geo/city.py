@@ -113,6 +113,13 @@ class CityGeo:
     def geocode_many(self, texts: list[str]) -> list[dict[str, Any]]:
         return [self.geocoder.geocode(t) for t in texts]
 
+    def warm(self) -> None:
+        """Load now what lookups load on first use — the address library and geocoder, the boundary
+        pieces of the grid index, the cells layer — so the first events a hub takes do not wait for it."""
+        self.geocoder.geocode("江门市蓬江区")
+        self.index._pieces()
+        self.layers.cells((0.0, 0.0, 0.0, 0.0))
+
     # layers --------------------------------------------------------------------------
     def districts_geojson(self) -> dict[str, Any]:
         return self.layers.districts
