@@ -55,6 +55,7 @@ def test_a_bad_rule_file_names_the_rule() -> None:
     ("city.fire.alarm", {"panel_id": "P", "state": "fire"}, "fire.alarm.active", 3),
     ("city.fire.hydrant.pressure", {"hydrant_id": "H", "pressure_mpa": 0.05}, "fire.hydrant.pressure-low", 3),
     ("city.iot.manhole", {"cover_id": "M", "state": "removed"}, "iot.manhole.open", 3),
+    ("city.hotline.workorder", {"order_id": "H", "urgency": "urgent"}, "hotline.workorder.urgent", 2),
     ("city.emergency.hazmat.reading", {"site_id": "S", "tag_id": "T", "measure": "toxic_gas", "alarm": "high_high"},
      "emergency.hazmat.gas-leak", 4),
     ("city.traffic.congestion", {"road_id": "R", "level": "severe"}, "traffic.congestion.severe", 3),
@@ -109,3 +110,10 @@ def test_every_rule_and_related_member_reads_fields_its_types_have() -> None:
             properties = schemas.schema(event_type)["properties"]
             missing = {f.split(".")[0] for f in fields_read(conditions)} - set(properties)
             assert not missing, f"{name}: {event_type} has no field {sorted(missing)}"
+
+
+def test_an_inspectors_report_is_a_case_in_itself() -> None:
+    report = event("city.grid.case", {"case_id": "WG-1", "inspector_id": "I", "case_type": "event",
+                                      "category": "1101", "description": "占道经营"})
+    load_rules().apply([report])
+    assert report.hub is not None and report.hub.alarms == ["grid.case.reported"]
