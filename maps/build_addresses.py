@@ -97,9 +97,9 @@ class _Builder:
             building = np.zeros(len(lon), dtype=np.int64)
             self.add(name, "road", ti, lon[keep], lat[keep], number[keep], building[keep], cell[keep], comm[keep])
             if core and not trunk:
-                self.buildings(ti, name, lon[keep], lat[keep], number[keep])
+                self.buildings(ti, lon[keep], lat[keep], number[keep])
 
-    def buildings(self, ti: int, road: str, lon: Arr, lat: Arr, number: Arr) -> None:
+    def buildings(self, ti: int, lon: Arr, lat: Arr, number: Arr) -> None:
         """Estates behind some house numbers in the core: n号1栋 … n号k栋."""
         pick = np.flatnonzero(number % 10 == 8)
         lons, lats, nums, blds = [], [], [], []
@@ -114,11 +114,10 @@ class _Builder:
         lo, la = np.array(lons), np.array(lats)
         cell, comm, tw = self.where(lo, la)
         ok = tw == ti
-        place = len(self.places) - 1  # same road
+        place = len(self.places) - 1  # the road just added
         self.chunks.append({"place": np.full(int(ok.sum()), place), "number": np.array(nums)[ok],
                             "building": np.array(blds)[ok], "lon": lo[ok], "lat": la[ok],
                             "cell": cell[ok], "comm": comm[ok]})
-        del road
 
     # streets and lanes of urban communities, houses of villages -------------------
     def community_places(self, ci: int) -> None:
