@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any, Protocol
 
 from hub.decode import Limits
@@ -49,6 +50,8 @@ class Hub:
                                                 **settings.kafka_options)
 
     def start(self) -> None:
+        # the address library, grid index and cells layer load in the background, not in the first batch
+        threading.Thread(target=self.geo.warm, name="geo-warm", daemon=True).start()
         self.incidents.start(self.settings.incident_check_s)
         for ingest in self.ingests.values():
             ingest.start()
