@@ -117,6 +117,7 @@ class CityGeo:
         """Load now what lookups load on first use — the address library and geocoder, the boundary
         pieces of the grid index, the cells layer — so the first events a hub takes do not wait for it."""
         self.geocoder.geocode("江门市蓬江区")
+        self.library.warm()
         self.index._pieces()
         self.layers.cells((0.0, 0.0, 0.0, 0.0))
 

@@ -67,6 +67,10 @@ class AddressLibrary:
         i = bisect.bisect_left(keys, key)
         return i if i < len(keys) and keys[i] == key else -1
 
+    def warm(self) -> None:
+        """Build the lookup tables that are otherwise built on first use."""
+        _ = self._key_list, self.town_index_of_place, self._id_keys, self._buckets
+
     def id_of(self, i: int) -> str:
         return f"{self._comm_codes[int(self.community[i])]}{int(self.serial[i]):05d}"
 
