@@ -63,8 +63,7 @@ class Hub:
         self.store.close()
 
     def health(self) -> dict[str, Any]:
-        transports = {name: {"healthy": i.worker.healthy, "backlog": i.worker.inbox.qsize()}
-                      for name, i in self.ingests.items()}
+        transports = {name: i.status() for name, i in self.ingests.items()}  # connected, healthy, backlog, lag
         return {"status": "ok", "store": self.store.counts(), "transports": transports,
                 "totals": {"stored": self.pipeline.totals.stored, "duplicates": self.pipeline.totals.duplicates,
                            "dead": self.pipeline.totals.dead},
