@@ -12,28 +12,24 @@ kafka-python is imported here only, and this module only when Kafka is configure
 
 from __future__ import annotations
 
-import base64
 import logging
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-import orjson
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import NewTopic
+from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from hub.events import DeadLetter, Event, Message
+from hub.events import Message
 from hub.ingest.batching import BatchWorker
+from hub.ingest.kafka_out import DEADLETTER, NORMALIZED, TOPIC, Republisher, ensure_topics
 from hub.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
-TOPIC = "city.events"
-NORMALIZED = "city.events.normalized"
-DEADLETTER = "city.events.deadletter"
+__all__ = ["DEADLETTER", "NORMALIZED", "TOPIC", "KafkaIngest"]
 Token = tuple[int, str, int, int]  # consumer incarnation, topic, partition, offset
 PartitionHook = Callable[[set[int]], None]
 
@@ -54,16 +50,20 @@ class KafkaIngest:
                  partitions: int = 6, client_id: str = "cityhub", **client_options: Any) -> None:
         """`client_options` go to kafka-python as they are (security_protocol, sasl_*, ssl_* …)."""
         self.bootstrap, self.group, self.topic, self.partitions = bootstrap, group, topic, partitions
-        self.client_options = {"bootstrap_servers": bootstrap.split(","), "client_id": client_id} | client_options
+        self.client_options = {"bootstrap_servers": bootstrap.split(","), "client_id": client_id,
+                               "bootstrap_timeout_ms": 5000} | client_options
         self.worker: BatchWorker[Token] = BatchWorker(pipeline, self._ack, name="kafka-ingest")
         self.assignment: set[int] = set()
         self.rebalances = 0  # assignments received so far; a rejoin after a broker restart makes it grow
+        self.connected = False  # in the consumer group with partitions assigned
+        self.lag: int | None = None  # records in the assigned partitions not yet read, as of the last fetch
         self.on_assign: list[PartitionHook] = []
         self.on_revoke: list[PartitionHook] = []
-        self.producer: KafkaProducer | None = None
+        self.republish = Republisher()
         self._incarnation = 0  # a new consumer after an error starts from the committed offsets again
         self._stored: dict[tuple[str, int], int] = {}  # next offset to commit, per partition
         self._stored_lock = threading.Lock()
+        self._read: dict[TopicPartition, int] = {}  # next offset to read, per partition (for the lag)
         self._unpositioned: set[TopicPartition] = set()  # assigned, not yet moved to their committed offset
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="kafka-poll", daemon=True)
@@ -85,11 +85,13 @@ class KafkaIngest:
         while not self._stopping.is_set():
             consumer = None
             try:
-                self._ensure_topics()
+                ensure_topics(self.client_options, self.topic, self.partitions)
+                self.republish.open(self.client_options)
                 consumer = self._consumer()
                 delay = 1.0
                 self._poll(consumer)
             except Exception as err:  # broker away, auth failure, …: retry with backoff, never crash
+                self.connected = False
                 log.warning("Kafka ingest from %s failed (%s: %s); retrying in %.0f s",
                             self.bootstrap, type(err).__name__, err, delay)
                 self._stopping.wait(delay)
@@ -97,7 +99,7 @@ class KafkaIngest:
             finally:
                 if consumer is not None:
                     self._close(consumer)
-        self._close_producer()
+        self.republish.close()
 
     def _consumer(self) -> KafkaConsumer:
         consumer = KafkaConsumer(
@@ -117,7 +119,7 @@ class KafkaIngest:
                 checked = time.monotonic()
                 try:
                     if not consumer.partitions_for_topic(self.topic):  # gone, e.g. a broker that lost its data
-                        self._ensure_topics()
+                        ensure_topics(self.client_options, self.topic, self.partitions)
                 except Exception as err:
                     log.warning("Kafka topic check failed (%s: %s)", type(err).__name__, err)
             polled = consumer.poll(timeout_ms=200)
@@ -126,12 +128,28 @@ class KafkaIngest:
                     fresh, self._unpositioned = self._unpositioned, set()
                 self._position(consumer, fresh)
                 polled = {tp: records for tp, records in polled.items() if tp not in fresh}
-            for records in polled.values():
+            for tp, records in polled.items():
+                self._read[tp] = records[-1].offset + 1
                 for r in records:
                     headers = tuple((k, v or b"") for k, v in (r.headers or []))
                     message = Message(r.value or b"", r.topic, "kafka", r.partition, r.offset, headers)
                     self.worker.put(message, (incarnation, r.topic, r.partition, r.offset))
             self._commit(consumer)
+            self.lag = self._lag(consumer)
+
+    def _lag(self, consumer: KafkaConsumer) -> int | None:
+        """From what the last fetches said (no request of its own): high watermark minus position."""
+        total = 0
+        for tp in consumer.assignment():
+            high, read = consumer.highwater(tp), self._read.get(tp)
+            if high is None or read is None:
+                continue
+            total += max(0, high - read)
+        return total
+
+    def status(self) -> dict[str, Any]:
+        return {"connected": self.connected, "healthy": self.worker.healthy, "backlog": self.worker.inbox.qsize(),
+                "partitions": sorted(self.assignment), "lag": self.lag, "last_stored_at": self.worker.last_stored_at}
 
     def _close(self, consumer: KafkaConsumer) -> None:
         if self._stopping.is_set():
@@ -165,6 +183,7 @@ class KafkaIngest:
         with self._stored_lock:
             self._unpositioned |= set(assigned)
         self.assignment = {tp.partition for tp in assigned}
+        self.connected = True
         self.rebalances += 1
         log.info("Kafka partitions of %s assigned to this hub: %s", self.topic, sorted(self.assignment))
         for hook in self.on_assign:
@@ -174,6 +193,7 @@ class KafkaIngest:
         """Called inside `poll` on the IO thread. Offsets are committed after every poll, so the next
         owner replays at most the last moments of the partition; dedup makes that harmless."""
         partitions = {tp.partition for tp in revoked}
+        self.connected = False
         log.info("Kafka partitions of %s revoked: %s", self.topic, sorted(partitions))
         for hook in self.on_revoke:
             hook(partitions)
@@ -200,55 +220,3 @@ class KafkaIngest:
                     continue  # a later consumer re-reads it from the committed offset; dedup handles it
                 key = (topic, partition)
                 self._stored[key] = max(self._stored.get(key, 0), offset + 1)
-
-    def republish(self, fresh: list[Event], dead: list[DeadLetter]) -> None:
-        """Normalized events to city.events.normalized keyed by grid code; dead letters to city.events.deadletter."""
-        producer = self.producer
-        if producer is None:
-            return
-        try:
-            for event in fresh:
-                hub = event.hub
-                key = (hub.grid_code or hub.district_code or "unplaced") if hub else "unplaced"
-                producer.send(NORMALIZED, key=key.encode(), value=orjson.dumps(event.normalized()))
-            for letter in dead:
-                producer.send(DEADLETTER, key=letter.topic.encode(), value=orjson.dumps({
-                    "reason": letter.reason, "transport": letter.transport, "topic": letter.topic,
-                    "partition": letter.partition, "offset": letter.offset, "received_at": letter.received_at,
-                    "raw": base64.b64encode(letter.raw).decode()}))
-        except KafkaError as err:
-            log.warning("republishing to Kafka failed (%s); the batch is stored all the same", err)
-
-    # -- topics and the republishing producer --------------------------------------------------------
-
-    def _ensure_topics(self) -> None:
-        """Create the hub's topics where missing (a managed cluster may forbid it: then only a warning)."""
-        admin = KafkaAdminClient(**self.client_options)
-        try:
-            existing = set(admin.list_topics())
-            wanted = [NewTopic(self.topic, self.partitions, 1), NewTopic(NORMALIZED, self.partitions, 1),
-                      NewTopic(DEADLETTER, 1, 1)]
-            missing = [t for t in wanted if t.name not in existing]
-            if missing:
-                try:
-                    admin.create_topics(missing)
-                    log.info("created Kafka topics %s", ", ".join(t.name for t in missing))
-                except TopicAlreadyExistsError:
-                    pass  # another hub worker was quicker
-        except KafkaError as err:
-            log.warning("cannot check or create the Kafka topics (%s: %s); expecting them to exist",
-                        type(err).__name__, err)
-        finally:
-            admin.close()
-        if self.producer is None:
-            self.producer = KafkaProducer(acks="all", linger_ms=20, max_block_ms=5000, enable_idempotence=False,
-                                          **self.client_options)
-
-    def _close_producer(self) -> None:
-        if self.producer is not None:
-            try:
-                self.producer.flush(10)
-                self.producer.close(10)
-            except Exception:
-                log.debug("closing the Kafka producer", exc_info=True)
-            self.producer = None

@@ -122,6 +122,11 @@ class MqttIngest:
         self.client.disconnect()
         self.client.loop_stop()
 
+    def status(self) -> dict[str, object]:
+        return {"connected": self.connected.is_set(), "healthy": self.worker.healthy,
+                "backlog": self.worker.inbox.qsize(), "stale_acks": self.stale_acks,
+                "last_stored_at": self.worker.last_stored_at}
+
     def _leave_share_group(self, quiet_s: float = 0.5, limit_s: float = 10) -> None:
         self.client.unsubscribe(self.topic)
         self._last_message_at = time.monotonic()
