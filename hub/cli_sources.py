@@ -1,10 +1,13 @@
-"""`cityhub simulate`, `cityhub adapters`, `cityhub adapt`: the source systems' side."""
+"""`cityhub simulate`, `cityhub replay`, `cityhub adapters`, `cityhub adapt`: the source systems' side."""
 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import sys
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from adapters.base import NativeRejected
@@ -23,6 +26,20 @@ def register(commands: Any) -> None:
     to.add_argument("--kafka", help="host:port")
     sim.set_defaults(func=run_simulate)
 
+    play = commands.add_parser("replay", help="publish a scenario's timed events; --check verifies its expectations")
+    play.add_argument("scenario", type=Path, metavar="SCENARIO.yaml")
+    play.add_argument("--speed", type=float, default=1.0, help="times faster than scenario time (default 1)")
+    play.add_argument("--seed", type=int, default=2021)
+    play.add_argument("--start", help="scenario start, RFC 3339 (default: so that it ends now, to the minute)")
+    play.add_argument("--check", metavar="HUB_URL", help="then verify the expectations against this hub")
+    play.add_argument("--wait", type=float, default=60, help="seconds the hub has to meet them (default 60)")
+    play.add_argument("--token", help="viewer token for the hub's API, if it needs one")
+    out = play.add_mutually_exclusive_group(required=True)
+    out.add_argument("--mqtt", help="mqtt://host:port")
+    out.add_argument("--kafka", help="host:port")
+    out.add_argument("--out", type=Path, help="write the native messages (JSON lines) instead of publishing")
+    play.set_defaults(func=run_replay)
+
     commands.add_parser("adapters", help="list the adapters").set_defaults(func=run_adapters)
 
     adapt = commands.add_parser("adapt", help="run one adapter on native input; print CloudEvents")
@@ -31,11 +48,11 @@ def register(commands: Any) -> None:
     adapt.set_defaults(func=run_adapt)
 
 
-def publisher_for(args: argparse.Namespace) -> Any:
+def publisher_for(args: argparse.Namespace, client_id: str = "cityhub-simulate") -> Any:
     if args.mqtt:
         from adapters.publisher import MqttPublisher
 
-        return MqttPublisher(args.mqtt, "cityhub-simulate")
+        return MqttPublisher(args.mqtt, client_id)
     from adapters.kafka_publisher import KafkaPublisher
 
     return KafkaPublisher(args.kafka)
@@ -57,6 +74,47 @@ def run_simulate(args: argparse.Namespace) -> int:
         publisher.close()
     print(json.dumps(counts))
     return 0
+
+
+def run_replay(args: argparse.Namespace) -> int:
+    from simulators.replay import check, default_start, replay, terminal_say
+    from simulators.scenario import ScenarioError, load
+
+    if args.speed <= 0:
+        print("cityhub: --speed must be > 0", file=sys.stderr)
+        return 2
+    try:
+        scenario = load(args.scenario)
+        start = datetime.fromisoformat(args.start) if args.start else default_start(scenario)
+    except (ScenarioError, ValueError) as err:
+        print(f"cityhub: {err}", file=sys.stderr)
+        return 2
+    if start.tzinfo is None:
+        print("cityhub: --start needs a UTC offset", file=sys.stderr)
+        return 2
+    if args.out:
+        with args.out.open("w", encoding="utf-8") as handle:
+            for t, name, raw in scenario.messages(args.seed, start):
+                handle.write(json.dumps({"t": round(t, 3), "source": name,
+                                         "native": base64.b64encode(raw).decode()}) + "\n")
+        return 0
+    publisher = publisher_for(args, f"cityhub-replay-{scenario.name}")
+    try:
+        counts = replay(scenario, publisher, seed=args.seed, start=start, speed=args.speed, say=terminal_say)
+    finally:
+        publisher.close()
+    terminal_say("\n")
+    print(json.dumps({"scenario": scenario.name, "start": start.isoformat(), **counts}))
+    if not args.check:
+        return 0
+    outcomes = check(scenario, args.check, start, wait=args.wait, token=args.token, say=terminal_say)
+    terminal_say("\n")
+    for outcome in outcomes:
+        print(outcome.line())
+    unmet = [o for o in outcomes if not o.met]
+    if unmet:
+        print(f"cityhub: {len(unmet)} of {len(outcomes)} expectations unmet", file=sys.stderr)
+    return 1 if unmet else 0
 
 
 def run_adapters(args: argparse.Namespace) -> int:

@@ -45,23 +45,24 @@ class Placer:
 
     def draw(self, anchor: str) -> dict[str, Any]:
         lon0, lat0, spread = ANCHORS[anchor]
-        for _ in range(200):
+        for attempt in range(200):  # prefer a point with a free standard address near it; hills may have none
             lon = lon0 + self.rng.gauss(0, spread / 2) / KM_PER_DEG[0]
             lat = lat0 + self.rng.gauss(0, spread / 2) / KM_PER_DEG[1]
             spot = self.at(lon, lat)
-            if spot is not None:
+            if spot is not None and (spot["address_id"] or not self.has_addresses or attempt >= 40):
                 return spot
         raise RuntimeError(f"no point inside the city around anchor {anchor}")
 
-    def at(self, lon: float, lat: float, exact: bool = False) -> dict[str, Any] | None:
+    def at(self, lon: float, lat: float, shared: bool = False) -> dict[str, Any] | None:
+        """The point's place; on its nearest standard address when one is near (and free, unless `shared`)."""
         found = self.geo.locate(lon, lat)
         if found is None:
             return None
         spot = {"lon": lon, "lat": lat, "address_id": "", "address": "", "grid_code": found.get("grid_code") or "",
                 "town_code": found.get("town_code") or "", "district_code": found["district_code"]}
-        if self.has_addresses and not exact:
+        if self.has_addresses:
             address = self.geo.nearest_address(lon, lat)
-            if address and address["id"] not in self.taken and address.get("distance_m", 0) < 1500:
+            if address and (shared or address["id"] not in self.taken) and address.get("distance_m", 0) < 1500:
                 self.taken.add(address["id"])
                 found = self.geo.locate(address["lon"], address["lat"]) or found
                 spot = {"lon": address["lon"], "lat": address["lat"], "address_id": address["id"],
@@ -91,6 +92,16 @@ def meta_for(fleet: Fleet, n: int, rng: random.Random) -> dict[str, Any]:
     return meta
 
 
+def allot(weights: dict[str, int], count: int) -> list[str]:
+    """`count` anchors in proportion to their weights (largest remainders), in a fixed order."""
+    total = sum(weights.values())
+    shares = {a: count * w / total for a, w in weights.items()}
+    whole = {a: int(v) for a, v in shares.items()}
+    for anchor in sorted(shares, key=lambda a: (whole[a] - shares[a], a))[: count - sum(whole.values())]:
+        whole[anchor] += 1
+    return [a for a in weights for _ in range(whole[a])]
+
+
 def department(fleet: Fleet, district: str) -> str:
     if isinstance(fleet.department, str):
         return fleet.department
@@ -105,12 +116,9 @@ def build_rows() -> list[dict[str, Any]]:
     for fleet in FLEETS:
         if fleet.count == 0:  # one per district (and the city) at its seat, or one for the city
             codes = [c for c in SEATS if c != "440700"] + ["440700"] if "{district}" in fleet.id_format else ["440700"]
-            spots = [(c, placer.at(*SEATS[c], exact=c == "440700") or placer.at(*SEATS["440700"], exact=True))
-                     for c in codes]
+            spots = [(c, placer.at(*SEATS[c], shared=True)) for c in codes]
         else:
-            anchors = list(fleet.anchors)
-            weights = [fleet.anchors[a] for a in anchors]
-            spots = [(None, placer.draw(rng.choices(anchors, weights)[0])) for _ in range(fleet.count)]
+            spots = [(None, placer.draw(anchor)) for anchor in allot(fleet.anchors, fleet.count)]
         for code, spot in spots:
             assert spot is not None
             district = code or spot["district_code"]

@@ -40,13 +40,14 @@ class Source:
     """A source system's fleet of devices and how one of them reports."""
 
     adapter: ClassVar[str]
+    period: ClassVar[float] = 1.0  # a device reports at most this often (s): one reading per id-stamp
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self.devices = devices_of(self.adapter)
         self.memory: dict[str, dict[str, Any]] = {d.device_id: {} for d in self.devices}
         self.drift = {d.device_id: rng.gauss(0, 1) for d in self.devices}  # per-device drift, units per day
-        self.serial = 0
+        self.serial = rng.randrange(10000)  # where this system's message counter stands
 
     def report(self, device: Device, when: datetime, env: Environment, what: dict[str, Any]) -> bytes | None:
         """One native message of `device` at `when`; `what` is a scenario's say on its content."""
@@ -77,10 +78,16 @@ def stream(source: Source, start: datetime, rate: float, env: Environment | None
     silent = {d.device_id for d in source.devices if rng.random() < faults.offline}
     reporting = [d for d in source.devices if d.device_id not in silent] or source.devices
     pending: list[tuple[float, int, bytes]] = []
+    last: dict[str, float] = {}
     t, seq = 0.0, 0
     while True:
         t += rng.expovariate(rate)
-        raw = source.report(rng.choice(reporting), start + timedelta(seconds=t), env, {})
+        device = next((d for d in (rng.choice(reporting) for _ in range(4))
+                       if last.get(d.device_id, -1e9) + source.period <= t), None)
+        if device is None:  # the fleet is already reporting as often as its devices do
+            continue
+        last[device.device_id] = t
+        raw = source.report(device, start + timedelta(seconds=t), env, {})
         roll = rng.random()
         if raw is not None and roll >= faults.drop:
             seq += 1

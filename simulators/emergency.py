@@ -34,10 +34,12 @@ class CommandPlatform(Source):
         now, rng = local(when), self.rng
         kind, level, template = INCIDENTS[rng.randrange(len(INCIDENTS))]
         kind, level = what.get("kind", kind), what.get("level", level)
-        lon, lat = (what["lon"], what["lat"]) if "lon" in what else near(device.lon, device.lat, rng, 6000)
+        place = what.get("place") or {}
+        lon, lat = near(place["lon"], place["lat"], rng, 100) if place.get("radius_m") else \
+            near(device.lon, device.lat, rng, 6000)
         district = device.name.removesuffix("应急值守")
         place = spoken_place(lon, lat, rng, district)
-        code = f"YJ{now:%Y%m%d}{device.device_id[-2:]}{self.next_serial():04d}"
+        code = f"YJ{now:%Y%m%d%H%M%S}{device.device_id[-2:]}{self.next_serial():04d}"
         report: dict[str, Any] = {
             "eventCode": code, "eventName": what.get("name", template.format(place=place)[:60]), "eventType": kind,
             "eventLevel": level, "occurTime": f"{now:%Y-%m-%d %H:%M:%S}", "reportUnitCode": device.device_id,
@@ -45,7 +47,7 @@ class CommandPlatform(Source):
             "description": what.get("description", f"{kind}，现场处置中。"),
             "casualties": {"dead": 0, "injured": int(what.get("injured", rng.random() < 0.2))},
         }
-        if rng.random() < 0.7 or "lon" in what:
+        if rng.random() < 0.7 or place:
             report |= {"longitude": round(lon, 6), "latitude": round(lat, 6), "coordinateSystem": "CGCS2000"}
         return dumps(report)
 

@@ -76,11 +76,13 @@ def dumps(doc: dict[str, Any]) -> bytes:
 
 
 def where(source: Source, device: Device, what: dict[str, Any]) -> tuple[float, float, str]:
-    """The reported spot: near the scenario's place, else near a random spot of the city's streets."""
-    if "lon" in what:
-        lon, lat = near(what["lon"], what["lat"], source.rng, float(what.get("radius_m", 300)))
-        return lon, lat, str(what.get("district", device.district_code))
-    urban = [d for d in all_devices() if d.kind in URBAN_KINDS] or [device]
+    """The reported spot: near a scenario's place, or on the streets of its district, or anywhere in town."""
+    place = what.get("place") or {}
+    if place.get("radius_m"):
+        lon, lat = near(place["lon"], place["lat"], source.rng, min(float(place["radius_m"]), 600))
+        return lon, lat, str(place.get("district") or device.district_code)
+    urban = [d for d in all_devices() if d.kind in URBAN_KINDS
+             and d.district_code == place.get("district", d.district_code)] or [device]
     spot = source.rng.choice(urban)
     return *near(spot.lon, spot.lat, source.rng, 400), spot.district_code
 
@@ -92,7 +94,8 @@ class Hotline(Source):
         now, rng = local(when), self.rng
         lon, lat, district = where(self, device, what)
         said = topic(env, when, lon, lat, district, rng, what)
-        order = {"orderId": f"JM12345-{now:%Y%m%d}-{self.next_serial():06d}", "acceptTime": f"{now:%Y-%m-%d %H:%M:%S}",
+        order = {"orderId": f"JM12345-{now:%Y%m%d%H%M%S}-{self.next_serial():04d}",
+                 "acceptTime": f"{now:%Y-%m-%d %H:%M:%S}",
                  "channel": rng.choice(("电话", "电话", "电话", "微信", "网站", "APP")), "category": said.category,
                  "title": said.category.rsplit("/", 1)[-1], "content": said.words,
                  "urgency": "紧急" if rng.random() < 0.1 else "一般", "address": spoken_place(lon, lat, rng, "")}
@@ -104,12 +107,13 @@ class Inspectors(Source):
 
     def report(self, device: Device, when: datetime, env: Environment, what: dict[str, Any]) -> bytes:
         now, rng = local(when), self.rng
-        lon, lat = near(what["lon"], what["lat"], rng, float(what.get("radius_m", 200))) if "lon" in what else \
-            near(device.lon, device.lat, rng, 600)
+        place = what.get("place") or {}
+        lon, lat = near(place["lon"], place["lat"], rng, min(float(place["radius_m"]), 400)) \
+            if place.get("radius_m") else near(device.lon, device.lat, rng, 600)
         seen = topic(env, when, lon, lat, device.district_code, rng, what)
         case_type, big, small, big_name, small_name = seen.case
         case: dict[str, Any] = {
-            "caseNo": f"WG{now:%Y%m%d}{device.device_id[4:10]}{self.next_serial():04d}",
+            "caseNo": f"WG{now:%Y%m%d%H%M%S}{device.device_id[4:10]}{self.next_serial():04d}",
             "reportTime": f"{now:%Y-%m-%d %H:%M:%S}", "inspector": {"id": device.device_id, "name": "网格员"},
             "caseType": case_type, "bigClass": big, "bigClassName": big_name, "smallClass": small,
             "smallClassName": small_name, "description": f"巡查发现：{seen.words.split('，')[0]}。",

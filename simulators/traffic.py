@@ -33,12 +33,14 @@ def congestion(device: Device, when: datetime, env: Environment) -> float:
 
 class Detectors(Source):
     adapter = "traffic-detectors"
+    period = 100.0  # lanes in turn: each lane once per 5-minute period
 
     def report(self, device: Device, when: datetime, env: Environment, what: dict[str, Any]) -> bytes:
         now = local(when)
         end = now - timedelta(seconds=now.timestamp() % PERIOD_S)
         level = float(what.get("congestion", congestion(device, when, env)))
-        lane = self.rng.randint(1, 3 + stable(device.device_id) % 2)
+        memory = self.memory[device.device_id]
+        memory["lane"] = lane = memory.get("lane", 0) % (3 + stable(device.device_id) % 2) + 1
         speed = max(3.0, 55 * (1 - 0.9 * level) + self.rng.gauss(0, 3))
         volume = max(0, round((1800 * min(level * 1.6, 1.0) if level < 0.6 else 1800 * (1.6 - level)) * PERIOD_S / 3600
                               + self.rng.gauss(0, 4)))

@@ -20,6 +20,7 @@ TIDE_PERIOD_S = 12.42 * 3600
 
 class Gauges(Source):
     adapter = "water-sl651"
+    period = 60.0  # observations are stamped to the minute
 
     def report(self, device: Device, when: datetime, env: Environment, what: dict[str, Any]) -> bytes:
         now, memory = local(when), self.memory[device.device_id]

@@ -1,0 +1,266 @@
+"""Scenario files (simulators/scenarios/*.yaml, format in simulators/scenarios/README.md): places, what
+happens there (effects on the simulated city), which sources report from where and how often
+(steps), and what the hub should then show (expectations). `Scenario.messages` compiles a scenario
+into its timed native messages — the same seed and start give the same bytes."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import fastjsonschema
+import yaml
+
+from simulators.base import Faults, stable
+from simulators.environment import Effect, Environment, distance_m
+from simulators.fleet import Device
+from simulators.registry import SIMULATORS
+
+SCHEMA = Path(__file__).resolve().parent / "scenarios" / "scenario.schema.json"
+DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?")
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be played; the text says where and why."""
+
+
+def seconds(value: Any) -> float:
+    """30 → 30 s; "90s", "5m", "1h30m" → seconds."""
+    if isinstance(value, int | float):
+        return float(value)
+    found = DURATION.fullmatch(str(value).strip())
+    if not found or not any(found.groups()):
+        raise ScenarioError(f"duration {value!r} is not like 90s, 5m or 1h30m")
+    h, m, s = (float(g or 0) for g in found.groups())
+    return h * 3600 + m * 60 + s
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    lon: float  # WGS84
+    lat: float
+    radius_m: float = 0.0  # 0: the whole district (or grid cell prefix)
+    district: str | None = None
+    grid: str | None = None
+
+    def covers(self, device: Device) -> bool:
+        if self.radius_m:
+            return distance_m(device.lon, device.lat, self.lon, self.lat) <= self.radius_m
+        if self.grid:
+            return device.grid_code.startswith(self.grid)
+        return device.district_code == self.district
+
+    def bbox(self) -> tuple[float, float, float, float]:
+        dx, dy = self.radius_m / 102850, self.radius_m / 110750
+        return (self.lon - dx, self.lat - dy, self.lon + dx, self.lat + dy)
+
+    def as_what(self) -> dict[str, Any]:
+        return {"lon": self.lon, "lat": self.lat, "radius_m": self.radius_m, "district": self.district}
+
+
+@dataclass(frozen=True)
+class Step:
+    source: str
+    start: float
+    end: float
+    place: Place
+    every: float | None
+    count: int | None
+    limit: int | None
+    what: dict[str, Any]
+    faults: bool
+
+
+@dataclass
+class Scenario:
+    name: str
+    title: str
+    duration: float
+    places: dict[str, Place]
+    effects: list[dict[str, Any]]
+    steps: list[Step]
+    expect: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    description: str = ""
+
+    def environment(self, start: datetime) -> Environment:
+        effects = []
+        for spec in self.effects:
+            place = spec["place"]
+            effects.append(Effect(spec["kind"], start + timedelta(seconds=spec["start"]),
+                                  start + timedelta(seconds=spec["end"]), spec["values"], place.lon, place.lat,
+                                  place.radius_m, frozenset([place.district] if place.district else ()), spec["ramp"]))
+        return Environment(effects)
+
+    def messages(self, seed: int, start: datetime) -> list[tuple[float, str, bytes]]:
+        """Every step's native messages: (seconds after start, simulator name, bytes), in time order."""
+        env = self.environment(start)
+        timed: list[tuple[float, int, str, bytes]] = []
+        for number, step in enumerate(self.steps):
+            rng = random.Random(f"{seed}:{self.name}:{number}:{step.source}")
+            source = SIMULATORS[step.source].source(rng)  # type: ignore[misc]
+            faults = Faults() if step.faults else None
+            what = step.what | {"place": step.place.as_what()}
+            for t, device in schedule(step, chosen(step, source.devices), rng):
+                raw = source.report(device, start + timedelta(seconds=t), env, what)
+                if raw is None:
+                    continue
+                for delivered in deliveries(t, rng, faults):
+                    timed.append((delivered, len(timed), step.source, raw))
+        return [(t, name, raw) for t, _, name, raw in sorted(timed)]
+
+
+def chosen(step: Step, devices: list[Device]) -> list[Device]:
+    """The step's devices: those in its place (nearest first, at most `limit`), else the nearest one."""
+    inside = sorted((d for d in devices if step.place.covers(d)),
+                    key=lambda d: (distance_m(d.lon, d.lat, step.place.lon, step.place.lat), d.device_id))
+    if not inside:
+        inside = sorted(devices, key=lambda d: (distance_m(d.lon, d.lat, step.place.lon, step.place.lat),
+                                                d.device_id))[:1]
+    return inside[: step.limit] if step.limit else inside
+
+
+def schedule(step: Step, devices: list[Device], rng: random.Random) -> list[tuple[float, Device]]:
+    span = step.end - step.start
+    if step.count is not None:
+        gap = span / max(step.count, 1)
+        return [(step.start + gap * (i + rng.random() * 0.8), devices[i % len(devices)]) for i in range(step.count)]
+    every = step.every or span or 60.0
+    plan = []
+    for device in devices:
+        t = step.start + (stable(device.device_id) % 1000) / 1000 * min(every, span or every)
+        while t < step.end or (t == step.start and not span):
+            plan.append((t, device))
+            t += every
+    return plan
+
+
+def deliveries(t: float, rng: random.Random, faults: Faults | None) -> list[float]:
+    """When a message sent at `t` arrives: lost, late, repeated — only in steps that ask for faults."""
+    if faults is None:
+        return [t]
+    roll = rng.random()
+    if roll < faults.drop:
+        return []
+    first = t + rng.uniform(20, 240) if roll < faults.drop + faults.late else t
+    return [first, t + rng.uniform(1, 30)] if roll > 1 - faults.repeat else [first]
+
+
+# ── loading ──
+
+@cache
+def _validator() -> Any:
+    return fastjsonschema.compile(json.loads(SCHEMA.read_text(encoding="utf-8")))
+
+
+def load(path: Path | str) -> Scenario:
+    path = Path(path)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise ScenarioError(f"{path}: cannot read: {err}") from None
+    try:
+        _validator()(doc)
+    except fastjsonschema.JsonSchemaException as err:
+        raise ScenarioError(f"{path}: {err.message}") from None
+    try:
+        return parse(doc)
+    except ScenarioError as err:
+        raise ScenarioError(f"{path}: {err}") from None
+
+
+def parse(doc: dict[str, Any]) -> Scenario:
+    duration = seconds(doc["duration"])
+    places = {name: resolve(name, spec) for name, spec in (doc.get("places") or {}).items()}
+
+    def place(ref: Any, what: str) -> Place:
+        if isinstance(ref, str):
+            if ref not in places:
+                raise ScenarioError(f"{what}: no place named {ref!r} (places: {', '.join(places) or 'none'})")
+            return places[ref]
+        return resolve(f"{what} place", ref)
+
+    def span(item: dict[str, Any]) -> tuple[float, float]:
+        start, end = seconds(item.get("at", 0)), seconds(item.get("until", doc["duration"]))
+        if not 0 <= start <= end <= duration:
+            raise ScenarioError(f"{item}: at/until must lie within 0…{doc['duration']}")
+        return start, end
+
+    effects = []
+    for i, spec in enumerate(doc.get("effects") or []):
+        start, end = span(spec)
+        effects.append({"kind": spec["kind"], "start": start, "end": end,
+                        "place": place(spec["where"], f"effect {i + 1}"), "ramp": seconds(spec.get("ramp", 0)),
+                        "values": {k: float(v) for k, v in spec["values"].items()}})
+    steps = []
+    for i, spec in enumerate(doc["steps"]):
+        if spec["source"] not in SIMULATORS or SIMULATORS[spec["source"]].source is None:
+            raise ScenarioError(f"step {i + 1}: unknown source {spec['source']!r}; known: {', '.join(SIMULATORS)}")
+        start, end = span(spec)
+        steps.append(Step(spec["source"], start, end, place(spec["where"], f"step {i + 1}"),
+                          seconds(spec["every"]) if "every" in spec else None, spec.get("count"), spec.get("limit"),
+                          dict(spec.get("what") or {}), bool(spec.get("faults", False))))
+    expect = {kind: [dict(e, place=place(e["where"], f"expectation {kind} {n + 1}"),
+                          within=seconds(e.get("within", doc["duration"])))
+                     for n, e in enumerate((doc.get("expect") or {}).get(kind) or [])]
+              for kind in ("events", "incidents")}
+    return Scenario(doc["name"], doc.get("title", doc["name"]), duration, places, effects, steps, expect,
+                    doc.get("description", ""))
+
+
+def resolve(name: str, spec: dict[str, Any]) -> Place:
+    """A place from a district code, a grid code, a standard address or coordinates (WGS84 unless `crs`)."""
+    from hub.geo import load_city, to_wgs84
+
+    geo = load_city()
+    radius = float(spec.get("radius_m", 0))
+    if "district" in spec:
+        feature = next((f for f in geo.districts_geojson()["features"] if f["properties"]["code"] == spec["district"]),
+                       None)
+        if feature is None:
+            raise ScenarioError(f"place {name}: no district {spec['district']}")
+        from shapely.geometry import shape
+
+        point = shape(feature["geometry"]).representative_point()
+        return Place(name, point.x, point.y, radius, spec["district"])
+    if "grid" in spec:
+        lon, lat = grid_centre(str(spec["grid"]))
+        return Place(name, lon, lat, radius, str(spec["grid"])[:6], str(spec["grid"]))
+    if "address" in spec:
+        found = geo.geocode(spec["address"]) if hasattr(geo, "geocode") else {"matched": False, "reason": "no library"}
+        if not found.get("matched") or found.get("confidence", 0) < 0.9:
+            raise ScenarioError(f"place {name}: address {spec['address']!r} is not a standard address "
+                                f"({found.get('reason')}; best match {found.get('text')})")
+        return Place(name, found["lon"], found["lat"], radius or 500, found.get("district_code"))
+    if "device" in spec:
+        from simulators.fleet import all_devices
+
+        device = next((d for d in all_devices() if d.device_id == spec["device"]), None)
+        if device is None:
+            raise ScenarioError(f"place {name}: no device {spec['device']} in the registry")
+        return Place(name, device.lon, device.lat, radius or 300, device.district_code)
+    lon, lat = (float(v) for v in to_wgs84(spec["lon"], spec["lat"], spec.get("crs", "wgs84")))
+    found = geo.locate(lon, lat)
+    if found is None:
+        raise ScenarioError(f"place {name}: ({lon}, {lat}) is outside Jiangmen")
+    return Place(name, lon, lat, radius or 500, found["district_code"])
+
+
+@cache
+def grid_centre(code: str) -> tuple[float, float]:
+    from shapely.geometry import shape
+
+    from hub.geo import load_city
+
+    for feature in load_city().cells_geojson()["features"]:
+        if feature["properties"].get("code", "").startswith(code):
+            point = shape(feature["geometry"]).representative_point()
+            return point.x, point.y
+    raise ScenarioError(f"no unit-grid cell {code}")
+
