@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import pydeck
-from fastapi import FastAPI, HTTPException, Query, Request, WebSocket
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, WebSocket
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -20,6 +20,7 @@ from hub.api_incidents import router as incidents_router
 from hub.api_map import router as map_router
 from hub.api_ogc import router as ogc_router
 from hub.asyncapi import router as asyncapi_router
+from hub.auth import viewer
 from hub.mapview import STATIC, map_page
 from hub.runtime import Hub
 from hub.security import secure
@@ -64,6 +65,9 @@ def feature(event: dict[str, Any]) -> dict[str, Any]:
     return {"type": "Feature", "id": hub.get("uid"), "geometry": point, "properties": event}
 
 
+READ = [Depends(viewer)]  # with a viewer token configured, reads need it (hub/auth.py)
+
+
 def create_app(hub: Hub) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -75,7 +79,7 @@ def create_app(hub: Hub) -> FastAPI:
     app = FastAPI(title="CityHub — Jiangmen 一网统管", version="0.1.0", lifespan=lifespan)
     secure(app, hub.settings)
     app.state.hub = hub  # the routers of hub/api_*.py reach the running hub through hub.auth.HubDep
-    app.include_router(geo_router)
+    app.include_router(geo_router, dependencies=READ)
     for router in (incidents_router, ogc_router, analysis_router, asyncapi_router, map_router):
         app.include_router(router)
     app.mount("/static/hub", StaticFiles(directory=STATIC), name="static")
@@ -84,7 +88,7 @@ def create_app(hub: Hub) -> FastAPI:
     def healthz() -> dict[str, Any]:
         return hub.health()
 
-    @app.get("/api/events")
+    @app.get("/api/events", dependencies=READ)
     def events(request: Request, type: str | None = None, domain: str | None = None,
                district: str | None = None, grid: str | None = None, bbox: str | None = None,
                since: str | None = None, until: str | None = None, limit: Limit = 100,
@@ -95,19 +99,19 @@ def create_app(hub: Hub) -> FastAPI:
         return {"type": "FeatureCollection", "features": [feature(e) for e in page.items],
                 "numberReturned": len(page.items), "links": next_links(request, page)}
 
-    @app.get("/api/events/{uid}")
+    @app.get("/api/events/{uid}", dependencies=READ)
     def event(uid: str) -> dict[str, Any]:
         found = hub.store.event(uid)
         if found is None:
             raise HTTPException(404, f"no event {uid}")
         return found
 
-    @app.get("/api/deadletters")
+    @app.get("/api/deadletters", dependencies=READ)
     def deadletters(request: Request, limit: Limit = 100, before: int | None = None) -> dict[str, Any]:
         page = hub.store.deadletters(limit, before)
         return {"items": page.items, "links": next_links(request, page)}
 
-    @app.get("/api/stats")
+    @app.get("/api/stats", dependencies=READ)
     def stats(by: str = "district", since: str | None = None) -> dict[str, Any]:
         try:
             return {"by": by, "counts": hub.store.stats(by, when(since, "since"))}
