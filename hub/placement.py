@@ -14,6 +14,8 @@ import numpy as np
 from hub.events import DeadLetter, Event, HubBlock, event_uid
 from hub.geo import CityGeo, to_wgs84
 
+ADDRESS_REACH_M = 300.0
+
 
 class DeviceRegistry(Protocol):
     def get(self, device_id: str) -> dict[str, Any] | None: ...
@@ -45,7 +47,21 @@ def place(events: list[Event], geo: CityGeo, registry: DeviceRegistry) -> tuple[
                 _fill(event.hub, batch.row(i))
     outside = {id(e) for e in located if e.hub and not e.hub.district_code}
     dead = [DeadLetter.of(e.message, _outside_reason(e)) for e in located if id(e) in outside]
-    return [e for e in events if id(e) not in outside], dead
+    inside = [e for e in events if id(e) not in outside]
+    _nearest_addresses([e for e in inside if e.hub and e.hub.district_code and not e.hub.standard_address_id], geo)
+    return inside, dead
+
+
+def _nearest_addresses(events: list[Event], geo: CityGeo) -> None:
+    """Give a point its standard address when one stands within ADDRESS_REACH_M (一标三实: every record on
+    a standard address); a sensor in the fields or hills keeps only its grid cell."""
+    if not events:
+        return
+    lons = np.fromiter((e.hub.lon for e in events if e.hub), float, len(events))
+    lats = np.fromiter((e.hub.lat for e in events if e.hub), float, len(events))
+    for event, (address_id, text, distance) in zip(events, geo.nearest_addresses(lons, lats), strict=True):
+        if distance <= ADDRESS_REACH_M and event.hub is not None:
+            event.hub.standard_address_id, event.hub.standard_address = address_id, text
 
 
 def _point(event: Event, geo: CityGeo, registry: DeviceRegistry) -> str | None:

@@ -94,6 +94,12 @@ class CityGeo:
                 "lon": float(self.library.lon[i]), "lat": float(self.library.lat[i]),
                 "distance_m": round(dist, 1)}
 
+    def nearest_addresses(self, lons: ArrayLike, lats: ArrayLike) -> list[tuple[str, str, float]]:
+        """(id, standard text, distance in metres) of the nearest standard address of each WGS84 point."""
+        lib = self.library
+        rows, dist = lib.nearest_many(np.asarray(lons, dtype=np.float64), np.asarray(lats, dtype=np.float64))
+        return [(lib.id_of(int(i)), lib.text(int(i)), float(d)) for i, d in zip(rows, dist, strict=True)]
+
     def address(self, address_id: str) -> dict[str, Any] | None:
         i = self.library.row_of(address_id)
         return self.library.record(i) if i >= 0 else None
