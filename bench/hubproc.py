@@ -83,6 +83,15 @@ class HubProcess:
     def handled(self) -> int:
         return sum(self.totals().values())
 
+    def dead_reasons(self, limit: int = 200) -> dict[str, int]:
+        """The latest dead letters' reasons, grouped by their first words."""
+        items = httpx.get(self.url + "/api/deadletters", params={"limit": limit}, timeout=10).json()["items"]
+        found: dict[str, int] = {}
+        for item in items:
+            head = " ".join(str(item["reason"]).split()[:3])
+            found[head] = found.get(head, 0) + 1
+        return found
+
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)

@@ -69,6 +69,7 @@ def measure(opts: Options, load: Load, broker: Broker, hub: HubProcess, producer
     try:
         producers.warm.set()
         wait(lambda: live.arrived(load.keys[:WARMUP]) == WARMUP, 120, "the warm-up events on the map")
+        settle(hub)
         before = hub.totals()
         cpu0, broker_cpu0, t0 = hub.cpu_seconds(), cpu_of(broker), time.time()
         producers.go.set()
@@ -96,8 +97,9 @@ def measure(opts: Options, load: Load, broker: Broker, hub: HubProcess, producer
         "cpu_percent": round(100 * cpu / elapsed, 1), "rss_mb": round(hub.peak_rss / 2**20, 1),
         "broker_cpu_percent": round(100 * broker_cpu / elapsed, 1),
         "stored": outcome["stored"], "duplicates": outcome["duplicates"], "dead": outcome["dead"],
+        "dead_reasons": hub.dead_reasons() if outcome["dead"] else {},
         "arrived_on_map": len(lat), "map_dropped": live.dropped,
-        "all_arrived": len(lat) == outcome["stored"] == sent, "lost": max(0, sent - done),
+        "all_arrived": len(lat) == outcome["stored"] and done == sent, "lost": max(0, sent - done),
         "seconds": round(elapsed, 2), "producers": opts.producers,
         "partitions": opts.partitions if opts.transport == "kafka" else None,
         "load": load.summary(), "cores": cores(),
@@ -117,6 +119,16 @@ def watch(opts: Options, producers: Producers, hub: HubProcess, before: int) -> 
         time.sleep(0.1)
     say(opts, "")
     return sent
+
+
+def settle(hub: HubProcess, timeout: float = 90) -> None:
+    """Wait until the hub is idle (under 10% of a core for a second): its start-up loading is done."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = hub.cpu_seconds()
+        time.sleep(1.0)
+        if hub.cpu_seconds() - before < 0.1:
+            return
 
 
 def last_arrival(live: LiveClient, load: Load, skip: int) -> float:
