@@ -217,3 +217,11 @@ class KafkaListener(Listener):
         self.stopping.set()
         self.thread.join(5)
         self.consumer.close()
+
+
+class Mosquitto311Bus(MosquittoBus):
+    """Mosquitto with the hub on MQTT 3.1.1: the persistent session is clean_session=False."""
+
+    name = "mosquitto-3.1.1"
+    v5 = False
+    binary_mode = False
