@@ -99,6 +99,7 @@ class KafkaIngest:
             finally:
                 if consumer is not None:
                     self._close(consumer)
+        self.worker.stop()  # if no consumer was ever made (broker away), still stop the worker
         self.republish.close()
 
     def _consumer(self) -> KafkaConsumer:
