@@ -11,7 +11,7 @@ from typing import Any
 from simulators.base import Source, local, simulator, stable
 from simulators.environment import Environment
 from simulators.fleet import Device
-from simulators.places import gcj02, near, spoken_place
+from simulators.places import gcj02, inside, near, spoken_place
 
 INCIDENTS = (("交通事故", "一般(IV级)", "{place}发生一起两车碰撞交通事故"), ("火灾", "一般(IV级)", "{place}一民房起火"),
              ("燃气泄漏", "一般(IV级)", "{place}餐饮店燃气泄漏"), ("内涝", "一般(IV级)", "{place}路段严重积水"),
@@ -105,9 +105,10 @@ class WatchTowers(Source):
         if fire is not None:  # ranging puts the fire within a few hundred metres of where it is
             lon, lat = near(fire.lon, fire.lat, rng, 300)
             kind, confidence = ("火点" if rng.random() < 0.6 else "烟雾"), rng.uniform(0.8, 0.98)
-        else:  # straw burning, chimneys, low cloud: false alarms of low confidence
-            lon, lat = near(device.lon, device.lat, rng, 5000)
-            kind, confidence = "烟雾", rng.uniform(0.3, 0.7)
+        else:  # straw burning, chimneys, low cloud: false alarms of low confidence, in the city's own hills
+            lon, lat = next((p for p in (near(device.lon, device.lat, rng, 5000) for _ in range(5)) if inside(*p)),
+                            (device.lon, device.lat))
+            kind, confidence = "烟雾", rng.uniform(0.2, 0.65)
         distance_km = ((lon - device.lon) * 102.85) ** 2 + ((lat - device.lat) * 110.75) ** 2
         alarm: dict[str, Any] = {
             "alarmId": f"FF{now:%Y%m%d%H%M%S}{device.device_id[-2:]}{self.next_serial():04d}",

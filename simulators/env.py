@@ -58,7 +58,7 @@ class PollutionOutlets(Source):
         now, rng = local(when), self.rng
         if rng.random() < 0.03 and not what:  # the platform's answer to a command: no data
             return hj212_frame("91", "9014", device.device_id, now, [[("QnRtn", "1")]])
-        upset = env.value("discharge", when, device.lon, device.lat, device.district_code) + (rng.random() < 0.02)
+        upset = env.value("discharge", when, device.lon, device.lat, device.district_code) + (rng.random() < 0.01)
         cn = cn_for(rng, what)
         suffix = "Rtd" if cn == "2011" else "Avg"
         if device.meta.get("medium") == "water":

@@ -28,7 +28,7 @@ class AlarmPanels(Source):
         now, rng = local(when), self.rng
         digits = device.device_id.removeprefix("UITD-")
         fire = env.value("fire", when, device.lon, device.lat, device.district_code)
-        state = what.get("state") or ("fire" if fire > 0.3 or rng.random() < 0.03 else
+        state = what.get("state") or ("fire" if fire > 0.3 or rng.random() < 0.005 else
                                       rng.choice(("fault", "cleared", "cleared", "disabled", "status")))
         if state == "status":  # type 21: the UITD's own running state — nothing for the hub
             return gb26875_frame(self.next_serial(), digits, now, 2, bytes((21, 1, 0b1)) + gb26875_time(now))

@@ -30,7 +30,7 @@ class Streetlights(Source):
         now, rng = local(when), self.rng
         hour = now.hour + now.minute / 60
         outage = env.value("outage", when, device.lon, device.lat, device.district_code)
-        fault = int(what.get("faultCode", rng.choice((1, 2, 4)) if rng.random() < 0.02 + outage else 0))
+        fault = int(what.get("faultCode", rng.choice((1, 2, 4)) if rng.random() < 0.01 + outage else 0))
         on = 1 if (hour >= 18.5 or hour < 6.5) and fault not in (1, 2, 4) else 0
         dim = 100 if hour >= 18.5 or hour < 0.5 else 60  # half power after midnight
         power = (120 * dim / 100 if on else 0.0) * rng.uniform(0.95, 1.05)
@@ -51,7 +51,7 @@ class ManholeCovers(Source):
         flooded = env.value("flood_cm", when, device.lon, device.lat, device.district_code) > 10 or \
             env.value("rain_mm_h", when, device.lon, device.lat, device.district_code) > 50
         status = int(what.get("status", 3 if flooded and rng.random() < 0.5 else
-                              rng.choices((0, 1, 2, 4), (96, 2, 1.5, 0.5))[0]))
+                              rng.choices((0, 1, 2, 4), (99.4, 0.3, 0.2, 0.1))[0]))
         tilt = rng.uniform(20, 70) if status in (1, 2) else rng.uniform(0, 2)
         values = {"status": status, "tiltAngle": round(tilt, 1),
                   "battery": 50 + stable(device.device_id) % 50, "wellType": WELLS[stable(device.device_id) % 6]}

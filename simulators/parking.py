@@ -29,17 +29,16 @@ class ParkingLots(Source):
     adapter = "parking-lots"
 
     def report(self, device: Device, when: datetime, env: Environment, what: dict[str, Any]) -> bytes:
-        now, memory = local(when), self.memory[device.device_id]
+        now = local(when)
         hour = now.hour + now.minute / 60
         total = int(device.meta.get("capacity", 200))
         use = USES.index(device.meta.get("use", "商业广场"))
         share = demand(use, hour) + env.value("crowd", when, device.lon, device.lat, device.district_code)
         share = float(what.get("occupancy", share))
         taken = round(total * min(share, 1.0) + self.rng.gauss(0, total * 0.03))
-        memory["record"] = memory.get("record", 0) + 1
         lng, lat = gcj02(device.lon, device.lat)
         entry = {"parkId": device.device_id, "parkName": f"江门{USES[use]}停车场{int(device.device_id[-4:])}号",
-                 "totalSpace": total, "lng": lng, "lat": lat, "recordId": memory["record"],
+                 "totalSpace": total, "lng": lng, "lat": lat, "recordId": int(when.timestamp()),
                  "freeSpace": max(0, min(total, total - taken)), "coordType": "GCJ02",
                  "updateTime": f"{now:%Y-%m-%d %H:%M:%S}"}
         doc = {"code": 0, "msg": "ok", "ts": entry["updateTime"], "parks": [entry]}

@@ -32,6 +32,11 @@ def _geo() -> Any:
     return load_city()
 
 
+def inside(lon: float, lat: float) -> bool:
+    """Whether a WGS84 point lies in Jiangmen."""
+    return _geo().locate(lon, lat) is not None
+
+
 def standard_address(lon: float, lat: float) -> dict[str, Any] | None:
     """The library's nearest standard address ({address_id, text, lon, lat …}), or None without a library."""
     finder = getattr(_geo(), "nearest_address", None)

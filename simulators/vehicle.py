@@ -11,7 +11,13 @@ from typing import Any
 from simulators.base import Source, local, simulator, stable
 from simulators.environment import KM_PER_DEG, Environment
 from simulators.fleet import Device
+from simulators.places import inside
 from simulators.wire import jt808_frame, jt808_position
+
+
+def halfway(device: Device, site: tuple[float, float]) -> tuple[float, float]:
+    return (device.lon + site[0]) / 2, (device.lat + site[1]) / 2
+
 
 LOADS = {"empty": 0, "half": 1, "full": 3}
 
@@ -20,10 +26,15 @@ class MuckTrucks(Source):
     adapter = "vehicle-jt808"
 
     def trip(self, device: Device) -> tuple[float, float, float]:
-        """The truck's site (a few km from the yard) as (lon, lat, one-way km)."""
-        h = stable(device.device_id)
-        angle, km = (h % 360) * math.pi / 180, 3 + h % 7
-        return device.lon + km * math.cos(angle) / KM_PER_DEG[0], device.lat + km * math.sin(angle) / KM_PER_DEG[1], km
+        """The truck's site (a few km from the yard, inside the city) as (lon, lat, one-way km)."""
+        if "trip" not in self.memory[device.device_id]:
+            h = stable(device.device_id)
+            km = 3 + h % 7
+            sites = [(device.lon + km * math.cos(a) / KM_PER_DEG[0], device.lat + km * math.sin(a) / KM_PER_DEG[1])
+                     for a in ((h % 360 + 45 * k) * math.pi / 180 for k in range(8))]
+            lon, lat = next((s for s in sites if inside(*s) and inside(*halfway(device, s))), (device.lon, device.lat))
+            self.memory[device.device_id]["trip"] = (lon, lat, float(km))
+        return self.memory[device.device_id]["trip"]  # type: ignore[no-any-return]
 
     def position(self, device: Device, when: datetime) -> dict[str, Any]:
         """Where on its round trip (yard → site, loading, site → yard) the truck is at `when`."""
