@@ -143,7 +143,7 @@ def conform(event: CloudEvent) -> None:
     try:
         validate(event["data"])
     except fastjsonschema.JsonSchemaException as err:
-        raise NativeRejected(f"maps to an invalid {event['type']}: {err.message}") from None
+        raise NativeRejected(f"maps to an invalid {event['type']}: {getattr(err, 'message', err)}") from None
 
 
 CRS_NAMES = {"WGS84": "wgs84", "WGS-84": "wgs84", "CGCS2000": "wgs84", "GCJ02": "gcj02", "GCJ-02": "gcj02",

@@ -46,13 +46,13 @@ def adapt(raw: bytes) -> list[CloudEvent]:
     if any(name in dust for name in DUST.values()):
         dust["over_limit"] = dust.get("pm10_ugm3", 0) > PM10_LIMIT_UGM3
         events.append(cloudevent(ADAPTER.source(site), "city.construction.dust", f"{stamp}-dust", when, dust))
-    code = next((c for c in NOISE_CODES if c in readings), None)
-    if code is not None and readings[code].flag in "NT":
-        level, limit = readings[code].value, noise_limit(when)
+    noise_code = next((c for c in NOISE_CODES if c in readings), None)
+    if noise_code is not None and readings[noise_code].flag in "NT":
+        level, limit = readings[noise_code].value, noise_limit(when)
         noise: dict[str, Any] = {"site_id": site, "interval": hj212.INTERVALS[frame.cn], "leq_dba": level,
                                  "limit_dba": limit, "over_limit": level > limit}
-        if readings[code].maximum is not None:
-            noise["lmax_dba"] = readings[code].maximum
+        if readings[noise_code].maximum is not None:
+            noise["lmax_dba"] = readings[noise_code].maximum
         events.append(cloudevent(ADAPTER.source(site), "city.construction.noise", f"{stamp}-noise", when, noise))
     if not events and not any(r.flag not in "NT" for r in readings.values()):
         raise NativeRejected("HJ 212 site upload without dust or noise readings")

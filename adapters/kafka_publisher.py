@@ -35,6 +35,7 @@ def source_key(payload: bytes) -> bytes | None:
 class KafkaPublisher:
     def __init__(self, bootstrap: str, client_id: str = "cityhub-publisher", *, topic: str = KAFKA_TOPIC,
                  buffer_bytes: int = 64 * 1024 * 1024, block_s: float = 10, delivery_timeout_s: float = 300,
+                 metadata_wait_s: float = 10,
                  **client_options: Any) -> None:
         """`client_options` go to kafka-python as they are: security_protocol, sasl_mechanism,
         sasl_plain_username, sasl_plain_password, ssl_cafile … (see docs/TRANSPORTS.md)."""
@@ -46,7 +47,7 @@ class KafkaPublisher:
         self._space = threading.Condition()
         options: dict[str, Any] = {
             "bootstrap_servers": bootstrap.split(","), "client_id": client_id, "acks": "all", "linger_ms": 5,
-            "max_block_ms": int(block_s * 1000), "request_timeout_ms": 10_000,
+            "max_block_ms": int(metadata_wait_s * 1000), "request_timeout_ms": 10_000,
             "bootstrap_timeout_ms": 10_000,
             "delivery_timeout_ms": int(delivery_timeout_s * 1000), "reconnect_backoff_max_ms": 5_000,
             # the hub deduplicates on (source, id); a broker that loses the producer id must not stall us
@@ -76,7 +77,7 @@ class KafkaPublisher:
             self.pending_bytes += size
         try:
             future = self.producer.send(self.topic, value=payload, key=key, headers=headers or [])
-        except KafkaError as err:  # no metadata within block_s: the broker has been away since the start
+        except KafkaError as err:  # no metadata for the topic within metadata_wait_s
             self._settled(size, f"not buffered: {type(err).__name__}: {err}")
             return
         future.add_callback(lambda _: self._settled(size))

@@ -115,8 +115,8 @@ def group_events(station: str, kind: str, when: datetime, elements: dict[str, st
         events.append(cloudevent(ADAPTER.source(station), "city.water.level", f"{stamp}-level", when, data))
     rain = {field: finite(elements[e], f"SL 651 {e}", 0, 10000) for e, field in RAIN.items() if e in elements}
     if rain:
-        rain = {"station_id": station} | rain
-        events.append(cloudevent(ADAPTER.source(station), "city.water.rainfall", f"{stamp}-rain", when, rain))
+        rainfall: dict[str, Any] = {"station_id": station, **rain}
+        events.append(cloudevent(ADAPTER.source(station), "city.water.rainfall", f"{stamp}-rain", when, rainfall))
     if not events and "VT" not in elements:
         raise NativeRejected(f"SL 651 group at {when:%Y-%m-%d %H:%M} has no level, rainfall or voltage element")
     return events

@@ -114,6 +114,7 @@ def build_rows() -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     serials: dict[str, int] = {}
     for fleet in FLEETS:
+        spots: list[tuple[str | None, dict[str, Any] | None]]
         if fleet.count == 0:  # one per district (and the city) at its seat, or one for the city
             codes = [c for c in SEATS if c != "440700"] + ["440700"] if "{district}" in fleet.id_format else ["440700"]
             spots = [(c, placer.at(*SEATS[c], shared=True)) for c in codes]

@@ -40,8 +40,10 @@ def replay(scenario: Scenario, publisher: Publisher, *, seed: int, start: dateti
     began = time.monotonic()
     for n, (t, name, raw) in enumerate(timeline, 1):
         delay = began + t / speed - time.monotonic()
-        if delay > 0 and (stop.wait(delay) if stop else time.sleep(delay)):
+        if delay > 0 and stop is not None and stop.wait(delay):
             break
+        if delay > 0 and stop is None:
+            time.sleep(delay)
         adapter = get_adapter(SIMULATORS[name].adapter)
         counts["native"] += 1
         try:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from simulators.base import Source, local, simulator
+from hub.geo.crs import wgs84_to_bd09
+from simulators.base import Source, local, simulator, stable
 from simulators.environment import Environment
 from simulators.fleet import Device, all_devices
 from simulators.places import gcj02, near, spoken_place, standard_address
@@ -122,8 +123,12 @@ class Inspectors(Source):
         found = standard_address(lon, lat)
         if found:
             case["address"] = found["text"]
-        case["lng"], case["lat"] = gcj02(lon, lat)
-        case["coordType"] = "gcj02"
+        if stable(device.device_id) % 4 == 0:  # phones with the Baidu map SDK give BD-09
+            bd_lon, bd_lat = wgs84_to_bd09(lon, lat)
+            case["lng"], case["lat"], case["coordType"] = round(float(bd_lon), 6), round(float(bd_lat), 6), "bd09"
+        else:
+            case["lng"], case["lat"] = gcj02(lon, lat)
+            case["coordType"] = "gcj02"
         return dumps(case)
 
 

@@ -38,8 +38,10 @@ def simulate(sims: list[Simulator], publisher: Publisher, *, rate: float, durati
         if t > duration or (stop is not None and stop.is_set()):
             break
         delay = began + t - time.monotonic()
-        if delay > 0 and (stop.wait(delay) if stop else time.sleep(delay)):
+        if delay > 0 and stop is not None and stop.wait(delay):
             break
+        if delay > 0 and stop is None:
+            time.sleep(delay)
         adapter = get_adapter(next(s.adapter for s in sims if s.name == name))
         counts["native"] += 1
         try:

@@ -168,7 +168,7 @@ def load(path: Path | str) -> Scenario:
     try:
         _validator()(doc)
     except fastjsonschema.JsonSchemaException as err:
-        raise ScenarioError(f"{path}: {err.message}") from None
+        raise ScenarioError(f"{path}: {getattr(err, 'message', err)}") from None
     try:
         return parse(doc)
     except ScenarioError as err:
@@ -233,7 +233,7 @@ def resolve(name: str, spec: dict[str, Any]) -> Place:
         lon, lat = grid_centre(str(spec["grid"]))
         return Place(name, lon, lat, radius, str(spec["grid"])[:6], str(spec["grid"]))
     if "address" in spec:
-        found = geo.geocode(spec["address"]) if hasattr(geo, "geocode") else {"matched": False, "reason": "no library"}
+        found: dict[str, Any] = geo.geocode(spec["address"]) if hasattr(geo, "geocode") else {"matched": False}
         if not found.get("matched") or found.get("confidence", 0) < 0.9:
             raise ScenarioError(f"place {name}: address {spec['address']!r} is not a standard address "
                                 f"({found.get('reason')}; best match {found.get('text')})")
@@ -246,10 +246,10 @@ def resolve(name: str, spec: dict[str, Any]) -> Place:
             raise ScenarioError(f"place {name}: no device {spec['device']} in the registry")
         return Place(name, device.lon, device.lat, radius or 300, device.district_code)
     lon, lat = (float(v) for v in to_wgs84(spec["lon"], spec["lat"], spec.get("crs", "wgs84")))
-    found = geo.locate(lon, lat)
-    if found is None:
+    located = geo.locate(lon, lat)
+    if located is None:
         raise ScenarioError(f"place {name}: ({lon}, {lat}) is outside Jiangmen")
-    return Place(name, lon, lat, radius or 500, found["district_code"])
+    return Place(name, lon, lat, radius or 500, located["district_code"])
 
 
 @cache
