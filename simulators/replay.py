@@ -96,9 +96,10 @@ def matches_data(data: dict[str, Any], wanted: dict[str, Any]) -> bool:
 
 
 class Checker:
-    def __init__(self, hub_url: str, start: datetime, token: str | None = None) -> None:
+    def __init__(self, hub_url: str, start: datetime, token: str | None = None,
+                 transport: httpx.BaseTransport | None = None) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self.http = httpx.Client(base_url=hub_url.rstrip("/"), headers=headers, timeout=30)
+        self.http = httpx.Client(base_url=hub_url.rstrip("/"), headers=headers, timeout=30, transport=transport)
         self.start = start
 
     def events(self, exp: dict[str, Any]) -> Outcome:
