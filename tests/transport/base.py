@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 import pytest
 
+from adapters.kafka_publisher import KafkaPublisher
 from hub.settings import Settings
 from tests.support import RunningHub, running_hub, wait_for
 from tests.transport.buses import Bus, Publisher
@@ -232,6 +233,21 @@ class TransportSuite:
         finally:
             publisher.close()
             proc.stop()
+
+    def test_a_publisher_buffers_while_the_broker_is_away_and_counts_drops(self, bus: Bus) -> None:
+        publisher = bus.small_publisher("pub-small", room=100)
+        try:
+            publisher.publish(TOPIC, [occupancy("away", 999)])  # connected, and knows the topic
+            publisher.flush()
+            bus.stop()
+            publisher.publish(TOPIC, batch("away", 300))  # does not raise, does not block for long
+            assert 190 <= publisher.dropped <= 210, publisher.dropped
+            bus.start()
+            publisher.flush(60)  # the buffered ones are delivered after the reconnect
+            if isinstance(publisher, KafkaPublisher):
+                assert publisher.delivered + publisher.dropped == 301
+        finally:
+            publisher.close()
 
     def test_broker_restart_hub_and_publisher_reconnect(self, bus: Bus, hub: RunningHub,
                                                         publisher: Publisher) -> None:

@@ -40,6 +40,10 @@ class Bus(ABC):
     def publisher(self, name: str) -> Publisher: ...
 
     @abstractmethod
+    def small_publisher(self, name: str, room: int) -> Publisher:
+        """A publisher whose buffer holds about `room` test events."""
+
+    @abstractmethod
     def binary(self, ce: dict[str, Any], *, sdk: bool) -> tuple[bytes, list[tuple[str, bytes]]]: ...
 
     @abstractmethod
@@ -84,6 +88,9 @@ class MqttBus(Bus):
 
     def publisher(self, name: str) -> Publisher:
         return MqttPublisher(self.url, name, v5=self.v5)
+
+    def small_publisher(self, name: str, room: int) -> Publisher:
+        return MqttPublisher(self.url, name, v5=self.v5, buffer=room)
 
     def binary(self, ce: dict[str, Any], *, sdk: bool) -> tuple[bytes, list[tuple[str, bytes]]]:
         return events.mqtt_binary(ce) if sdk else events.raw_mqtt_binary(ce)
@@ -177,6 +184,10 @@ class KafkaBus(Bus):
 
     def publisher(self, name: str) -> Publisher:
         return KafkaPublisher(self.broker.bootstrap, client_id=name)
+
+    def small_publisher(self, name: str, room: int) -> Publisher:
+        size = len(orjson.dumps(events.occupancy("away", 0)))
+        return KafkaPublisher(self.broker.bootstrap, client_id=name, buffer_bytes=room * size, block_s=0.01)
 
     def binary(self, ce: dict[str, Any], *, sdk: bool) -> tuple[bytes, list[tuple[str, bytes]]]:
         return events.sdk_kafka_binary(ce) if sdk else events.raw_kafka_binary(ce)
