@@ -17,6 +17,15 @@ PROJECT_CONF = mosquitto.ROOT / "config" / "mosquitto.conf"
 
 
 @pytest.fixture
+def broker(tmp_path: Path) -> Iterator[mosquitto.Mosquitto]:
+    """Mosquitto with the project's config as it is."""
+    need(mosquitto.mosquitto_bin() is not None, "mosquitto binary (apt-get install mosquitto)")
+    broker = mosquitto.start(PROJECT_CONF.read_text(encoding="utf-8"), tmp_path / "mosquitto")
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture
 def big_packet_broker(tmp_path: Path) -> Iterator[mosquitto.Mosquitto]:
     need(mosquitto.mosquitto_bin() is not None, "mosquitto binary (apt-get install mosquitto)")
     need(PROJECT_CONF.exists(), "config/mosquitto.conf")

@@ -44,11 +44,15 @@ def rights(acl: str) -> dict[str, list[tuple[str, str]]]:
 
 
 def own_events(adapter: Adapter, count: int) -> list[dict[str, object]]:
+    """`count` distinct events from the adapter's simulator (which repeats some on purpose, as sources do),
+    all timed now: a simulated stream runs ahead of the clock, and the hub refuses times 5 minutes ahead."""
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     stream = SIMULATORS[adapter.simulator].messages(random.Random(3), datetime.now(UTC), 50.0)
-    events: list[dict[str, object]] = []
+    events: dict[tuple[object, object], dict[str, object]] = {}
     while len(events) < count:
-        events += adapter.adapt(next(stream)[1])
-    return events[:count]
+        for event in adapter.adapt(next(stream)[1]):
+            events.setdefault((event["source"], event["id"]), event | {"time": now})
+    return list(events.values())[:count]
 
 
 def victim() -> tuple[str, str | None]:
