@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from hub.settings import Settings
 from tests.security import mosquitto
 from tests.support import RunningHub, need, running_hub
+
+VIEWER, OPERATOR = "viewer-secret-0f3a", "operator-secret-9c1e"
+HubFactory = Callable[..., AbstractContextManager[RunningHub]]
+
+
+@pytest.fixture
+def web_hub(tmp_path: Path) -> Iterator[HubFactory]:
+    """A hub with no broker: its HTTP face only, with the given settings."""
+    def start(**values: Any) -> AbstractContextManager[RunningHub]:
+        return running_hub(Settings(data_dir=tmp_path, **values))
+    yield start
 
 
 @pytest.fixture

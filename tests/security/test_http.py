@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -18,20 +16,11 @@ from fastapi import FastAPI, Request
 
 from hub.security import secure
 from hub.settings import Settings
-from tests.support import RunningHub, free_port, running_hub, wait_for
+from tests.security.conftest import OPERATOR, VIEWER, HubFactory
+from tests.support import RunningHub, free_port, wait_for
 
 pytestmark = pytest.mark.integration
 CITY_SCREEN = "https://dapin.jiangmen.gov.cn"
-VIEWER, OPERATOR = "viewer-secret-0f3a", "operator-secret-9c1e"
-HubFactory = Callable[..., AbstractContextManager[RunningHub]]
-
-
-@pytest.fixture
-def web_hub(tmp_path: Path) -> Iterator[HubFactory]:
-    """A hub with no broker: its HTTP face only, with the given settings."""
-    def start(**values: Any) -> AbstractContextManager[RunningHub]:
-        return running_hub(Settings(data_dir=tmp_path, **values))
-    yield start
 
 
 def live(hub: RunningHub, query: str = "", **options: Any) -> Any:
