@@ -67,7 +67,7 @@ class Correlator:
             if target is not None:
                 decisions.append(self.join(target, sighting, now))
             elif self.opens(sighting):
-                incident = self.open(sighting, memberships[0][0] if memberships else alone, now)
+                incident = self.open(sighting, opening_group(memberships, alone), now)
                 index.add(incident)
                 decisions.append(Decision(sighting, incident, True, list(sighting.alarms)))
         return decisions
@@ -170,3 +170,10 @@ class Index:
         for dx in range(-rings, rings + 1):
             for dy in range(-rings, rings + 1):
                 yield from self.by_place.get((group.id, x + dx, y + dy), ())
+
+
+def opening_group(memberships: list[tuple[Group, Member]], alone: Group) -> Group:
+    """The group an alarm opens: one it leads (its type is in the group's first member), else the first
+    that takes it — so congestion alone opens a traffic incident, not a flood, though it joins a flood."""
+    lead = next((g for g, m in memberships if m is g.members[0]), None)
+    return lead or (memberships[0][0] if memberships else alone)

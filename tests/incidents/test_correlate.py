@@ -131,3 +131,19 @@ def test_neighbouring_cells_of_the_real_unit_grid() -> None:
     assert far is not None
     assert neighbours(cell, cell) and neighbours(cell, east) and neighbours(east, cell)
     assert not neighbours(cell, far["grid_code"]) and not neighbours(cell, "440703999999999")
+
+
+def test_an_alarm_opens_the_group_it_leads_and_only_joins_the_others() -> None:
+    jam = sighting("city.traffic.congestion", {"segment_id": "S", "level": 4}, alarms=["traffic.congestion.severe"],
+                   severity=3)
+    [d] = run(jam)
+    assert d.opened and d.incident.kind == "traffic"  # not 暴雨内涝: no water anywhere
+    smog = sighting("city.env.air", {"station_id": "A", "aqi": 260}, alarms=["env.air.aqi_high"], severity=3)
+    [d] = run(smog)
+    assert d.opened and d.incident.kind == "pollution"  # not 火灾
+    [flood] = run(flood_alarm())
+    flood.incident.id = 9
+    jam_nearby = sighting("city.traffic.congestion", {"segment_id": "S", "level": 4},
+                          alarms=["traffic.congestion.severe"], severity=3, at=T0 + 5 * MIN)
+    [joined] = run(jam_nearby, incidents=[flood.incident])
+    assert not joined.opened and joined.incident is flood.incident
