@@ -24,7 +24,6 @@ class Bus(ABC):
     durable = False  # messages and sessions survive a restart of the broker
     holds_for_absent_hub = False  # what is published while the hub is down waits for it
     binary_mode = True  # can carry CloudEvents binary mode (MQTT 5 user properties, Kafka headers)
-    shared_subscription = False  # several hub workers can share the stream
 
     @abstractmethod
     def hub_settings(self, data_dir: Path, **overrides: Any) -> Settings: ...
@@ -129,7 +128,6 @@ class MosquittoBus(MqttBus):
     name = "mosquitto"
     durable = True
     holds_for_absent_hub = True
-    shared_subscription = True
 
     def __init__(self, broker: Mosquitto) -> None:
         self.broker = broker
@@ -171,7 +169,6 @@ class KafkaBus(Bus):
 
     name = "kafka"
     holds_for_absent_hub = True
-    shared_subscription = True
 
     def __init__(self, broker: Tansu) -> None:
         self.broker = broker
