@@ -145,17 +145,27 @@
       pickable: true, updateTriggers: { getIcon: S.incidentVersion, getSize: S.incidentVersion } });
   }
 
+  // alarms: a steady red ring on the map (pickable) and, above it, a CSS pulse until acknowledged —
+  // the pulse costs no WebGL frames, so an idle wall stays idle however many alarms are open
   let alarmData = [];
-  function alarmLayer(phase) {
-    return new deck.ScatterplotLayer({ id: "alarms", data: alarmData, getPosition: (e) => [e.lon, e.lat], getRadius: 6,
-      radiusUnits: "pixels", radiusScale: 1 + 1.2 * phase, stroked: true, filled: true, opacity: 1 - 0.55 * phase,
-      getFillColor: [255, 40, 40, 40], getLineColor: [255, 80, 80, 255], lineWidthUnits: "pixels", getLineWidth: 1.6,
-      pickable: true });
+  function alarmLayer() {
+    return new deck.ScatterplotLayer({ id: "alarms", data: alarmData, getPosition: (e) => [e.lon, e.lat], getRadius: 7,
+      radiusUnits: "pixels", stroked: true, filled: true, getFillColor: [255, 40, 40, 60], getLineColor: [255, 80, 80, 255],
+      lineWidthUnits: "pixels", getLineWidth: 1.6, pickable: true });
   }
 
-  /** The same layers with only the pulsing alarm ring moved on (cheap: uniforms only). */
-  function pulse(layers, phase) {
-    return layers.map((l) => (l.id === "alarms" ? alarmLayer(phase) : l));
+  const MAX_PULSES = 120;
+  function placePulses() {
+    const box = document.getElementById("pulses"), vp = CH.deck && CH.deck.getViewports()[0];
+    if (!box || !vp) return;
+    const list = toggles.alarms ? alarmData.slice(-MAX_PULSES) : [];
+    let html = "";
+    for (const e of list) {
+      const [x, y] = vp.project([e.lon, e.lat]);
+      if (x < -20 || y < -20 || x > vp.width + 20 || y > vp.height + 20) continue;
+      html += `<i class="pulse sev${e.severity || 0}" style="left:${x.toFixed(1)}px;top:${y.toFixed(1)}px"></i>`;
+    }
+    if (box.dataset.html !== html) { box.innerHTML = html; box.dataset.html = html; }
   }
 
   function deviceLayer() {
@@ -177,7 +187,7 @@
       show(base("towns"), toggles.towns), cellsLayer(zoom),
       ...eventLayers(n, zoom, stamp),
       toggles.incidents ? incidentLayer() : null,
-      toggles.alarms ? alarmLayer(CH.layers.phase) : null,
+      toggles.alarms ? alarmLayer() : null,
       toggles.devices ? deviceLayer() : null,
       base("district-labels"), show(base("town-labels"), toggles.towns && zoom >= 9.6),
       CH.layers.pin,
@@ -206,7 +216,7 @@
     CH.layers.dirty = true;
   }
 
-  CH.layers = { compose, pulse, pick, toggles, setToggle, loadCells, loadDevices, STATE_COLORS, dirty: true, heatStamp: 0,
-    phase: 0, pin: null, drawn: 0, visible: () => visible };
+  CH.layers = { compose, placePulses, pick, toggles, setToggle, loadCells, loadDevices, STATE_COLORS, dirty: true, heatStamp: 0,
+    pin: null, drawn: 0, visible: () => visible };
   if (toggles.devices) loadDevices();
 })();

@@ -3,7 +3,7 @@
 (function () {
   const CH = window.CH, S = CH.state, I = CH.i18n, P = CH.panels, L = CH.layers;
   const $ = (id) => document.getElementById(id);
-  const TICK_MS = 200, FEED_MS = 500, HEAT_MS = 2000, GAP_PAGES = 10;
+  const TICK_MS = 250, FEED_MS = 500, HEAT_MS = 2000, GAP_PAGES = 10;
   const live = (window.CITYHUB = { state: S, connected: false, reconnects: 0, dropped: 0, messages: 0 });
 
   I.apply();
@@ -11,10 +11,11 @@
   CH.deck = window.deckInstance = deckInstance;
   CH.baseLayers = (deckInstance.props.layers || []).slice();
   CH.view = Object.assign({}, window.CITYHUB_DECK.initialViewState);
-  let viewTimer = null, zoomBand = -1;
+  let viewTimer = null, zoomBand = -1, pulseFrame = 0;
   deckInstance.setProps({
     onViewStateChange: ({ viewState }) => {
       CH.view = viewState;
+      if (!pulseFrame) pulseFrame = requestAnimationFrame(() => { pulseFrame = 0; L.placePulses(); });
       const band = Math.floor(viewState.zoom * 2);
       if (band !== zoomBand) { zoomBand = band; L.dirty = true; }
       clearTimeout(viewTimer);
@@ -114,6 +115,7 @@
       current = CH.replay.active ? L.compose(CH.replay.iterate, CH.replay.cursor, true, { heat })
         : L.compose(S.eachNewest, Date.now(), false, { heat });
       deckInstance.setProps({ layers: current });
+      L.placePulses();
       window.CITYHUB_RENDERED = L.drawn;
       owed.feed = true;
       owed.alarms = owed.alarms || marks.a !== seen.a || marks.v !== seen.v;
@@ -129,13 +131,6 @@
     }
   }
   setInterval(redraw, TICK_MS);
-  setInterval(() => {
-    if (!L.toggles.alarms || !S.alarms.count || !current.length) return;
-    L.phase = (Date.now() % 1500) / 1500;
-    current = L.pulse(current, L.phase);
-    deckInstance.setProps({ layers: current });
-  }, 100);
-
   // ---- the header: counters and the clock
   const clock = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit",
     hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
