@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,11 @@ class DeviceRegistry:
     def get(self, device_id: str) -> dict[str, Any] | None:
         return self.devices.get(device_id)
 
+    def meta(self, device_id: str) -> dict[str, Any]:
+        """The device's own facts (a gauge's warning level, a lot's capacity …), from the registry's meta column."""
+        row = self.devices.get(device_id)
+        return row["meta"] if row else {}
+
     def __len__(self) -> int:
         return len(self.devices)
 
@@ -29,5 +35,6 @@ def load_registry(path: Path = REGISTRY_FILE) -> DeviceRegistry:
     if not path.exists():
         return DeviceRegistry([])
     with path.open(encoding="utf-8", newline="") as handle:
-        rows = [row | {"lon": float(row["lon"]), "lat": float(row["lat"])} for row in csv.DictReader(handle)]
+        rows = [row | {"lon": float(row["lon"]), "lat": float(row["lat"]), "meta": json.loads(row.get("meta") or "{}")}
+                for row in csv.DictReader(handle)]
     return DeviceRegistry(rows)

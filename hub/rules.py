@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import cache
@@ -83,9 +83,17 @@ def _compare(op: str, left: Any, right: Any) -> bool:
 
 
 def lookup(view: dict[str, Any], path: str) -> Any:
-    """`data.x.y` from the view {"data": …, "ce": …, "hub": …}; bare paths are read under `data`."""
+    """`data.x.y` from the view {"data": …, "ce": …, "hub": …, "device": …}; bare paths are read under
+    `data`, and where the event does not carry a field, from its device's record in the registry
+    (一机一档: a river gauge's warning level is a fact of the station, not of each reading)."""
     parts = path.split(".")
-    node: Any = view if parts[0] in ("ce", "hub") else view.get("data", {})
+    if parts[0] in ("ce", "hub", "device"):
+        return _walk(view, parts)
+    found = _walk(view.get("data", {}), parts)
+    return _walk(view.get("device") or {}, parts) if found is MISSING else found
+
+
+def _walk(node: Any, parts: list[str]) -> Any:
     for part in parts:
         if not isinstance(node, dict) or part not in node:
             return MISSING
@@ -124,8 +132,9 @@ def parse_conditions(texts: Iterable[str] | None) -> tuple[Condition, ...]:
     return tuple(parse_condition(t) for t in texts or ())
 
 
-def event_view(event: Event) -> dict[str, Any]:
-    return {"data": event.ce.get("data") or {}, "ce": event.ce, "hub": vars(event.hub) if event.hub else {}}
+def event_view(event: Event, device: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"data": event.ce.get("data") or {}, "ce": event.ce, "hub": vars(event.hub) if event.hub else {},
+            "device": device or {}}
 
 
 def all_hold(conditions: tuple[Condition, ...], view: dict[str, Any]) -> bool:
@@ -179,14 +188,15 @@ class RuleBook:
             found = self._thresholds_of[event_type] = tuple(r for r in self.thresholds if r.covers(event_type))
         return found
 
-    def apply(self, events: list[Event]) -> None:
-        """Pipeline step: set `hub.alarms` and raise severity. A rule that fails on an event is logged, never raised."""
+    def apply(self, events: list[Event], device_meta: Callable[[str], dict[str, Any]] | None = None) -> None:
+        """Pipeline step: set `hub.alarms` and raise severity. A rule that fails on an event is logged, never raised.
+        `device_meta(device_id)` gives the registry's facts of a device that readings may omit."""
         for event in events:
             if event.hub is None:
                 continue
             view: dict[str, Any] | None = None
             for rule in self.thresholds_of(event.ce["type"]):
-                view = view or event_view(event)
+                view = view or event_view(event, device_meta(event.device_id) if device_meta else None)
                 try:
                     fired = all_hold(rule.when, view)
                 except Exception:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from typing import Any, Protocol
@@ -36,7 +37,7 @@ class Hub:
         self.pipeline = Pipeline(self.store, self.geo, self.registry, limits)
         self.live = LiveStream(settings.live_buffer)
         self.pipeline.sinks.append(self.live.sink)
-        self.pipeline.steps.append(load_rules().apply)
+        self.pipeline.steps.append(functools.partial(load_rules().apply, device_meta=self.registry.meta))
         self.incidents = open_incidents(settings.store_url, self.live.publish, neighbours=CellNeighbours(self.geo))
         self.pipeline.sinks.append(self.incidents.sink)
         self.ingests: dict[str, Any] = {}

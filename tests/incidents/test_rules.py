@@ -117,3 +117,23 @@ def test_an_inspectors_report_is_a_case_in_itself() -> None:
                                       "category": "1101", "description": "占道经营"})
     load_rules().apply([report])
     assert report.hub is not None and report.hub.alarms == ["grid.case.reported"]
+
+
+def test_a_reading_without_the_station_warning_level_is_judged_by_the_device_registry() -> None:
+    rules = load_rules()
+    reading = event("city.water.level", {"station_id": "4407030025", "level_m": 4.2})  # SL 651 carries no levels
+    rules.apply([reading], device_meta=lambda device: {"warning_level_m": 3.99} if device == reading.device_id else {})
+    assert reading.hub is not None and "water.level.over-warning" in reading.hub.alarms
+    calm = event("city.water.level", {"station_id": "4407030025", "level_m": 3.1})
+    rules.apply([calm], device_meta=lambda device: {"warning_level_m": 3.99})
+    assert calm.hub is not None and calm.hub.alarms == []
+    own = event("city.water.level", {"station_id": "X", "level_m": 4.2, "warning_level_m": 5.0})
+    rules.apply([own], device_meta=lambda device: {"warning_level_m": 3.99})  # the reading's own level wins
+    assert own.hub is not None and own.hub.alarms == []
+
+
+def test_the_registry_gives_river_gauges_their_warning_levels() -> None:
+    from hub.registry import load_registry
+
+    gauges = [d for d in load_registry().devices.values() if d["kind"] == "river-gauge"]
+    assert gauges and all(isinstance(load_registry().meta(g["device_id"])["warning_level_m"], float) for g in gauges)
