@@ -41,6 +41,9 @@ class EmbeddedBroker:
 
     def stop(self) -> None:
         if self.broker is not None and self.loop.is_running():
-            asyncio.run_coroutine_threadsafe(self.broker.shutdown(), self.loop).result(10)
+            try:  # amqtt's shutdown can hang while clients are still connected
+                asyncio.run_coroutine_threadsafe(self.broker.shutdown(), self.loop).result(5)
+            except TimeoutError:
+                log.warning("embedded MQTT broker did not shut down within 5 s; stopping its loop")
             self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)
