@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import threading
 from typing import Any, Protocol
@@ -52,10 +53,16 @@ class Hub:
 
     def start(self) -> None:
         # the address library, grid index and cells layer load in the background, not in the first batch
-        threading.Thread(target=self.geo.warm, name="geo-warm", daemon=True).start()
+        threading.Thread(target=self._warm, name="geo-warm", daemon=True).start()
         self.incidents.start(self.settings.incident_check_s)
         for ingest in self.ingests.values():
             ingest.start()
+
+    def _warm(self) -> None:
+        self.geo.warm()
+        # the city's geography is ~a million long-lived objects: keep the collector from rescanning them
+        gc.collect()
+        gc.freeze()
 
     def stop(self) -> None:
         for ingest in self.ingests.values():
