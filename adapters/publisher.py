@@ -19,6 +19,7 @@ from paho.mqtt.properties import Properties
 
 from adapters.base import CloudEvent
 from hub.ingest.mqtt import connect_async, mqtt_client
+from hub.security import redacted
 
 log = logging.getLogger(__name__)
 KAFKA_TOPIC = "city.events"
@@ -53,7 +54,7 @@ class MqttPublisher:
             time.sleep(0.02)
         if not self.client.is_connected():
             self.client.loop_stop()
-            raise ConnectionError(f"cannot connect to MQTT broker {url} within {connect_timeout} s")
+            raise ConnectionError(f"cannot connect to MQTT broker {redacted(url)} within {connect_timeout} s")
 
     def publish(self, topic: str, events: list[CloudEvent]) -> None:
         for event in events:

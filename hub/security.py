@@ -10,7 +10,7 @@ import hmac
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
@@ -41,6 +41,14 @@ def token_matches(offered: str | None, *expected: str | None) -> bool:
     if not offered:
         return False
     return any(hmac.compare_digest(offered.encode(), token.encode()) for token in expected if token)
+
+
+def redacted(url: str) -> str:
+    """A broker or database URL fit for logs: `mqtt://cityhub:***@host:1883`."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{parts.netloc.rsplit('@', 1)[1]}"))
 
 
 class TooLarge(Exception):

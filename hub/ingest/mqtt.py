@@ -25,6 +25,7 @@ from hub.events import DeadLetter, Event, Message
 from hub.ingest.batching import BatchWorker
 from hub.live import map_item
 from hub.pipeline import Pipeline
+from hub.security import redacted
 
 log = logging.getLogger(__name__)
 TOPIC = "city/+/+"
@@ -137,12 +138,12 @@ class MqttIngest:
 
     def _on_connect(self, client: paho.Client, userdata: object, flags: object, reason: object, props: object) -> None:
         if getattr(reason, "is_failure", False):
-            log.error("MQTT broker %s refused the hub: %s", self.url, reason)
+            log.error("MQTT broker %s refused the hub: %s", redacted(self.url), reason)
             return
         resumed = getattr(flags, "session_present", False)
         with self._session:
             self.connections += 1
-        log.info("MQTT connected to %s (session %s); subscribing to %s", self.url,
+        log.info("MQTT connected to %s (session %s); subscribing to %s", redacted(self.url),
                  "resumed" if resumed else "new", self.topic)
         client.subscribe(self.topic, qos=1)
         self.connected.set()
@@ -151,7 +152,7 @@ class MqttIngest:
                        props: object) -> None:
         self.connected.clear()
         if not self._closing:
-            log.warning("MQTT disconnected from %s (%s); reconnecting with backoff", self.url, reason)
+            log.warning("MQTT disconnected from %s (%s); reconnecting with backoff", redacted(self.url), reason)
 
     def _on_message(self, client: paho.Client, userdata: object, msg: paho.MQTTMessage) -> None:
         if self._closing:
