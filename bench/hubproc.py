@@ -110,3 +110,47 @@ class HubProcess:
     def log_tail(self, lines: int = 15) -> str:
         path = self.workdir / f"{self.name}.log"
         return " | ".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+
+class Hubs:
+    """Several hub workers of one benchmark seen as one: totals and CPU summed, memory per worker."""
+
+    def __init__(self, workers: list[HubProcess]) -> None:
+        self.workers = workers
+
+    def start(self) -> None:
+        for worker in self.workers:
+            worker.start()
+
+    def stop(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+
+    def totals(self) -> dict[str, int]:
+        found = [w.totals() for w in self.workers]
+        return {k: sum(t[k] for t in found) for k in found[0]}
+
+    def handled(self) -> int:
+        return sum(self.totals().values())
+
+    def cpu_seconds(self) -> float:
+        return sum(w.cpu_seconds() for w in self.workers)
+
+    @property
+    def peak_rss(self) -> int:
+        return max(w.peak_rss for w in self.workers)
+
+    def dead_reasons(self) -> dict[str, int]:
+        merged: dict[str, int] = {}
+        for worker in self.workers:
+            for reason, n in worker.dead_reasons().items():
+                merged[reason] = merged.get(reason, 0) + n
+        return merged
+
+    def partitions(self) -> list[set[int]]:
+        """The Kafka partitions each worker owns (empty sets without Kafka)."""
+        found = []
+        for worker in self.workers:
+            kafka = worker.health().get("transports", {}).get("kafka") or {}  # type: ignore[union-attr]
+            found.append(set(kafka.get("partitions") or ()))
+        return found

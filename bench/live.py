@@ -72,3 +72,31 @@ class LiveClient:
         for item in message.get("items", ()):
             if item.get("kind") == "event":
                 self.arrivals.setdefault((item["source"], item["id"]), now)
+
+
+class LiveClients:
+    """One map client per hub worker (each worker's live stream carries the events it took)."""
+
+    def __init__(self, urls: list[str]) -> None:
+        self.clients = [LiveClient(url) for url in urls]
+
+    def start(self) -> None:
+        for client in self.clients:
+            client.start()
+
+    def stop(self) -> None:
+        for client in self.clients:
+            client.stop()
+
+    def arrived(self, keys: list[tuple[str, str]]) -> int:
+        return sum(1 for k in keys if any(k in c.arrivals for c in self.clients))
+
+    def arrivals(self) -> dict[tuple[str, str], float]:
+        merged: dict[tuple[str, str], float] = {}
+        for client in self.clients:
+            merged.update(client.arrivals)
+        return merged
+
+    @property
+    def dropped(self) -> int:
+        return sum(c.dropped for c in self.clients)

@@ -3,30 +3,26 @@
     .venv/bin/python -m bench.pipeline [--events N] [--batch B] [--db URL] [--profile]
 
 Prints one JSON object: events/s of the whole `process` (wall clock, and per CPU second of this
-process, which a busy machine disturbs less) and of each step measured separately (CPU time).
+process, which a busy machine disturbs less) and the CPU microseconds per event of each stage
+(decode, place, classify_and_route, each step, store.write, each sink).
 With --profile, runs the whole thing under pyinstrument and prints its text report to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bench.load import build_load
-from hub.decode import Limits, decode
-from hub.events import Event, Message
-from hub.geo import load_city
-from hub.incidents.neighbours import cell_features
-from hub.live import map_item
-from hub.placement import place
-from hub.registry import load_registry
-from hub.routing import classify_and_route
+from hub.events import Message
 
 WARMUP = 500
 
@@ -39,25 +35,43 @@ def rate(count: int, seconds: float) -> float:
     return round(count / seconds) if seconds > 0 else 0.0
 
 
-def timed(step: Callable[[], Any]) -> float:
-    """CPU seconds of the step (this process): steadier than wall time on a shared machine."""
-    began = time.process_time()
-    step()
-    return time.process_time() - began
+class Stages:
+    """CPU time spent in each stage of the hub's own pipeline, by wrapping its parts in place."""
 
+    def __init__(self, hub: Any) -> None:
+        import hub.pipeline as module
 
-def steps(batches: list[list[Message]]) -> dict[str, float]:
-    """Events/s of each step on its own, over fresh copies of the batches."""
-    geo, registry, limits = load_city(), load_registry(), Limits()
-    count = sum(len(b) for b in batches)
-    decoded: list[list[Event]] = []
-    seconds = timed(lambda: decoded.extend(
-        [d for d in (decode(m, limits) for m in b) if isinstance(d, Event)] for b in batches))
-    result = {"decode": rate(count, seconds)}
-    result["place"] = rate(count, timed(lambda: [place(b, geo, registry) for b in decoded]))
-    result["classify_route"] = rate(count, timed(lambda: [classify_and_route(b) for b in decoded]))
-    result["map_item"] = rate(count, timed(lambda: [[map_item(e) for e in b] for b in decoded]))
-    return result
+        self.cpu: Counter[str] = Counter()
+        self.module, self.saved = module, {n: getattr(module, n) for n in ("decode", "place", "classify_and_route")}
+        for name, fn in self.saved.items():
+            setattr(module, name, self.timed(name, fn))
+        pipeline = hub.pipeline
+        pipeline.steps = [self.timed(self.name_of(f), f) for f in pipeline.steps]
+        pipeline.sinks = [self.timed(self.name_of(f), f) for f in pipeline.sinks]
+        store = pipeline.store
+        store_write = store.write
+        store.write = self.timed("store.write", store_write)  # type: ignore[method-assign]
+
+    @staticmethod
+    def name_of(fn: Any) -> str:
+        owner = getattr(fn, "__self__", None)
+        return f"{type(owner).__name__}.{fn.__name__}" if owner is not None else fn.__name__
+
+    def timed(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            began = time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.cpu[name] += time.process_time() - began
+        return wrapper
+
+    def restore(self) -> None:
+        for name, fn in self.saved.items():
+            setattr(self.module, name, fn)
+
+    def micros_per_event(self, count: int) -> dict[str, float]:
+        return {name: round(1e6 * cpu / count, 1) for name, cpu in self.cpu.most_common()}
 
 
 def run(events: int, batch: int, db: str | None) -> dict[str, Any]:
@@ -71,22 +85,27 @@ def run(events: int, batch: int, db: str | None) -> dict[str, Any]:
     batches = [all_messages[i:i + batch] for i in range(0, len(all_messages), batch)]
     with tempfile.TemporaryDirectory() as tmp:
         hub = Hub(Settings(data_dir=Path(tmp), db=db or ""))
-        hub.pipeline.process(warmup)  # loads what the hub loads on first use (geocoder, registry)
-        cell_features(hub.geo)  # the cells layer, which correlation loads on its first neighbour test
+        hub.geo.warm()
+        gc.collect()
+        gc.freeze()  # as Hub.start does once the geography is loaded
+        hub.pipeline.process(warmup)
         hub.pipeline.totals = type(hub.pipeline.totals)()
+        stages = Stages(hub)
         began, cpu = time.perf_counter(), time.process_time()
-        for chunk in batches:
-            hub.pipeline.process(chunk)
+        try:
+            for chunk in batches:
+                hub.pipeline.process(chunk)
+        finally:
+            stages.restore()
         seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
         totals = hub.pipeline.totals
         hub.stop()
+    count = len(all_messages)
     return {
-        "events": len(all_messages), "batch": batch, "store": (db or "sqlite").split(":")[0],
-        "events_per_s": rate(len(all_messages), seconds),
-        "events_per_cpu_s": rate(len(all_messages), cpu),
-        "stored": totals.stored, "duplicates": totals.duplicates, "dead": totals.dead,
-        "steps_events_per_s": steps([messages(load.items[i:i + batch]) for i in range(0, len(load), batch)]),
-        "load": load.summary(),
+        "events": count, "batch": batch, "store": (db or "sqlite").split(":")[0],
+        "events_per_s": rate(count, seconds), "events_per_cpu_s": rate(count, cpu),
+        "cpu_us_per_event": round(1e6 * cpu / count, 1), "stages_cpu_us_per_event": stages.micros_per_event(count),
+        "stored": totals.stored, "duplicates": totals.duplicates, "dead": totals.dead, "load": load.summary(),
     }
 
 

@@ -42,6 +42,10 @@ class Producers:
         deadline = None if timeout is None else time.monotonic() + timeout
         for proc in self.procs:
             proc.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        self.check()
+
+    def check(self) -> None:
+        """Raise the first error a producer process reported, if any."""
         if not self.errors.empty():
             raise RuntimeError(f"producer failed: {self.errors.get()}")
 
@@ -121,7 +125,7 @@ def _kafka(url: str, client_id: str) -> tuple[Any, Any]:
     from kafka import KafkaProducer
 
     producer = KafkaProducer(bootstrap_servers=url.split(","), client_id=client_id, acks=1, linger_ms=5,
-                             batch_size=256 * 1024, buffer_memory=512 * 1024 * 1024, max_block_ms=60_000)
+                             batch_size=256 * 1024, max_block_ms=60_000, enable_idempotence=False)
 
     def publish(topic: str, key: bytes, payload: bytes) -> None:
         producer.send(KAFKA_TOPIC, value=payload, key=key)

@@ -1,7 +1,9 @@
-"""One benchmark run: broker, hub process, map client, producers; then the figures as one dict.
+"""One benchmark run: broker, hub worker process(es), map clients, producers; then the figures as one dict.
 
 Order matters: the load is generated and the producers forked before any thread starts; the
-clock starts after a warm-up batch has gone all the way to the map client.
+clock starts after a warm-up batch has gone all the way to the map and the hubs are idle again.
+Several workers share the stream the way the multi-machine shape does: one Kafka consumer group,
+or one MQTT 5 shared subscription; each worker has its own SQLite file unless --db names a store.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.brokers import Broker, Mosquitto, Tansu
-from bench.hubproc import HubProcess
-from bench.live import LiveClient
+from bench.hubproc import HubProcess, Hubs
+from bench.live import LiveClients
 from bench.load import Load, build_load
 from bench.publish import KAFKA_TOPIC, Producers
 from bench.stats import latency_summary
@@ -29,11 +31,12 @@ class Options:
     transport: str = "mqtt"
     events: int = 50_000
     rate: float = 0.0  # events per second; 0: as fast as the producers go
-    db: str | None = None  # default: SQLite in the run's temporary folder
+    db: str | None = None  # default: SQLite in the run's temporary folder, one file per worker
     duration: float | None = None
     producers: int = 1
+    workers: int = 1
     partitions: int = 6
-    drain_timeout: float = 300
+    drain_timeout: float = 600
     seed: int = 2021
     progress: bool = False
 
@@ -53,88 +56,102 @@ def run(opts: Options) -> dict[str, Any]:
             producers = Producers(opts.transport, broker.url, load, warmup=WARMUP, rate=opts.rate,
                                   processes=opts.producers, duration=opts.duration)
             producers.start()
-            hub = HubProcess(work, **{opts.transport: broker.url}, db=opts.db,  # type: ignore[arg-type]
-                             env={"CITYHUB_KAFKA_GROUP": f"bench-{tag}"})
+            shared = {"CITYHUB_KAFKA_GROUP": f"bench-{tag}"}
+            if opts.workers > 1:
+                shared["CITYHUB_MQTT_SHARE_GROUP"] = f"bench-{tag}"
+            hubs = Hubs([HubProcess(work / f"w{n}", **{opts.transport: broker.url}, db=opts.db,  # type: ignore[arg-type]
+                                    env=shared, name=f"hub{n}") for n in range(opts.workers)])
             try:
-                hub.start()
-                return measure(opts, load, broker, hub, producers) | {"loadavg_before": busy}
+                hubs.start()
+                return measure(opts, load, broker, hubs, producers) | {"loadavg_before": busy}
             finally:
                 producers.stop()
-                hub.stop()
+                hubs.stop()
 
 
-def measure(opts: Options, load: Load, broker: Broker, hub: HubProcess, producers: Producers) -> dict[str, Any]:
-    live = LiveClient(hub.url)
+def measure(opts: Options, load: Load, broker: Broker, hubs: Hubs, producers: Producers) -> dict[str, Any]:
+    if opts.transport == "kafka" and opts.workers > 1:
+        wait(lambda: all(hubs.partitions()), 120, "every worker to own partitions")
+    live = LiveClients([w.url for w in hubs.workers])
     live.start()
     try:
         producers.warm.set()
-        wait(lambda: live.arrived(load.keys[:WARMUP]) == WARMUP, 120, "the warm-up events on the map")
-        settle(hub)
-        before = hub.totals()
-        cpu0, broker_cpu0, t0 = hub.cpu_seconds(), cpu_of(broker), time.time()
+        wait(lambda: producers.check() or live.arrived(load.keys[:WARMUP]) == WARMUP, 120,
+             "the warm-up events on the map")
+        settle(hubs)
+        before = hubs.totals()
+        cpu0, broker_cpu0, t0 = hubs.cpu_seconds(), cpu_of(broker), time.time()
         producers.go.set()
         say(opts, f"publishing over {opts.transport} …")
-        sent = watch(opts, producers, hub, sum(before.values()))
-        after = hub.totals()
+        sent, backlog_peak = watch(opts, producers, hubs, sum(before.values()))
+        after = hubs.totals()
         outcome = {k: after[k] - before[k] for k in after}
         done = sum(outcome.values())
-        t_end = last_arrival(live, load, WARMUP) if done >= sent else time.time()
+        t_end = last_arrival(live, load) if done >= sent else time.time()
         elapsed = max(t_end - t0, 1e-9)
-        cpu, broker_cpu = hub.cpu_seconds() - cpu0, cpu_of(broker) - broker_cpu0
+        cpu, broker_cpu = hubs.cpu_seconds() - cpu0, cpu_of(broker) - broker_cpu0
         time.sleep(0.3)  # the last flush of the live stream
     finally:
         live.stop()
-    times = producers.times()
-    lat = [(live.arrivals[k] - times[i]) * 1000 for i, k in enumerate(load.keys) if i >= WARMUP and k in live.arrivals]
+    times, arrivals = producers.times(), live.arrivals()
+    lat = [(arrivals[k] - times[i]) * 1000 for i, k in enumerate(load.keys) if i >= WARMUP and k in arrivals]
     first_send = min((t for t in times[WARMUP:] if t), default=t0)
     last_send = max(times[WARMUP:], default=t0)
-    store = "postgresql" if (opts.db or "").startswith("postgres") else "sqlite"
     return {
-        "transport": opts.transport, "store": store, "events": sent, "rate": opts.rate or None,
-        "events_per_s": round(done / elapsed),
+        "transport": opts.transport, "store": "postgresql" if (opts.db or "").startswith("postgres") else "sqlite",
+        "events": sent, "rate": opts.rate or None, "events_per_s": round(done / elapsed),
         "publish_rate": round(sent / max(last_send - first_send, 1e-9)),
         "latency_ms": latency_summary(lat),
-        "cpu_percent": round(100 * cpu / elapsed, 1), "rss_mb": round(hub.peak_rss / 2**20, 1),
+        "cpu_percent": round(100 * cpu / elapsed, 1), "rss_mb": round(hubs.peak_rss / 2**20, 1),
         "broker_cpu_percent": round(100 * broker_cpu / elapsed, 1),
         "stored": outcome["stored"], "duplicates": outcome["duplicates"], "dead": outcome["dead"],
-        "dead_reasons": hub.dead_reasons() if outcome["dead"] else {},
+        "dead_reasons": hubs.dead_reasons() if outcome["dead"] else {},
         "arrived_on_map": len(lat), "map_dropped": live.dropped,
         "all_arrived": len(lat) == outcome["stored"] and done == sent, "lost": max(0, sent - done),
-        "seconds": round(elapsed, 2), "producers": opts.producers,
+        "seconds": round(elapsed, 2), "publish_s": round(last_send - first_send, 2),
+        "drain_s": round(max(0.0, t_end - last_send), 2), "backlog_peak": backlog_peak,
+        "workers": opts.workers, "producers": opts.producers,
         "partitions": opts.partitions if opts.transport == "kafka" else None,
         "load": load.summary(), "cores": cores(),
     }
 
 
-def watch(opts: Options, producers: Producers, hub: HubProcess, before: int) -> int:
-    """Wait for the producers, then for the hub to finish with everything they sent."""
+def watch(opts: Options, producers: Producers, hubs: Hubs, before: int) -> tuple[int, int]:
+    """Wait for the producers, then for the hubs to finish with everything sent; the largest backlog
+    (sent, not yet handled) seen on the way."""
+    peak = 0
     while any(p.is_alive() for p in producers.procs):
-        say(opts, f"sent {producers.sent.value - WARMUP:,} · handled {hub.handled() - before:,}", end="\r")
+        producers.check()
+        handled = hubs.handled() - before
+        peak = max(peak, producers.sent.value - WARMUP - handled)
+        say(opts, f"sent {producers.sent.value - WARMUP:,} · handled {handled:,}", end="\r")
         time.sleep(0.5)
     producers.join(5)
     sent = producers.sent.value - WARMUP
     deadline = time.monotonic() + opts.drain_timeout
-    while hub.handled() - before < sent and time.monotonic() < deadline:
-        say(opts, f"sent {sent:,} · handled {hub.handled() - before:,} (draining)", end="\r")
-        time.sleep(0.1)
+    while (handled := hubs.handled() - before) < sent and time.monotonic() < deadline:
+        peak = max(peak, sent - handled)
+        say(opts, f"sent {sent:,} · handled {handled:,} (draining)", end="\r")
+        time.sleep(0.25)
     say(opts, "")
-    return sent
+    return sent, peak
 
 
-def settle(hub: HubProcess, timeout: float = 90) -> None:
-    """Wait until the hub is idle (under 10% of a core for a second): its start-up loading is done."""
+def settle(hubs: Hubs, timeout: float = 90) -> None:
+    """Wait until the hubs are idle (under 10% of a core for a second): start-up loading is done."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        before = hub.cpu_seconds()
+        before = hubs.cpu_seconds()
         time.sleep(1.0)
-        if hub.cpu_seconds() - before < 0.1:
+        if hubs.cpu_seconds() - before < 0.1 * len(hubs.workers):
             return
 
 
-def last_arrival(live: LiveClient, load: Load, skip: int) -> float:
+def last_arrival(live: LiveClients, load: Load) -> float:
     wait(lambda: live.arrived(load.keys[-50:]) == len(load.keys[-50:]), 10, "the last events on the map",
          fail=False)
-    times = [live.arrivals[k] for k in load.keys[skip:] if k in live.arrivals]
+    arrivals = live.arrivals()
+    times = [arrivals[k] for k in load.keys[WARMUP:] if k in arrivals]
     return max(times) if times else time.time()
 
 

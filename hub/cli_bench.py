@@ -21,6 +21,8 @@ def register(commands: Any) -> None:
     bench.add_argument("--duration", type=float,
                        help="seconds to publish; with --rate, sets --events to rate × duration")
     bench.add_argument("--producers", type=int, default=1, help="publishing processes (default 1)")
+    bench.add_argument("--workers", type=int, default=1,
+                       help="hub worker processes: one Kafka consumer group / one MQTT shared subscription")
     bench.add_argument("--partitions", type=int, default=6, help="partitions of city.events (Kafka)")
     bench.add_argument("--seed", type=int, default=2021)
     bench.add_argument("--json", action="store_true", help="only the JSON line, no progress on stderr")
@@ -30,11 +32,14 @@ def register(commands: Any) -> None:
 def run_bench(args: argparse.Namespace) -> int:
     from bench.run import Options, run
 
-    if args.events < 1 or args.rate < 0 or args.producers < 1 or (args.duration is not None and args.duration <= 0):
-        print("cityhub: --events and --producers must be ≥ 1, --rate ≥ 0, --duration > 0", file=sys.stderr)
+    if min(args.events, args.producers, args.workers) < 1 or args.rate < 0 or (
+            args.duration is not None and args.duration <= 0):
+        print("cityhub: --events, --producers and --workers must be ≥ 1, --rate ≥ 0, --duration > 0",
+              file=sys.stderr)
         return 2
     opts = Options(transport=args.transport, events=args.events, rate=args.rate, db=args.db,
-                   duration=args.duration, producers=args.producers, partitions=args.partitions, seed=args.seed,
+                   duration=args.duration, producers=args.producers, workers=args.workers, partitions=args.partitions,
+                   seed=args.seed,
                    progress=not args.json and sys.stderr.isatty())
     result = run(opts)
     print(json.dumps(result, ensure_ascii=False))
