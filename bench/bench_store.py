@@ -119,7 +119,7 @@ def rows(n: int, seed: int, end: float, chunk: int = 100_000) -> Iterator[list[t
 def fill_sqlite(path: str, chunks: Iterator[list[tuple[Any, ...]]], progress: Callable[[int], None]) -> None:
     import sqlite3
 
-    from hub.store.sqlite import INSERT_EVENTS, SCHEMA
+    from hub.store.sqlite import FILL_SPACE, INSERT_EVENTS, SCHEMA, SPACE
 
     conn = sqlite3.connect(path, isolation_level=None)
     indexes = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index' AND sql IS NOT NULL")]
@@ -133,7 +133,9 @@ def fill_sqlite(path: str, chunks: Iterator[list[tuple[Any, ...]]], progress: Ca
         conn.executemany(INSERT_EVENTS, chunk)
         conn.execute("COMMIT")
         progress(len(chunk))
-    conn.execute("INSERT INTO events_rtree SELECT seq, lon, lon, lat, lat FROM events WHERE lon IS NOT NULL")
+    conn.execute(SPACE)
+    conn.execute("DELETE FROM events_space")
+    conn.execute(FILL_SPACE, (0,))
     conn.executescript(SCHEMA)  # rebuilds the dropped indexes
     conn.execute("ANALYZE")
     conn.execute("PRAGMA journal_mode=WAL")

@@ -35,6 +35,26 @@ MAX_BUCKETS = 20_000
 Key = tuple[Any, ...]
 
 
+def rebuild_statements(hour_of: str, temp: str) -> list[str]:
+    """SQL that recounts `tallies` from the stored rows (after a bulk load, or for a database older than
+    the counters). `hour_of(column)` is the dialect's epoch-hour expression, `temp` its temporary-table
+    clause."""
+    per_dim = "INSERT INTO tallies SELECT '{dim}', hour, domain, {key}, sum(n) FROM hourly GROUP BY 2, 3, 4"
+    return [
+        "DELETE FROM tallies",
+        f"CREATE {temp} hourly AS SELECT {hour_of.format('time')} AS hour, domain, district_code, town_code,"
+        " type, department, severity, count(*) AS n FROM events GROUP BY 1, 2, 3, 4, 5, 6, 7",
+        per_dim.format(dim="district", key="coalesce(district_code, '')"),
+        per_dim.format(dim="town", key="coalesce(town_code, '')"),
+        per_dim.format(dim="type", key="type"),
+        per_dim.format(dim="department", key="coalesce(department, '')"),
+        per_dim.format(dim="severity", key="CAST(severity AS TEXT)"),
+        f"INSERT INTO tallies SELECT 'deadletter', {hour_of.format('received_at')}, '', transport, count(*)"
+        " FROM deadletters GROUP BY 2, 3, 4",
+        "DROP TABLE hourly",
+    ]
+
+
 def tally_rows(rows: list[tuple[Any, ...]], dead: list[DeadLetter]) -> list[tuple[str, int, str, str, int]]:
     """(dim, hour, domain, key, count) increments for fresh event rows and dead letters, in key order
     (a fixed order keeps concurrent writers from deadlocking on the counters)."""

@@ -3,7 +3,7 @@
 Same tables and behaviour as the SQLite store: one transaction per batch, dedup on (source, id) by
 `INSERT … ON CONFLICT DO NOTHING RETURNING`, so several hub workers may write the same events at once.
 Rows go in uid order and counters in key order: concurrent writers lock in the same order and never
-deadlock one another.
+deadlock one another; sequence numbers still follow the order of the batch.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import psycopg
 from psycopg import pq
 
 from hub.events import DeadLetter, Event
+from hub.store.analysis import rebuild_statements
 from hub.store.sql import SqlStore, dead_row, event_row, tally_rows, unique_events
 
 SCHEMA = """
@@ -40,18 +41,22 @@ CREATE TABLE IF NOT EXISTS tallies (
   PRIMARY KEY (dim, hour, domain, key));
 """
 INSERT_EVENTS = """
-INSERT INTO events (uid, source, id, type, domain, time, received_at, lon, lat, geom, grid_code, town_code,
+INSERT INTO events (seq, uid, source, id, type, domain, time, received_at, lon, lat, geom, grid_code, town_code,
   district_code, severity, department, body, raw)
-SELECT u.uid, u.source, u.id, u.type, u.domain, u.time, u.received_at, u.lon, u.lat,
+OVERRIDING SYSTEM VALUE
+SELECT u.seq, u.uid, u.source, u.id, u.type, u.domain, u.time, u.received_at, u.lon, u.lat,
   ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326), u.grid_code, u.town_code, u.district_code, u.severity,
   u.department, u.body, u.raw
-FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::float8[], %s::float8[],
+FROM unnest(%s::int8[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::float8[], %s::float8[],
   %s::float8[], %s::float8[], %s::text[], %s::text[], %s::text[], %s::int2[], %s::text[], %s::bytea[], %s::bytea[])
-  AS u(uid, source, id, type, domain, time, received_at, lon, lat, grid_code, town_code, district_code, severity,
-  department, body, raw)
+  AS u(seq, uid, source, id, type, domain, time, received_at, lon, lat, grid_code, town_code, district_code,
+  severity, department, body, raw)
 ORDER BY u.uid
 ON CONFLICT DO NOTHING RETURNING uid
 """
+# Sequence numbers in batch order (newest stored first means last of the batch first), drawn before the
+# insert so that the rows themselves can go in in uid order.
+NEXT_SEQS = "SELECT nextval(pg_get_serial_sequence('events', 'seq')) FROM generate_series(1, %s) ORDER BY 1"
 INSERT_DEAD = """
 INSERT INTO deadletters (received_at, reason, transport, topic, partition, "offset", raw)
 SELECT * FROM unnest(%s::float8[], %s::text[], %s::text[], %s::text[], %s::int4[], %s::int8[], %s::bytea[])
@@ -62,18 +67,7 @@ SELECT * FROM unnest(%s::text[], %s::int8[], %s::text[], %s::text[], %s::int8[])
 ON CONFLICT (dim, hour, domain, key) DO UPDATE SET count = tallies.count + excluded.count
 """
 HOURLY = "floor(time / 3600)::bigint"
-REBUILD_TALLIES = f"""
-DELETE FROM tallies;
-CREATE TEMP TABLE hourly ON COMMIT DROP AS SELECT {HOURLY} AS hour, domain, district_code, town_code, type,
-  department, severity, count(*) AS n FROM events GROUP BY 1, 2, 3, 4, 5, 6, 7;
-INSERT INTO tallies SELECT 'district', hour, domain, coalesce(district_code, ''), sum(n) FROM hourly GROUP BY 2, 3, 4;
-INSERT INTO tallies SELECT 'town', hour, domain, coalesce(town_code, ''), sum(n) FROM hourly GROUP BY 2, 3, 4;
-INSERT INTO tallies SELECT 'type', hour, domain, type, sum(n) FROM hourly GROUP BY 2, 3, 4;
-INSERT INTO tallies SELECT 'department', hour, domain, coalesce(department, ''), sum(n) FROM hourly GROUP BY 2, 3, 4;
-INSERT INTO tallies SELECT 'severity', hour, domain, severity::text, sum(n) FROM hourly GROUP BY 2, 3, 4;
-INSERT INTO tallies SELECT 'deadletter', floor(received_at / 3600)::bigint, '', transport, count(*)
-  FROM deadletters GROUP BY 2, 3, 4;
-"""
+REBUILD_TALLIES = rebuild_statements("floor({} / 3600)::bigint", "TEMP TABLE")
 SCHEMA_LOCK = 440700_0001  # advisory lock: hub workers starting together create the schema once
 
 
@@ -164,7 +158,8 @@ class PostgresStore(SqlStore):
         with self.pool.connection() as conn, conn.transaction(), conn.cursor(binary=True) as cur:
             stored: set[str] = set()
             if rows:
-                cur.execute(INSERT_EVENTS, [list(column) for column in zip(*rows, strict=True)])
+                seqs = [seq for (seq,) in cur.execute(NEXT_SEQS, [len(rows)]).fetchall()]
+                cur.execute(INSERT_EVENTS, [seqs, *(list(column) for column in zip(*rows, strict=True))])
                 stored = {uid for (uid,) in cur.fetchall()}
             if dead_rows:
                 cur.execute(INSERT_DEAD, [list(column) for column in zip(*dead_rows, strict=True)])
@@ -178,7 +173,8 @@ class PostgresStore(SqlStore):
         """Recount the hourly counters from the stored rows (after a bulk load or an upgrade)."""
         with self.pool.connection() as conn, conn.transaction():
             conn.execute("LOCK TABLE tallies IN EXCLUSIVE MODE")
-            conn.execute(REBUILD_TALLIES)
+            for statement in REBUILD_TALLIES:
+                conn.execute(statement)
 
     def close(self) -> None:
         self.pool.close()

@@ -1,14 +1,20 @@
-"""The embedded store: SQLite in WAL mode, an R*Tree index for bounding-box queries, hourly counters."""
+"""The embedded store: SQLite in WAL mode, an R*Tree space-time index for bounding boxes, hourly counters."""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import math
 import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from hub.events import DeadLetter, Event
+from hub.store.analysis import rebuild_statements
+from hub.store.base import EventQuery, Page
 from hub.store.sql import DEAD_COLUMNS, EVENT_COLUMNS, SqlStore, dead_row, event_row, tally_rows, unique_events
 
 SCHEMA = """
@@ -22,7 +28,6 @@ CREATE INDEX IF NOT EXISTS events_time ON events (time, grid_code);
 CREATE INDEX IF NOT EXISTS events_type_time ON events (type, time);
 CREATE INDEX IF NOT EXISTS events_district_time ON events (district_code, time);
 CREATE INDEX IF NOT EXISTS events_grid_time ON events (grid_code, time);
-CREATE VIRTUAL TABLE IF NOT EXISTS events_rtree USING rtree (seq, min_lon, max_lon, min_lat, max_lat);
 CREATE TABLE IF NOT EXISTS deadletters (
   seq INTEGER PRIMARY KEY, received_at REAL NOT NULL, reason TEXT NOT NULL, transport TEXT NOT NULL,
   topic TEXT NOT NULL, partition INTEGER, "offset" INTEGER, raw BLOB NOT NULL);
@@ -34,23 +39,24 @@ INSERT_EVENTS = f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({','.j
 INSERT_DEAD = f"INSERT INTO deadletters ({', '.join(DEAD_COLUMNS)}) VALUES ({','.join('?' * len(DEAD_COLUMNS))})"
 UPSERT_TALLY = ("INSERT INTO tallies (dim, hour, domain, key, count) VALUES (?,?,?,?,?)"
                 " ON CONFLICT (dim, hour, domain, key) DO UPDATE SET count = count + excluded.count")
-# Counters from what is stored: for a database written before counters existed, and after bulk loads.
-REBUILD_TALLIES = """
-DELETE FROM tallies;
-CREATE TEMP TABLE hourly AS SELECT CAST(time / 3600 AS INTEGER) AS hour, domain, district_code, town_code, type,
-  department, severity, count(*) AS n FROM events GROUP BY 1, 2, 3, 4, 5, 6, 7;
-INSERT INTO tallies SELECT 'district', hour, domain, coalesce(district_code, ''), sum(n) FROM hourly GROUP BY 2, 3, 4;
-INSERT INTO tallies SELECT 'town', hour, domain, coalesce(town_code, ''), sum(n) FROM hourly GROUP BY 2, 3, 4;
-INSERT INTO tallies SELECT 'type', hour, domain, type, sum(n) FROM hourly GROUP BY 2, 3, 4;
-INSERT INTO tallies SELECT 'department', hour, domain, coalesce(department, ''), sum(n) FROM hourly GROUP BY 2, 3, 4;
-INSERT INTO tallies SELECT 'severity', hour, domain, CAST(severity AS TEXT), sum(n) FROM hourly GROUP BY 2, 3, 4;
-INSERT INTO tallies SELECT 'deadletter', CAST(received_at / 3600 AS INTEGER), '', transport, count(*)
-  FROM deadletters GROUP BY 2, 3, 4;
-DROP TABLE hourly;
+REBUILD_TALLIES = rebuild_statements("CAST({} / 3600 AS INTEGER)", "TEMP TABLE")
+# The space-time index: an integer R*Tree over longitude and latitude (microdegrees), the sequence
+# number and the event time (seconds since T0). A bounding-box query walks back from the newest rows
+# in growing seq windows, so a busy downtown box costs about as much as a quiet one.
+T0 = 1_500_000_000
+SPACE = ("CREATE VIRTUAL TABLE IF NOT EXISTS events_space USING rtree_i32"
+         " (seq, min_x, max_x, min_y, max_y, min_s, max_s, min_t, max_t)")
+FILL_SPACE = f"""
+INSERT INTO events_space SELECT seq, x, x, y, y, seq, seq, t, t FROM (
+  SELECT seq, CAST(round(lon * 1e6) AS INTEGER) AS x, CAST(round(lat * 1e6) AS INTEGER) AS y,
+    CAST(max(min(time - {T0}, 2147483647), -2147483648) AS INTEGER) AS t
+  FROM events WHERE seq > ? AND lon IS NOT NULL AND lat IS NOT NULL)
 """
 
 
 class SqliteStore(SqlStore):
+    space_window = 1 << 16  # the first seq window a bounding-box query searches
+
     def __init__(self, path: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.path = path
@@ -59,6 +65,7 @@ class SqliteStore(SqlStore):
         self._opened: list[sqlite3.Connection] = []
         conn = self._conn()
         conn.executescript(SCHEMA)
+        self._upgrade(conn)
         if conn.execute("SELECT NOT EXISTS (SELECT 1 FROM tallies) AND (EXISTS (SELECT 1 FROM events)"
                         " OR EXISTS (SELECT 1 FROM deadletters))").fetchone()[0]:
             self.rebuild_tallies()
@@ -81,8 +88,49 @@ class SqliteStore(SqlStore):
 
     def _bbox_sql(self, bbox: tuple[float, float, float, float]) -> tuple[str, list[Any]]:
         x0, y0, x1, y1 = bbox
-        return ("seq IN (SELECT seq FROM events_rtree WHERE min_lon >= ? AND max_lon <= ?"
-                " AND min_lat >= ? AND max_lat <= ?)", [x0, x1, y0, y1])
+        return "lon >= ? AND lon <= ? AND lat >= ? AND lat <= ?", [x0, x1, y0, y1]
+
+    def events(self, query: EventQuery) -> Page:
+        """With a bounding box: the space-time index, newest seq window first, windows growing fourfold."""
+        if not query.bbox:
+            return super().events(query)
+        where, args = self._filters(dataclasses.replace(query, before=None))
+        x0, y0, x1, y1 = query.bbox
+        space = ["min_x >= ?", "max_x <= ?", "min_y >= ?", "max_y <= ?", "min_s >= ?", "max_s < ?"]
+        space_args: list[Any] = [math.floor(x0 * 1e6), math.ceil(x1 * 1e6), math.floor(y0 * 1e6), math.ceil(y1 * 1e6)]
+        if query.since is not None:
+            space.append("min_t >= ?")
+            space_args.append(max(math.floor(query.since) - T0, -(2**31)))
+        if query.until is not None:
+            space.append("max_t <= ?")
+            space_args.append(min(math.floor(query.until) - T0, 2**31 - 1))
+        sql = (f"SELECT seq, body FROM events WHERE {' AND '.join(where)} AND seq IN (SELECT seq FROM events_space"
+               f" WHERE {' AND '.join(space)}) ORDER BY seq DESC LIMIT ?")
+        top = query.before if query.before is not None else self._rows(
+            "SELECT coalesce(max(seq), 0) + 1 FROM events")[0][0]
+        found: list[tuple[Any, ...]] = []
+        window = self.space_window
+        while top > 1 and len(found) <= query.limit:
+            low = max(1, top - window)
+            found += self._rows(sql, [*args, *space_args[:4], low, top, *space_args[4:], query.limit + 1 - len(found)])
+            top, window = low, window * 4
+        items = [orjson.loads(body) for _, body in found[: query.limit]]
+        return Page(items, found[query.limit - 1][0] if len(found) > query.limit else None)
+
+    def _upgrade(self, conn: sqlite3.Connection) -> None:
+        """A database from before the space-time index: build it once from the stored rows."""
+        conn.execute(SPACE)
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if conn.execute("SELECT NOT EXISTS (SELECT 1 FROM events_space) AND EXISTS (SELECT 1 FROM events)"
+                                ).fetchone()[0]:
+                    conn.execute(FILL_SPACE, (0,))
+                conn.execute("DROP TABLE IF EXISTS events_rtree")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
 
     def write(self, events: list[Event], dead: list[DeadLetter]) -> list[Event]:
         conn = self._conn()
@@ -93,9 +141,7 @@ class SqliteStore(SqlStore):
                 rows = [event_row(e) for e in fresh]
                 last = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
                 conn.executemany(INSERT_EVENTS, rows)
-                conn.execute(
-                    "INSERT INTO events_rtree SELECT seq, lon, lon, lat, lat FROM events"
-                    " WHERE seq > ? AND lon IS NOT NULL", (last,))
+                conn.execute(FILL_SPACE, (last,))
                 conn.executemany(INSERT_DEAD, [dead_row(d) for d in dead])
                 conn.executemany(UPSERT_TALLY, tally_rows(rows, dead))
                 conn.execute("COMMIT")
@@ -126,9 +172,8 @@ class SqliteStore(SqlStore):
         with self._write_lock:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                for statement in REBUILD_TALLIES.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
+                for statement in REBUILD_TALLIES:
+                    conn.execute(statement)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")

@@ -153,6 +153,29 @@ def test_bbox_filter(store: Any) -> None:
     assert all(item["hub"]["district_code"] == "440704" for item in items) and len(items) == 4
 
 
+def test_bbox_pages_walk_back_through_the_whole_history(store: Any) -> None:
+    """Boxes with few events among many others: paging by bbox finds every one, newest first, even when
+    the store searches in small windows of its history (a store may tune how far it looks at once)."""
+    if hasattr(store, "space_window"):
+        store.space_window = 3
+    events = [make_event(f"e{i}", NOW_HOUR - 3600 + i * 10, where=TAISHAN if i % 7 == 0 else PENGJIANG)
+              for i in range(60)]
+    for start in range(0, 60, 20):
+        store.write(events[start:start + 20], [])
+    box = (TAISHAN[0] - 0.01, TAISHAN[1] - 0.01, TAISHAN[0] + 0.01, TAISHAN[1] + 0.01)
+    seen, before = [], None
+    while True:
+        page = store.events(EventQuery(bbox=box, limit=2, before=before))
+        seen += [item["id"] for item in page.items]
+        if page.next_cursor is None:
+            break
+        before = page.next_cursor
+    assert seen == [f"e{i}" for i in range(59, -1, -1) if i % 7 == 0]
+    since, until = NOW_HOUR - 3600 + 145, NOW_HOUR - 3600 + 425  # e15 … e42 by time
+    window = store.events(EventQuery(bbox=box, since=since, until=until, limit=100)).items
+    assert [item["id"] for item in window] == ["e42", "e35", "e28", "e21"]
+
+
 def _t(event: Any) -> float:
     from hub.store.base import epoch
 
