@@ -148,7 +148,7 @@ class PostgresStore(SqlStore):
         with self.pool.connection() as conn:
             return conn.execute(sql.replace("?", "%s"), args).fetchall()
 
-    def _bbox_sql(self, bbox: tuple[float, float, float, float]) -> tuple[str, list[Any]]:
+    def _bbox_sql(self, bbox: tuple[float, float, float, float], low: float, high: float) -> tuple[str, list[Any]]:
         return "geom && ST_MakeEnvelope(?, ?, ?, ?, 4326)", [float(v) for v in bbox]
 
     def write(self, events: list[Event], dead: list[DeadLetter]) -> list[Event]:

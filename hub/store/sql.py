@@ -7,6 +7,7 @@ The stores keep the same tables: `events`, `deadletters` and the hourly counters
 from __future__ import annotations
 
 import base64
+import math
 from typing import Any
 
 import orjson
@@ -50,18 +51,55 @@ def unique_events(events: list[Event]) -> dict[str, Event]:
 class SqlStore(Analysis):
     """History reads over the shared schema; a subclass supplies `_rows`, `_bbox_sql`, `write` and the dialect."""
 
-    def _bbox_sql(self, bbox: tuple[float, float, float, float]) -> tuple[str, list[Any]]:
+    # history -------------------------------------------------------------------------------------
+    # Newest event first: ORDER BY time DESC, seq DESC, which the (…, time) indexes serve directly. The
+    # cursor is the seq of a page's last item; the next page starts just after it in that order.
+    first_window_s = 3600.0  # a bounding-box query looks back this far first, then four times as far …
+
+    def _bbox_sql(self, bbox: tuple[float, float, float, float], low: float, high: float) -> tuple[str, list[Any]]:
+        """The store's clause for events in `bbox` with time in [low, high) (the caller checks time exactly)."""
         raise NotImplementedError
 
-    # history -------------------------------------------------------------------------------------
     def events(self, query: EventQuery) -> Page:
         if query.limit < 1:
             raise ValueError("limit must be at least 1")
         where, args = self._filters(query)
-        rows = self._rows(f"SELECT seq, body FROM events WHERE {' AND '.join(where)} ORDER BY seq DESC LIMIT ?",
-                          [*args, query.limit + 1])
+        if query.before is not None:
+            found = self._rows("SELECT time FROM events WHERE seq = ?", [query.before])
+            if not found:  # not a cursor this store handed out: nothing follows it
+                return Page()
+            where.append("time <= ? AND (time < ? OR seq < ?)")
+            args += [found[0][0], found[0][0], query.before]
+        sql = f"SELECT seq, body FROM events WHERE {' AND '.join(where)} {{}} ORDER BY time DESC, seq DESC LIMIT ?"
+        if query.bbox:
+            rows = self._walk_back(sql, args, query, found[0][0] if query.before is not None else None)
+        else:
+            rows = self._rows(sql.format(""), [*args, query.limit + 1])
         items = [orjson.loads(body) for _, body in rows[: query.limit]]
         return Page(items, rows[query.limit - 1][0] if len(rows) > query.limit else None)
+
+    def _walk_back(self, sql: str, args: list[Any], query: EventQuery, cursor: float | None) -> list[tuple[Any, ...]]:
+        """Bounding boxes: newest time window first, each four times longer, until the page is full. A busy
+        downtown box fills it in the first window, a quiet one costs a few cheap index probes."""
+        assert query.bbox is not None
+        oldest, newest = self._rows("SELECT (SELECT min(time) FROM events), (SELECT max(time) FROM events)")[0]
+        if oldest is None:
+            return []
+        high = math.nextafter(newest, math.inf)
+        if cursor is not None:
+            high = min(high, math.nextafter(cursor, math.inf))
+        if query.until is not None:
+            high = min(high, query.until)
+        floor = max(oldest, query.since) if query.since is not None else oldest
+        rows: list[tuple[Any, ...]] = []
+        span = self.first_window_s
+        while high > floor and len(rows) <= query.limit:
+            low = max(floor, high - span)
+            clause, more = self._bbox_sql(query.bbox, low, high)
+            rows += self._rows(sql.format(f"AND time >= ? AND time < ? AND {clause}"),
+                               [*args, low, high, *more, query.limit + 1 - len(rows)])
+            high, span = low, span * 4
+        return rows
 
     def _filters(self, query: EventQuery) -> tuple[list[str], list[Any]]:
         where: list[str] = ["1=1"]
@@ -76,16 +114,10 @@ class SqlStore(Analysis):
         elif query.grid:
             where.append("grid_code >= ? AND grid_code < ?")
             args += grid_range(query.grid)
-        bounds: tuple[tuple[str, float | None], ...] = (
-            ("time >= ?", query.since), ("time < ?", query.until), ("seq < ?", query.before))
-        for clause, bound in bounds:
+        for clause, bound in (("time >= ?", query.since), ("time < ?", query.until)):
             if bound is not None:
                 where.append(clause)
                 args.append(bound)
-        if query.bbox:
-            clause, more = self._bbox_sql(query.bbox)
-            where.append(clause)
-            args += more
         return where, args
 
     def event(self, uid: str) -> dict[str, Any] | None:

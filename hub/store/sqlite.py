@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import math
 import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from hub.events import DeadLetter, Event
 from hub.store.analysis import rebuild_statements
-from hub.store.base import EventQuery, Page
 from hub.store.sql import DEAD_COLUMNS, EVENT_COLUMNS, SqlStore, dead_row, event_row, tally_rows, unique_events
 
 SCHEMA = """
@@ -40,23 +36,26 @@ INSERT_DEAD = f"INSERT INTO deadletters ({', '.join(DEAD_COLUMNS)}) VALUES ({','
 UPSERT_TALLY = ("INSERT INTO tallies (dim, hour, domain, key, count) VALUES (?,?,?,?,?)"
                 " ON CONFLICT (dim, hour, domain, key) DO UPDATE SET count = count + excluded.count")
 REBUILD_TALLIES = rebuild_statements("CAST({} / 3600 AS INTEGER)", "TEMP TABLE")
-# The space-time index: an integer R*Tree over longitude and latitude (microdegrees), the sequence
-# number and the event time (seconds since T0). A bounding-box query walks back from the newest rows
-# in growing seq windows, so a busy downtown box costs about as much as a quiet one.
+# The space-time index: an integer R*Tree over longitude and latitude (microdegrees) and event time
+# (seconds since T0), so a bounding box within a time window costs what the window holds, not what
+# the box has gathered over the months (see SqlStore._walk_back).
 T0 = 1_500_000_000
 SPACE = ("CREATE VIRTUAL TABLE IF NOT EXISTS events_space USING rtree_i32"
-         " (seq, min_x, max_x, min_y, max_y, min_s, max_s, min_t, max_t)")
+         " (seq, min_x, max_x, min_y, max_y, min_t, max_t)")
 FILL_SPACE = f"""
-INSERT INTO events_space SELECT seq, x, x, y, y, seq, seq, t, t FROM (
+INSERT INTO events_space SELECT seq, x, x, y, y, t, t FROM (
   SELECT seq, CAST(round(lon * 1e6) AS INTEGER) AS x, CAST(round(lat * 1e6) AS INTEGER) AS y,
     CAST(max(min(time - {T0}, 2147483647), -2147483648) AS INTEGER) AS t
   FROM events WHERE seq > ? AND lon IS NOT NULL AND lat IS NOT NULL)
 """
 
 
-class SqliteStore(SqlStore):
-    space_window = 1 << 16  # the first seq window a bounding-box query searches
+def seconds(moment: float) -> int:
+    """An event time as the space-time index keeps it (whole seconds since T0, clamped to 32 bits)."""
+    return max(min(math.floor(moment) - T0, 2**31 - 1), -(2**31))
 
+
+class SqliteStore(SqlStore):
     def __init__(self, path: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.path = path
@@ -86,36 +85,12 @@ class SqliteStore(SqlStore):
     def _rows(self, sql: str, args: list[Any] | tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         return self._conn().execute(sql, args).fetchall()
 
-    def _bbox_sql(self, bbox: tuple[float, float, float, float]) -> tuple[str, list[Any]]:
+    def _bbox_sql(self, bbox: tuple[float, float, float, float], low: float, high: float) -> tuple[str, list[Any]]:
         x0, y0, x1, y1 = bbox
-        return "lon >= ? AND lon <= ? AND lat >= ? AND lat <= ?", [x0, x1, y0, y1]
-
-    def events(self, query: EventQuery) -> Page:
-        """With a bounding box: the space-time index, newest seq window first, windows growing fourfold."""
-        if not query.bbox:
-            return super().events(query)
-        where, args = self._filters(dataclasses.replace(query, before=None))
-        x0, y0, x1, y1 = query.bbox
-        space = ["min_x >= ?", "max_x <= ?", "min_y >= ?", "max_y <= ?", "min_s >= ?", "max_s < ?"]
-        space_args: list[Any] = [math.floor(x0 * 1e6), math.ceil(x1 * 1e6), math.floor(y0 * 1e6), math.ceil(y1 * 1e6)]
-        if query.since is not None:
-            space.append("min_t >= ?")
-            space_args.append(max(math.floor(query.since) - T0, -(2**31)))
-        if query.until is not None:
-            space.append("max_t <= ?")
-            space_args.append(min(math.floor(query.until) - T0, 2**31 - 1))
-        sql = (f"SELECT seq, body FROM events WHERE {' AND '.join(where)} AND seq IN (SELECT seq FROM events_space"
-               f" WHERE {' AND '.join(space)}) ORDER BY seq DESC LIMIT ?")
-        top = query.before if query.before is not None else self._rows(
-            "SELECT coalesce(max(seq), 0) + 1 FROM events")[0][0]
-        found: list[tuple[Any, ...]] = []
-        window = self.space_window
-        while top > 1 and len(found) <= query.limit:
-            low = max(1, top - window)
-            found += self._rows(sql, [*args, *space_args[:4], low, top, *space_args[4:], query.limit + 1 - len(found)])
-            top, window = low, window * 4
-        items = [orjson.loads(body) for _, body in found[: query.limit]]
-        return Page(items, found[query.limit - 1][0] if len(found) > query.limit else None)
+        return ("lon >= ? AND lon <= ? AND lat >= ? AND lat <= ? AND seq IN (SELECT seq FROM events_space"
+                " WHERE min_x >= ? AND max_x <= ? AND min_y >= ? AND max_y <= ? AND min_t >= ? AND max_t <= ?)",
+                [x0, x1, y0, y1, math.floor(x0 * 1e6), math.ceil(x1 * 1e6), math.floor(y0 * 1e6),
+                 math.ceil(y1 * 1e6), seconds(low) - 1, seconds(high) + 1])  # a second's slack: CAST truncates
 
     def _upgrade(self, conn: sqlite3.Connection) -> None:
         """A database from before the space-time index: build it once from the stored rows."""

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from hub.events import DeadLetter
-from hub.store import EventQuery, open_store
+from hub.store import EventQuery, Page, open_store
 from tests.store.cases import JIANGHAI, NOW_HOUR, PENGJIANG, TAISHAN, XINHUI, make_dead, make_event, sample
 
 pytestmark = pytest.mark.integration
@@ -84,6 +84,20 @@ def test_a_failed_batch_leaves_nothing_and_can_be_retried(store: Any) -> None:
     assert store.counts() == {"events": len(events), "deadletters": 1}
 
 
+def test_history_is_newest_event_first_whatever_the_arrival_order(store: Any) -> None:
+    late = make_event("late", NOW_HOUR - 5000)  # arrives last, happened first
+    store.write([make_event("b", NOW_HOUR - 100), make_event("a", NOW_HOUR - 200)], [])
+    store.write([late], [])
+    same_time = [make_event(f"tie{i}", NOW_HOUR - 150) for i in range(3)]
+    store.write(same_time, [])
+    order = [item["id"] for item in store.events(EventQuery()).items]
+    assert order == ["b", "tie2", "tie1", "tie0", "a", "late"]  # equal times: the later stored first
+    page = store.events(EventQuery(limit=2))
+    rest = store.events(EventQuery(limit=10, before=page.next_cursor))
+    assert [i["id"] for i in page.items + rest.items] == order
+    assert store.events(EventQuery(before=10**9)) == Page()  # not a cursor the store handed out
+
+
 def test_paging_newest_first_with_before_cursors(store: Any) -> None:
     events = [make_event(f"e{i}", NOW_HOUR - 600 + i) for i in range(7)]
     for event in events:
@@ -154,10 +168,9 @@ def test_bbox_filter(store: Any) -> None:
 
 
 def test_bbox_pages_walk_back_through_the_whole_history(store: Any) -> None:
-    """Boxes with few events among many others: paging by bbox finds every one, newest first, even when
-    the store searches in small windows of its history (a store may tune how far it looks at once)."""
-    if hasattr(store, "space_window"):
-        store.space_window = 3
+    """Boxes with few events among many others: paging by bbox finds every one, newest first, while the
+    store looks back through its history in growing time windows (here starting with 20 s)."""
+    store.first_window_s = 20.0
     events = [make_event(f"e{i}", NOW_HOUR - 3600 + i * 10, where=TAISHAN if i % 7 == 0 else PENGJIANG)
               for i in range(60)]
     for start in range(0, 60, 20):
