@@ -40,12 +40,12 @@ class Client:
         self.closed = False
         self.wake = asyncio.Event()
 
-    def offer(self, kind: str, items: list[dict[str, Any]]) -> None:
+    def offer(self, items: list[dict[str, Any]]) -> None:
         room = self.pending.maxlen or 0
         overflow = len(self.pending) + len(items) - room
         if overflow > 0:
             self.dropped += overflow
-        self.pending.extend({"kind": kind, **item} for item in items)
+        self.pending.extend(items)
         self.wake.set()
 
 
@@ -66,12 +66,16 @@ class LiveStream:
             self.publish("event", [map_item(e) for e in fresh])
 
     def publish(self, kind: str, items: list[dict[str, Any]]) -> None:
+        """Hand fresh item dicts to every client. The stream owns them from here: each is tagged with its
+        kind in place, once, and every client's buffer shares it (no copy per item per client)."""
         if self.loop is not None and not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(self._fan_out, kind, items)
+            for item in items:
+                item.setdefault("kind", kind)
+            self.loop.call_soon_threadsafe(self._fan_out, items)
 
-    def _fan_out(self, kind: str, items: list[dict[str, Any]]) -> None:
+    def _fan_out(self, items: list[dict[str, Any]]) -> None:
         for client in self.clients:
-            client.offer(kind, items)
+            client.offer(items)
 
     async def serve(self, websocket: WebSocket) -> None:
         await websocket.accept()
