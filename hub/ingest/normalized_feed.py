@@ -1,0 +1,107 @@
+"""The live map of a map/API instance: read `city.events.normalized` from Kafka, push it to `WS /ws/live`.
+
+The multi-machine shape (DESIGN.md "Scale-out") runs hub workers that store and republish, and
+map/API instances that serve the shared store and a live map. Such an instance stores nothing: it
+reads every partition of the normalized topic without a consumer group, from the end, and never
+commits. When it falls more than `max_lag` records behind (a burst, a slow machine) it skips to the
+newest records: the map sheds what is stale; the store, written by the workers, has everything.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import orjson
+from kafka import KafkaConsumer, TopicPartition
+
+from hub.events import Event, HubBlock, Message
+from hub.ingest.kafka_out import NORMALIZED
+from hub.live import LiveStream, map_item
+
+log = logging.getLogger(__name__)
+
+
+def item_of(body: dict[str, Any], topic: str = NORMALIZED) -> dict[str, Any] | None:
+    """The map item of a normalized event as a worker republished it; None when it is not one."""
+    hub = body.get("hub")
+    if not isinstance(hub, dict) or "uid" not in hub or not {"id", "source", "type", "time"} <= body.keys():
+        return None
+    ce = {k: v for k, v in body.items() if k != "hub"}
+    ce.setdefault("data", {})
+    return map_item(Event(ce, Message(b"", topic, "kafka"), HubBlock.model_validate(hub)))
+
+
+class NormalizedFeed:
+    def __init__(self, live: LiveStream, bootstrap: str, *, max_lag: int = 20_000, **client_options: Any) -> None:
+        self.live, self.bootstrap, self.max_lag = live, bootstrap, max_lag
+        self.client_options = {"bootstrap_servers": bootstrap.split(","), "client_id": "cityhub-map"} | client_options
+        self.connected = False
+        self.shown = self.skipped = self.bad = 0
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="map-feed", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(10)
+
+    def status(self) -> dict[str, Any]:
+        return {"connected": self.connected, "topic": NORMALIZED, "shown": self.shown, "skipped": self.skipped,
+                "bad": self.bad}
+
+    def _run(self) -> None:
+        delay = 1.0
+        while not self._stopping.is_set():
+            try:
+                self._follow()
+                delay = 1.0
+            except Exception as err:  # broker away: retry with backoff, never crash the instance
+                self.connected = False
+                log.warning("map feed from %s failed (%s: %s); retrying in %.0f s",
+                            self.bootstrap, type(err).__name__, err, delay)
+                self._stopping.wait(delay)
+                delay = min(delay * 2, 30)
+
+    def _follow(self) -> None:
+        consumer = KafkaConsumer(group_id=None, enable_auto_commit=False, **self.client_options)
+        try:
+            parts = consumer.partitions_for_topic(NORMALIZED)
+            if not parts:
+                raise LookupError(f"topic {NORMALIZED} has no partitions yet")
+            assigned = [TopicPartition(NORMALIZED, p) for p in sorted(parts)]
+            consumer.assign(assigned)
+            consumer.seek_to_end(*assigned)
+            self.connected = True
+            while not self._stopping.is_set():
+                items = []
+                for records in consumer.poll(timeout_ms=200, max_records=5000).values():
+                    for record in records:
+                        items.append(self._item(record.value))
+                shown = [i for i in items if i is not None]
+                if shown:
+                    self.live.publish("event", shown)
+                    self.shown += len(shown)
+                self._shed(consumer, assigned)
+        finally:
+            consumer.close()
+
+    def _item(self, value: bytes | None) -> dict[str, Any] | None:
+        try:
+            found = item_of(orjson.loads(value or b""))
+        except (orjson.JSONDecodeError, TypeError, ValueError):
+            found = None
+        if found is None:
+            self.bad += 1
+        return found
+
+    def _shed(self, consumer: KafkaConsumer, assigned: list[TopicPartition]) -> None:
+        ends = consumer.end_offsets(assigned)
+        for tp in assigned:
+            behind = ends[tp] - consumer.position(tp)
+            if behind > self.max_lag:
+                consumer.seek(tp, ends[tp])
+                self.skipped += behind
