@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     mqtt_share_group: str | None = None  # MQTT 5 shared subscription for several hub workers
     kafka: str | None = None  # host:port
     kafka_group: str = "cityhub"
+    live_from_kafka: str | None = None  # host:port: a map/API instance whose live map follows city.events.normalized
     # kafka-python client settings passed as they are, e.g. {"security_protocol": "SASL_SSL",
     # "sasl_mechanism": "SCRAM-SHA-512", "sasl_plain_username": …, "ssl_cafile": …}; see docs/TRANSPORTS.md
     kafka_options: dict[str, Any] = {}
