@@ -50,6 +50,10 @@ class Hub:
 
             self.ingests["kafka"] = KafkaIngest(self.pipeline, settings.kafka, group=settings.kafka_group,
                                                 **settings.kafka_options)
+        if settings.live_from_kafka:  # a map/API instance: the workers' normalized stream feeds its live map
+            from hub.ingest.normalized_feed import NormalizedFeed
+
+            self.ingests["map_feed"] = NormalizedFeed(self.live, settings.live_from_kafka, **settings.kafka_options)
 
     def start(self) -> None:
         # the address library, grid index and cells layer load in the background, not in the first batch
