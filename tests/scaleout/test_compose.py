@@ -70,6 +70,8 @@ def test_the_map_and_simulators_run_from_the_image_the_dockerfile_builds(compose
     services = project(compose_bin)["services"]
     assert any(p.get("published") == "8000" for p in services["map"]["ports"])
     assert services["map"]["environment"]["CITYHUB_DB"].startswith("postgresql://")
+    assert services["map"]["environment"]["CITYHUB_LIVE_FROM_KAFKA"] == "kafka:9092"  # live map: the normalized topic
+    assert "CITYHUB_KAFKA" not in services["map"]["environment"]  # an instance, not a worker
     sims = [s for n, s in services.items() if n.startswith("simulators")]
     assert {s["command"][0] for s in sims} == {"simulate"}
     assert {"--kafka", "--mqtt"} <= {arg for s in sims for arg in s["command"]}
