@@ -50,7 +50,9 @@ def parse(message: Message, limits: Limits) -> dict[str, Any]:
         body = orjson.loads(message.payload)
     except orjson.JSONDecodeError as err:
         raise Rejected(f"invalid JSON: {err}") from None
-    if too_deep(body, limits.max_depth):
+    # nesting needs an opening bracket per level: fewer brackets than the limit, no walk needed
+    openers = message.payload.count(b"{") + message.payload.count(b"[")
+    if openers > limits.max_depth and too_deep(body, limits.max_depth):
         raise Rejected(f"JSON nested deeper than {limits.max_depth} levels")
     attributes = binary_attributes(message.headers)
     if attributes:
@@ -75,6 +77,8 @@ def too_deep(body: Any, limit: int) -> bool:
 
 def binary_attributes(headers: tuple[tuple[str, bytes], ...]) -> dict[str, Any]:
     """CloudEvent attributes of the binary mode: Kafka `ce_*` headers or MQTT 5 user properties."""
+    if not headers:  # structured mode, the usual case
+        return {}
     kafka = {name[3:]: value for name, value in headers if name.startswith("ce_")}
     found = kafka or {name: value for name, value in headers if name in CE_ATTRIBUTES}
     if "specversion" not in found:
