@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from dataclasses import dataclass, field, fields
@@ -128,6 +129,16 @@ class Event:
         return body
 
 
+_URL_NAMESPACE = uuid.NAMESPACE_URL.bytes
+
+
 def event_uid(source: str, event_id: str) -> str:
-    """The hub's own id of an event: stable, URL-safe, unique across sources."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"cityhub:{source}#{event_id}"))
+    """The hub's own id of an event: stable, URL-safe, unique across sources.
+
+    It is uuid.uuid5(NAMESPACE_URL, "cityhub:<source>#<id>"), spelled out: SHA-1, version and
+    variant bits, hex with dashes — without building a uuid.UUID, a third of the cost per event."""
+    digest = bytearray(hashlib.sha1(_URL_NAMESPACE + f"cityhub:{source}#{event_id}".encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
