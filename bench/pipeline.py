@@ -54,8 +54,10 @@ class Stages:
 
     @staticmethod
     def name_of(fn: Any) -> str:
+        fn = getattr(fn, "func", fn)  # a functools.partial
         owner = getattr(fn, "__self__", None)
-        return f"{type(owner).__name__}.{fn.__name__}" if owner is not None else fn.__name__
+        name = getattr(fn, "__name__", type(fn).__name__)
+        return f"{type(owner).__name__}.{name}" if owner is not None else name
 
     def timed(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
