@@ -35,7 +35,7 @@ LOCAL_SCHEMES = {"data", "blob", "file", "about"}
 _serial = itertools.count(1)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # a session-long sync Playwright would leave an event loop running for later tests
 def browser() -> Iterator[Any]:
     need(CHROMIUM.exists(), f"Chromium not found at {CHROMIUM}")
     try:
