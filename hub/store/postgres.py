@@ -118,6 +118,7 @@ class Pool:
 
 
 class PostgresStore(SqlStore):
+    walk_bbox = False  # PostGIS keeps statistics of the points: the planner picks GiST or time order per box
     hour_sql = HOURLY
     day_sql = "floor((time + 28800) / 86400)::bigint"
 

@@ -54,7 +54,8 @@ class SqlStore(Analysis):
     # history -------------------------------------------------------------------------------------
     # Newest event first: ORDER BY time DESC, seq DESC, which the (…, time) indexes serve directly. The
     # cursor is the seq of a page's last item; the next page starts just after it in that order.
-    first_window_s = 3600.0  # a bounding-box query looks back this far first, then four times as far …
+    walk_bbox = True  # False: one query, the database's planner weighs the spatial index against time order
+    first_window_s = 3600.0  # a bounding-box walk looks back this far first, then four times as far …
 
     def _bbox_sql(self, bbox: tuple[float, float, float, float], low: float, high: float) -> tuple[str, list[Any]]:
         """The store's clause for events in `bbox` with time in [low, high) (the caller checks time exactly)."""
@@ -71,8 +72,11 @@ class SqlStore(Analysis):
             where.append("time <= ? AND (time < ? OR seq < ?)")
             args += [found[0][0], found[0][0], query.before]
         sql = f"SELECT seq, body FROM events WHERE {' AND '.join(where)} {{}} ORDER BY time DESC, seq DESC LIMIT ?"
-        if query.bbox:
+        if query.bbox and self.walk_bbox:
             rows = self._walk_back(sql, args, query, found[0][0] if query.before is not None else None)
+        elif query.bbox:
+            clause, more = self._bbox_sql(query.bbox, -math.inf, math.inf)
+            rows = self._rows(sql.format(f"AND {clause}"), [*args, *more, query.limit + 1])
         else:
             rows = self._rows(sql.format(""), [*args, query.limit + 1])
         items = [orjson.loads(body) for _, body in rows[: query.limit]]
