@@ -22,7 +22,7 @@
   function hbar(el, rows, color) {
     const [w, h] = size(el);
     if (!rows.length) return empty(el);
-    const fs = Math.max(10, Math.min(14, h / 9)), rowH = Math.min(h / rows.length, fs * 2.1), labelW = Math.min(w * 0.42, fs * 8);
+    const fs = Math.max(10, Math.min(14, h / 9)), rowH = Math.min(h / rows.length, fs * 2.1), labelW = Math.min(w * 0.5, fs * 8);
     const max = Math.max(...rows.map((r) => r.count)), barW = w - labelW - fs * 3.6;
     el.innerHTML = svg(w, h, rows.map((r, i) => {
       const y = i * rowH, bw = Math.max(2, (barW * r.count) / max);
@@ -84,7 +84,13 @@
     url: () => `/api/analysis/counts/${by}?limit=${top}&${since()}`,
     rows: (doc) => (doc.counts || []).map((c) => ({ key: c.key, count: c.count, label: label ? label(c.key) : c.key ?? "—" })),
   });
-  const cellLabel = (k) => (k ? `${I.townName(k.slice(0, 9))} ${k.slice(9)}` : "—");
+  const cellLabel = (k) => (k ? `${I.townName(k.slice(0, 9)).replace(/(街道|镇)$/, "")} ${k.slice(9, 12)}-${k.slice(12)}` : "—");
+  // department names as a wall can show them: 蓬江区城市管理和综合执法局 → 蓬江城管执法局
+  const SHORT = [[/^江门市/, ""], [/^(蓬江|江海|新会)区/, "$1"], [/^(台山|开平|鹤山|恩平)市/, "$1"],
+    [/城市管理和综合执法局/, "城管执法局"], [/公安局交通警察(支队|大队)/, "交警$1"], [/住房和城乡建设局/, "住建局"],
+    [/应急管理局/, "应急局"], [/消防救援(支队|大队)/, "消防$1"], [/生态环境(局|分局)/, "环境$1"], [/自然资源局/, "自然资源局"],
+    [/交通运输局/, "交通局"], [/12345政务服务热线/, "12345热线"]];
+  const dept = (name) => (I.lang === "zh" ? SHORT.reduce((t, [re, to]) => t.replace(re, to), String(name || "—")) : name || "—");
   // each view: where its numbers come from (the hub's analysis API, or the page's own live counts) and how it is drawn
   const VIEWS = {
     district: Object.assign(counts("district", (k) => I.districtName(k), 7), { draw: hbar }),
@@ -93,7 +99,7 @@
     severity: Object.assign(counts("severity", (k) => I.severityName(Number(k)), 5),
       { draw: (el, rows) => columns(el, rows.sort((a, b) => Number(a.key) - Number(b.key)), (r) => SEV[Number(r.key)] || ACCENT) }),
     town: Object.assign(counts("town", (k) => I.townName(k), 8), { draw: hbar }),
-    dept: Object.assign(counts("department", null, 8), { draw: hbar }),
+    dept: Object.assign(counts("department", dept, 8), { draw: hbar }),
     hour: { url: () => "/api/analysis/trend?bucket=hour",
       rows: (doc) => (doc.series || []).slice(-24).map((r) => ({ key: r.start, count: r.count, label: hourFmt.format(new Date(r.start)) })),
       draw: columns },
@@ -104,11 +110,11 @@
       rows: (doc) => (doc.counts || []).map((c) => ({ key: c.key, count: c.count, label: I.stateName(c.key) })),
       draw: (el, rows) => hbar(el, rows, stateColor) },
     openDept: { url: () => "/api/analysis/incidents/open-by-department",
-      rows: (doc) => (doc.departments || []).slice(0, 8).map((d) => ({ key: d.department, count: d.open, label: d.department || "—" })),
+      rows: (doc) => (doc.departments || []).slice(0, 8).map((d) => ({ key: d.department, count: d.open, label: dept(d.department) })),
       draw: hbar },
     overdue: { url: () => "/api/analysis/incidents/open-by-department",
       rows: (doc) => (doc.departments || []).filter((d) => d.overdue > 0).sort((a, b) => b.overdue - a.overdue).slice(0, 8)
-        .map((d) => ({ key: d.department, count: d.overdue, label: d.department || "—" })),
+        .map((d) => ({ key: d.department, count: d.overdue, label: dept(d.department) })),
       draw: (el, rows) => hbar(el, rows, () => "#ff5a4a") },
   };
 

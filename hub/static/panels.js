@@ -16,13 +16,16 @@
   }
 
   // ---- the live feed: the newest matching events, redrawn on the coalesced tick
+  let feedPaused = 0, feedHtml = "";
   function renderFeed() {
+    if (Date.now() - feedPaused < 8000) return; // the operator is pointing at a line: hold the list still a while
     const now = Date.now(), found = [];
     S.eachNewest((e) => { if (S.matches(e, now)) found.push(e); return found.length < 200; });
     const rows = found.sort((a, b) => b.ms - a.ms).slice(0, 60).map((e) => `<li data-uid="${esc(e.uid)}" class="sev${e.severity || 0}`
       + `${e.alarm ? " alarm" : ""}">${chip(e)}<time>${hhmmss(e.ms)}</time><b>${esc(I.domainName(e.domain))}·${esc(shortType(e.type))}</b>`
       + `<span>${esc(place(e))}</span></li>`);
-    $("feed").innerHTML = rows.join("");
+    const html = rows.join("");
+    if (html !== feedHtml) { $("feed").innerHTML = html; feedHtml = html; }
     $("feed-count").textContent = found.length >= 200 ? "200+" : String(found.length);
   }
 
@@ -139,6 +142,8 @@
   }
 
   function wire() {
+    $("feed").addEventListener("mouseenter", () => { feedPaused = Date.now(); });
+    $("feed").addEventListener("mouseleave", () => { feedPaused = 0; renderFeed(); });
     $("feed").addEventListener("click", (ev) => {
       const li = ev.target.closest("li[data-uid]");
       const e = li && S.get(li.dataset.uid);
