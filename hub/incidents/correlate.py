@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hub.incidents.flow import OPEN, due_at
@@ -21,8 +21,8 @@ from hub.incidents.related import Group, Member, RelatedTypes
 
 Neighbours = Callable[[str, str], bool]
 MAX_CELLS = 64
-BUCKET_DEG = 0.05  # the spatial index's buckets: about 5.1 km × 5.5 km at Jiangmen's latitude
-BUCKET_M = 5000
+BUCKET_M = 1000  # the spatial index's smallest buckets; a group's buckets are as wide as its radius
+M_PER_DEG = 100_000  # fewer metres than a degree of longitude (≥ 102 km) or of latitude in Jiangmen
 NAME_FIELDS = ("name", "title", "headline", "site_name", "bridge_name", "point_name", "building")
 
 
@@ -55,7 +55,7 @@ class Correlator:
 
     def correlate(self, sightings: list[Sighting], incidents: list[Incident], now: float) -> list[Decision]:
         """Decide for each sighting, in event-time order; incidents opened here take later sightings."""
-        index = Index()
+        index = Index(getattr(self.neighbours, "around", None), lambda kind: self.related.group(kind).radius_m)
         for incident in incidents:
             if incident.state in OPEN:
                 index.add(incident)
@@ -66,6 +66,7 @@ class Correlator:
             target = self.match(sighting, [*memberships, (alone, alone.members[0])], index)
             if target is not None:
                 decisions.append(self.join(target, sighting, now))
+                index.add_cell(target, sighting.grid_code)
             elif self.opens(sighting):
                 incident = self.open(sighting, opening_group(memberships, alone), now)
                 index.add(incident)
@@ -140,36 +141,70 @@ class Correlator:
         return f"{head} · {place}" if place else head
 
 
-def bucket(lon: float, lat: float) -> tuple[int, int]:
-    return math.floor(lon / BUCKET_DEG), math.floor(lat / BUCKET_DEG)
+def bucket(lon: float, lat: float, step_deg: float) -> tuple[int, int]:
+    return math.floor(lon / step_deg), math.floor(lat / step_deg)
 
 
 class Index:
-    """Open incidents by kind and place, so a sighting looks only at the incidents that could take it."""
+    """Open incidents by kind and place, so a sighting looks only at the incidents that could take it:
+    those whose first point lies within the group's radius (buckets as wide), those with the sighting's
+    cell or a neighbouring one among their cells, and for district-wide members those of the district."""
 
-    def __init__(self) -> None:
+    def __init__(self, around: Callable[[str], frozenset[str]] | None = None,
+                 radius_of: Callable[[str], float] = lambda kind: BUCKET_M) -> None:
+        self.around = around  # a cell's neighbouring cells; without it, every incident of the kind is a candidate
+        self.radius_of = radius_of  # the join radius of an incident kind (its group's radius_m)
+        self.steps: dict[str, float] = {}  # bucket side per kind, in degrees: at least its radius
         self.by_place: defaultdict[tuple[str, int, int], list[Incident]] = defaultdict(list)
+        self.by_cell: defaultdict[tuple[str, str], list[Incident]] = defaultdict(list)
+        self.celled: set[tuple[str, int]] = set()  # (cell, id(incident)) already in by_cell
         self.by_district: defaultdict[tuple[str, str | None], list[Incident]] = defaultdict(list)
         self.by_kind: defaultdict[str, list[Incident]] = defaultdict(list)
+        self.order: dict[int, int] = {}  # id(incident) → when it was indexed: of equally near ones, the older wins
 
     def add(self, incident: Incident) -> None:
+        self.order.setdefault(id(incident), len(self.order))
         self.by_kind[incident.kind].append(incident)
         if incident.lon is not None and incident.lat is not None:
-            self.by_place[(incident.kind, *bucket(incident.lon, incident.lat))].append(incident)
+            where = bucket(incident.lon, incident.lat, self.step(incident.kind))
+            self.by_place[(incident.kind, *where)].append(incident)
+        for cell in {*incident.cells, incident.grid_code}:
+            self.add_cell(incident, cell)
         self.by_district[(incident.kind, incident.district_code)].append(incident)
 
-    def near(self, s: Sighting, group: Group, member: Member) -> Iterator[Incident]:
+    def step(self, kind: str) -> float:
+        found = self.steps.get(kind)
+        if found is None:
+            found = self.steps[kind] = max(self.radius_of(kind), BUCKET_M) / M_PER_DEG
+        return found
+
+    def add_cell(self, incident: Incident, cell: str | None) -> None:
+        if cell and (cell, id(incident)) not in self.celled:
+            self.celled.add((cell, id(incident)))
+            self.by_cell[(incident.kind, cell)].append(incident)
+
+    def near(self, s: Sighting, group: Group, member: Member) -> list[Incident]:
         if member.scope == "district":
-            yield from (self.by_district.get((group.id, s.district_code), ()) if s.district_code else ())
-            return
-        if s.lon is None or s.lat is None:  # placed by grid code alone: look at every incident of the kind
-            yield from (self.by_kind.get(group.id, ()) if s.grid_code else ())
-            return
-        rings = max(1, math.ceil(group.radius_m / BUCKET_M))  # neighbouring cells are within one bucket
-        x, y = bucket(s.lon, s.lat)
-        for dx in range(-rings, rings + 1):
-            for dy in range(-rings, rings + 1):
-                yield from self.by_place.get((group.id, x + dx, y + dy), ())
+            return list(self.by_district.get((group.id, s.district_code), ())) if s.district_code else []
+        lists: list[list[Incident]] = []
+        if s.lon is not None and s.lat is not None:
+            step = self.step(group.id)
+            rings = max(1, math.ceil(group.radius_m / (step * M_PER_DEG)))  # one, unless radii disagree
+            x, y = bucket(s.lon, s.lat, step)
+            for dx in range(-rings, rings + 1):
+                for dy in range(-rings, rings + 1):
+                    if listed := self.by_place.get((group.id, x + dx, y + dy)):
+                        lists.append(listed)
+        if s.grid_code and self.around is None:
+            lists.append(self.by_kind.get(group.id, []))
+        elif s.grid_code and self.around is not None:
+            for cell in (s.grid_code, *self.around(s.grid_code)):
+                if listed := self.by_cell.get((group.id, cell)):
+                    lists.append(listed)
+        if len(lists) == 1:
+            return lists[0]
+        found = {id(i): i for listed in lists for i in listed}
+        return sorted(found.values(), key=lambda i: self.order[id(i)])
 
 
 def opening_group(memberships: list[tuple[Group, Member]], alone: Group) -> Group:
