@@ -83,15 +83,15 @@ def points(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np
     return np.concatenate(lons)[:n], np.concatenate(lats)[:n], np.concatenate(districts)[:n]
 
 
-def rows(n: int, seed: int, end: float, chunk: int = 100_000) -> Iterator[list[tuple[Any, ...]]]:
-    """Event rows in the stores' column order (hub.store.sql.EVENT_COLUMNS), `chunk` at a time."""
+def rows(n: int, seed: int, end: float, chunk: int = 100_000, days: float = DAYS) -> Iterator[list[tuple[Any, ...]]]:
+    """Event rows in the stores' column order (hub.store.sql.EVENT_COLUMNS), `chunk` at a time, over `days`."""
     rng = np.random.default_rng(seed)
     weights = np.array([t[1] for t in TYPES], float)
     for start in range(0, n, chunk):
         m = min(chunk, n - start)
         lon, lat, district = points(rng, m)
         # arrival order follows event time (as it does at the hub), give or take a few minutes
-        span = DAYS * 86400
+        span = days * 86400
         when = end - span + (start + np.arange(m)) / n * span + rng.normal(0, 120, m)
         when = np.minimum(when, end - 1)
         kinds = rng.choice(len(TYPES), m, p=weights / weights.sum())
@@ -216,8 +216,9 @@ def queries(store: Store, end: float) -> dict[str, Any]:
 
 
 def write_rate(store: Store, batches: int = 20, size: int = 500) -> dict[str, Any]:
-    """Events per second through `Store.write` (the pipeline's path), batches of `size`, on the full store."""
-    made = [r for chunk in rows(batches * size, 99, time.time(), chunk=batches * size) for r in chunk]
+    """Events per second through `Store.write` (the pipeline's path), batches of `size`, on the full store;
+    the events are of the last hour, as a running hub receives them."""
+    made = [r for chunk in rows(batches * size, 99, time.time(), chunk=batches * size, days=1 / 24) for r in chunk]
     events = []
     for row in made:
         ce = orjson.loads(row[15]) | {"id": f"w{time.time_ns()}-{row[2]}"}
@@ -239,7 +240,9 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="skip the write-rate measurement")
     args = parser.parse_args()
     report: dict[str, Any] = {"db": args.db.split("://")[0], "events": args.events}
-    store = open_store(args.db)
+    began = time.perf_counter()
+    store = open_store(args.db)  # on an existing database this includes any upgrade of its indexes
+    report["open_s"] = round(time.perf_counter() - began, 1)
     end = time.time()
     if not args.reuse:
         store.close()
