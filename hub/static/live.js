@@ -72,6 +72,7 @@
 
   function setStatus(state) {
     const el = $("status");
+    if (state === "token" && el.dataset.state !== "token") { CH.ui.showTab("incidents"); $("token").focus(); }
     el.dataset.state = state;
     el.textContent = I.t(`status.${state}`);
   }
@@ -84,7 +85,8 @@
     live.ws = ws;
     ws.onopen = () => {
       attempts = 0; live.connected = true; setStatus("live");
-      if (ever) { live.reconnects += 1; fillGap(false); CH.work.loadIncidents(); CH.charts.refresh(); }
+      if (ever) { live.reconnects += 1; fillGap(false); }
+      if (ever || CH.token()) { CH.work.loadIncidents(); CH.charts.refresh(); } // new data, or now allowed to read it
       ever = true;
     };
     ws.onmessage = (m) => {
@@ -93,7 +95,10 @@
       if (msg.kind === "batch") take(msg.items || [], msg.dropped || 0);
     };
     ws.onclose = () => {
+      const opened = live.connected;
       live.connected = false; setStatus("down");
+      // a refused handshake looks like any other failure: ask a read that needs the viewer token why
+      if (!opened) CH.api("/api/analysis").then((r) => { if (r.status === 401 || r.status === 403) setStatus("token"); }, () => {});
       setTimeout(connect, Math.min(5000, 400 * 2 ** attempts++));
     };
     ws.onerror = () => ws.close();
@@ -150,6 +155,7 @@
   setInterval(health, 5000);
   setInterval(() => { L.dirty = true; }, 10000); // events age out of the time window
 
+  CH.live = { take }; // for the page benchmark (tests/browser/bench_map.py)
   CH.ui.wire();
   P.wire(); CH.work.wire(); CH.replay.wire(); CH.charts.start();
   I.onChange(() => { setStatus($("status").dataset.state); P.renderFeed(); P.renderAlarms(); L.dirty = true; });

@@ -72,3 +72,21 @@ def test_the_page_reconnects_after_a_hub_restart_and_fills_the_gap_from_history(
         map_page.wait("(u) => CH.state.get(u) !== null", uids(after)[0])  # and live again
         assert map_page.page.get_attribute("#status", "data-state") == "live"
         stored(second, 4)
+
+
+def test_with_a_viewer_token_the_map_asks_for_it_and_then_streams(
+        embedded_broker: EmbeddedBroker, tmp_path: Path, map_page: MapPage, publish: Publish) -> None:
+    settings = Settings(data_dir=tmp_path, mqtt=embedded_broker.url, mqtt_v5=False, incident_check_s=0,
+                        mqtt_client_id=f"hub-{tmp_path.name}", viewer_token="view-map-91d2")
+    with running_hub(settings) as hub:
+        hub.hub.ingests["mqtt"].connected.wait(10)
+        map_page.page.goto(hub.url + "/")
+        map_page.wait("document.getElementById('status').dataset.state === 'token'")  # refused without it
+        map_page.page.fill("#token", "view-map-91d2")
+        map_page.page.click("#token-form button")
+        map_page.wait("window.CITYHUB.connected", timeout=90_000)  # the next attempt carries it
+        events = parking_events(2, prefix="JM-PK-V")
+        publish(LOTS, events)
+        map_page.wait("(u) => u.every((x) => CH.state.get(x))", uids(events))
+        map_page.page.click("#tabs [data-tab='analysis']")
+        map_page.wait("document.querySelector('.chart[data-view=\"district\"] .plot svg') !== null")  # read with it
