@@ -27,7 +27,7 @@ class EventQuery:
     since: float | None = None  # event time, epoch seconds
     until: float | None = None
     limit: int = 100
-    before: int | None = None  # paging cursor: only rows stored before this sequence number
+    before: int | None = None  # paging cursor: the seq of the previous page's last event
 
 
 @dataclass(slots=True)
@@ -44,7 +44,8 @@ class Store(Protocol):
         ...
 
     def events(self, query: EventQuery) -> Page:
-        """Normalized events, newest stored first; `next_cursor` feeds `EventQuery.before`."""
+        """Normalized events, newest event time first (ties: last stored first); `next_cursor` feeds
+        `EventQuery.before`. A cursor the store did not hand out gives an empty page."""
         ...
 
     def event(self, uid: str) -> dict[str, Any] | None:
