@@ -103,6 +103,7 @@ def measure(opts: Options, load: Load, broker: Broker, hubs: Hubs, producers: Pr
         "publish_rate": round(sent / max(last_send - first_send, 1e-9)),
         "latency_ms": latency_summary(lat),
         "cpu_percent": round(100 * cpu / elapsed, 1), "rss_mb": round(hubs.peak_rss / 2**20, 1),
+        "events_per_cpu_s": round(done / max(cpu, 1e-9)),  # per CPU second of the hubs: steadier on a busy box
         "broker_cpu_percent": round(100 * broker_cpu / elapsed, 1),
         "stored": outcome["stored"], "duplicates": outcome["duplicates"], "dead": outcome["dead"],
         "dead_reasons": hubs.dead_reasons() if outcome["dead"] else {},
