@@ -4,6 +4,12 @@
   const ACCENT = "#38c6ff";
   const hourFmt = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", hour: "2-digit", hour12: false });
 
+  /** Chart text follows the page's root size (larger on a 4K wall), within what the chart's height allows. */
+  function font(h, rows, most) {
+    const root = parseFloat(getComputedStyle(document.documentElement).fontSize) || 14;
+    return Math.max(root * 0.62, Math.min(root * most, h / rows));
+  }
+
   function size(el) { return [Math.max(120, el.clientWidth), Math.max(70, el.clientHeight)]; }
   const svg = (w, h, body) => `<svg viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img">${body}</svg>`;
   const fmt = (n) => (n >= 10000 ? `${(n / 10000).toFixed(1)}万` : String(n));
@@ -22,7 +28,7 @@
   function hbar(el, rows, color) {
     const [w, h] = size(el);
     if (!rows.length) return empty(el);
-    const fs = Math.max(10, Math.min(14, h / 9)), rowH = Math.min(h / rows.length, fs * 2.1), labelW = Math.min(w * 0.5, fs * 8);
+    const fs = font(h, 9, 0.9), rowH = Math.min(h / rows.length, fs * 2.1), labelW = Math.min(w * 0.5, fs * 8);
     const max = Math.max(...rows.map((r) => r.count)), barW = w - labelW - fs * 3.6;
     el.innerHTML = svg(w, h, rows.map((r, i) => {
       const y = i * rowH, bw = Math.max(2, (barW * r.count) / max);
@@ -45,7 +51,7 @@
       a = b;
       return `<path d="${d}" stroke="${color(r)}" stroke-width="${r0 * 0.42}" fill="none"/>`;
     });
-    const fs = Math.max(10, Math.min(13, h / 10)), lx = cx * 2 + 10, rowH = Math.min(fs * 1.7, h / Math.min(rows.length, 8));
+    const fs = font(h, 10, 0.85), lx = cx * 2 + 10, rowH = Math.min(fs * 1.7, h / Math.min(rows.length, 8));
     const legend = rows.slice(0, 8).map((r, i) => `<rect x="${lx}" y="${i * rowH + rowH / 2 - fs / 2.6}" width="${fs * 0.8}" height="${fs * 0.8}" fill="${color(r)}"/>`
       + `<text x="${lx + fs * 1.2}" y="${i * rowH + rowH / 2}" font-size="${fs}" dominant-baseline="central">${esc(r.label)} <tspan class="val">${Math.round((100 * r.count) / total)}%</tspan></text>`);
     const centre = `<text x="${cx}" y="${cy}" font-size="${fs * 1.3}" text-anchor="middle" dominant-baseline="central" class="big">${fmt(total)}</text>`;
@@ -55,7 +61,7 @@
   function columns(el, rows, color) {
     const [w, h] = size(el);
     if (!rows.some((r) => r.count)) return empty(el);
-    const fs = Math.max(9, Math.min(12, h / 10)), base = h - fs * 1.8, max = Math.max(...rows.map((r) => r.count)), cw = w / rows.length;
+    const fs = font(h, 10, 0.78), base = h - fs * 1.8, max = Math.max(...rows.map((r) => r.count)), cw = w / rows.length;
     const every = Math.ceil((rows.length * fs * 2.2) / w);
     el.innerHTML = svg(w, h, rows.map((r, i) => {
       const bh = max ? ((base - fs) * r.count) / max : 0;
@@ -66,7 +72,7 @@
 
   function line(el, values) {
     const [w, h] = size(el);
-    const max = Math.max(1, ...values), fs = Math.max(9, Math.min(12, h / 10)), base = h - 4, dx = w / (values.length - 1);
+    const max = Math.max(1, ...values), fs = font(h, 10, 0.78), base = h - 4, dx = w / (values.length - 1);
     const pts = values.map((v, i) => `${(i * dx).toFixed(1)},${(base - ((base - fs * 1.6) * v) / max).toFixed(1)}`);
     el.innerHTML = svg(w, h, `<defs><linearGradient id="tg" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="${ACCENT}" stop-opacity=".5"/>`
       + `<stop offset="1" stop-color="${ACCENT}" stop-opacity="0"/></linearGradient></defs>`

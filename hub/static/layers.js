@@ -99,9 +99,10 @@
   const cache = {};
   function base(id) { return (CH.baseLayers || []).find((l) => l.id === id); }
   function show(layer, on) { return layer ? layer.clone({ visible: !!on }) : null; }
+  function scaled(layer) { return layer && (CH.scale || 1) !== 1 ? layer.clone({ sizeScale: CH.scale }) : layer; }
 
   function eventLayers(n, zoom, stamp) {
-    const out = [];
+    const out = [], k = CH.scale || 1;
     const data = { length: n, attributes: { getPosition: { value: pos.subarray(0, 2 * n), size: 2 },
       getFillColor: { value: col.subarray(0, 4 * n), size: 4, normalized: true } } };
     if (toggles.heat && !(cells && zoom >= CELL_ZOOM)) {
@@ -114,13 +115,13 @@
       out.push(cache.heat);
     }
     if (toggles.events) {
-      out.push(new deck.ScatterplotLayer({ id: "events", data, getRadius: 80, radiusMinPixels: 2.6, radiusMaxPixels: 9,
+      out.push(new deck.ScatterplotLayer({ id: "events", data, getRadius: 80, radiusMinPixels: 2.6 * k, radiusMaxPixels: 9 * k,
         stroked: true, getLineColor: [4, 12, 22, 200], lineWidthMinPixels: 0.6, pickable: true }));
     }
     if (toggles.icons && zoom >= 11) {
       out.push(new deck.IconLayer({ id: "event-icons", data: visible.slice(0, 3000), iconAtlas: atlas.canvas,
         iconMapping: atlas.mapping, getIcon: (e) => (CH.META.domains[e.domain] ? e.domain : "other"),
-        getPosition: (e) => [e.lon, e.lat], getSize: 22, sizeUnits: "pixels", pickable: true }));
+        getPosition: (e) => [e.lon, e.lat], getSize: 22 * k, sizeUnits: "pixels", pickable: true }));
     }
     return out;
   }
@@ -141,7 +142,7 @@
       && (!S.filters.district || i.district_code === S.filters.district));
     return new deck.IconLayer({ id: "incidents", data: list, iconAtlas: atlas.canvas, iconMapping: atlas.mapping,
       getIcon: (i) => (STATE_COLORS[i.state] ? `case-${i.state}` : "case-reported"), getPosition: (i) => [i.lon, i.lat],
-      getSize: (i) => (i.overdue ? 1.4 : 1), sizeScale: (CH.view && CH.view.zoom >= 10 ? 24 : 17), sizeUnits: "pixels",
+      getSize: (i) => (i.overdue ? 1.4 : 1), sizeScale: (CH.view && CH.view.zoom >= 10 ? 24 : 17) * (CH.scale || 1), sizeUnits: "pixels",
       pickable: true, updateTriggers: { getIcon: S.incidentVersion, getSize: S.incidentVersion } });
   }
 
@@ -149,7 +150,7 @@
   // the pulse costs no WebGL frames, so an idle wall stays idle however many alarms are open
   let alarmData = [];
   function alarmLayer() {
-    return new deck.ScatterplotLayer({ id: "alarms", data: alarmData, getPosition: (e) => [e.lon, e.lat], getRadius: 7,
+    return new deck.ScatterplotLayer({ id: "alarms", data: alarmData, getPosition: (e) => [e.lon, e.lat], getRadius: 7 * (CH.scale || 1),
       radiusUnits: "pixels", stroked: true, filled: true, getFillColor: [255, 40, 40, 60], getLineColor: [255, 80, 80, 255],
       lineWidthUnits: "pixels", getLineWidth: 1.6, pickable: true });
   }
@@ -189,7 +190,7 @@
       toggles.incidents ? incidentLayer() : null,
       toggles.alarms ? alarmLayer() : null,
       toggles.devices ? deviceLayer() : null,
-      base("district-labels"), show(base("town-labels"), toggles.towns && zoom >= 9.6),
+      scaled(base("district-labels")), scaled(show(base("town-labels"), toggles.towns && zoom >= 9.6)),
       CH.layers.pin,
     ];
     CH.layers.drawn = n;

@@ -53,6 +53,10 @@
 
   function applyLayout() {
     const layout = layoutFor(window.innerWidth, window.innerHeight);
+    // marks, icons and labels on the map grow with the page's type (a 4K wall doubles them)
+    const root = parseFloat(getComputedStyle(document.documentElement).fontSize) || 15;
+    const scale = Math.max(1, root / 15);
+    if (CH.scale !== scale) { CH.scale = scale; L.dirty = true; }
     if (document.body.dataset.layout !== layout || !applyLayout.done) {
       document.body.dataset.layout = layout;
       placeCharts(layout);
