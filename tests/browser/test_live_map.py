@@ -14,6 +14,11 @@ from tests.support import RunningHub, free_port, running_hub, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 LOTS = "city/parking/lots"
+ON_SCREEN = """(u) => {
+  const e = CH.state.get(u), box = document.getElementById('map').getBoundingClientRect();
+  const [x, y] = deckInstance.getViewports()[0].project([e.lon, e.lat]);
+  return [box.left + x, box.top + y];
+}"""
 
 
 def test_events_published_to_the_broker_show_up_with_their_place_and_raw_original(
@@ -37,6 +42,15 @@ def test_events_published_to_the_broker_show_up_with_their_place_and_raw_origina
     grid_code = map_page.js("(u) => CH.state.get(u).grid_code", first)
     assert grid_code and grid_code.startswith("440703") and grid_code in detail  # its place on the unit grid
     assert "蓬江区" in detail
+
+    # hovering the event on the map shows the same: what, where on the grid, and the raw original
+    map_page.page.click("#detail-close")
+    map_page.wait("CH.view.zoom > 13.5")  # the click flew the map to the event
+    x, y = map_page.js(ON_SCREEN, first)
+    map_page.page.mouse.move(x, y)
+    map_page.wait("(g) => { const t = document.getElementById('tip'); return !t.hidden && t.innerText.includes(g)"
+                  " && t.querySelector('pre.raw').innerText.includes('specversion'); }", grid_code)
+    assert "停车" in map_page.page.inner_text("#tip")
 
 
 def test_the_page_reconnects_after_a_hub_restart_and_fills_the_gap_from_history(
