@@ -2,7 +2,9 @@
 (function () {
   const CH = window.CH, S = CH.state, I = CH.i18n;
   const $ = (id) => document.getElementById(id);
-  const MAX = 60000, TRAIL_MS = 15 * 60e3, STEPS = 1000;
+  const MAX = 60000, STEPS = 1000;
+  // the trail behind the cursor: 15 minutes, or a 24th of a long period so a day's replay stays readable
+  const trail = () => Math.max(15 * 60e3, (replay.until - replay.since) / 24);
   const replay = { active: false, playing: false, events: [], since: 0, until: 0, cursor: 0, speed: 60 };
 
   // datetime-local inputs are read and written as Beijing time, whatever the browser's zone
@@ -49,7 +51,7 @@
 
   /** Newest first: the events of the trail that ends at the cursor. */
   function iterate(fn) {
-    const hi = lowerBound(replay.cursor + 1), lo = lowerBound(replay.cursor - TRAIL_MS);
+    const hi = lowerBound(replay.cursor + 1), lo = lowerBound(replay.cursor - trail());
     for (let i = hi - 1; i >= lo; i--) if (fn(replay.events[i]) === false) return;
   }
 
