@@ -4,7 +4,6 @@ trends, cross tables, top recurring cells, and the incidents by department, stat
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -12,6 +11,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from hub.auth import HubDep, ViewerDep
 from hub.incidents.store import GROUPABLE
 from hub.incidents.views import summary
+from hub.params import when
 from hub.store.base import STATS_BY
 
 router = APIRouter(prefix="/api/analysis", tags=["analysis"])
@@ -26,18 +26,6 @@ VIEWS = [
     ("incidents/open-by-department", "在办案卷按责任部门"), ("incidents/by/state", "案卷按流程状态"),
     ("incidents/by/kind", "案卷按类别"), ("incidents/overdue", "超时案卷"),
 ]
-
-
-def when(text: str | None, name: str) -> float | None:
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise HTTPException(400, f"{name} must be an RFC 3339 time, got {text!r}") from None
-    if moment.tzinfo is None:
-        raise HTTPException(400, f"{name} needs a UTC offset, got {text!r}")
-    return moment.timestamp()
 
 
 def refused(err: ValueError) -> HTTPException:

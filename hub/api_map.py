@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 
 from hub.auth import ViewerDep
+from hub.params import parse_bbox
 from hub.registry import load_registry
 
 router = APIRouter(prefix="/api/map", tags=["map"])
@@ -16,16 +17,6 @@ DEVICE_FIELDS = ("device_id", "kind", "name", "lon", "lat", "address", "grid_cod
 
 def device_item(row: dict[str, Any]) -> dict[str, Any]:
     return {k: row.get(k) for k in DEVICE_FIELDS}
-
-
-def parse_bbox(text: str) -> tuple[float, float, float, float]:
-    try:
-        x0, y0, x1, y1 = (float(v) for v in text.split(","))
-    except ValueError:
-        raise HTTPException(400, "bbox must be minlon,minlat,maxlon,maxlat") from None
-    if x0 > x1 or y0 > y1:
-        raise HTTPException(400, "bbox must be minlon,minlat,maxlon,maxlat with min ≤ max")
-    return x0, y0, x1, y1
 
 
 @router.get("/registry")

@@ -18,6 +18,7 @@ from shapely.geometry import box, shape
 
 from hub.auth import HubDep, ViewerDep
 from hub.incidents.views import feature as incident_feature
+from hub.params import parse_bbox
 from hub.runtime import Hub
 from hub.store import EventQuery
 
@@ -45,20 +46,6 @@ class GeoJSONResponse(JSONResponse):
 
 def link(href: str, rel: str, kind: str = "application/json", title: str | None = None) -> dict[str, str]:
     return {"href": href, "rel": rel, "type": kind} | ({"title": title} if title else {})
-
-
-def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
-    if not text:
-        return None
-    try:
-        values = [float(v) for v in text.split(",")]
-    except ValueError:
-        raise HTTPException(400, "bbox must be minlon,minlat,maxlon,maxlat (CRS84)") from None
-    if len(values) == 6:
-        values = [values[0], values[1], values[3], values[4]]
-    if len(values) != 4 or values[0] > values[2] or values[1] > values[3]:
-        raise HTTPException(400, "bbox must be minlon,minlat,maxlon,maxlat with min ≤ max (CRS84)")
-    return (values[0], values[1], values[2], values[3])
 
 
 def instant(text: str) -> float:

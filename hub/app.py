@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,34 +21,13 @@ from hub.api_ogc import router as ogc_router
 from hub.asyncapi import router as asyncapi_router
 from hub.auth import viewer
 from hub.mapview import STATIC, map_page
+from hub.params import parse_bbox, when
 from hub.runtime import Hub
 from hub.security import secure
 from hub.store import EventQuery, Page
 
 DECKGL_BUNDLE = Path(pydeck.__file__).parent / "nbextension" / "static" / "index.js"
 Limit = Annotated[int, Query(ge=1, le=10_000)]
-
-
-def when(text: str | None, name: str) -> float | None:
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise HTTPException(400, f"{name} must be an RFC 3339 time, got {text!r}") from None
-    if moment.tzinfo is None:
-        raise HTTPException(400, f"{name} needs a UTC offset, got {text!r}")
-    return moment.timestamp()
-
-
-def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
-    if not text:
-        return None
-    try:
-        x0, y0, x1, y1 = (float(v) for v in text.split(","))
-    except ValueError:
-        raise HTTPException(400, "bbox must be minlon,minlat,maxlon,maxlat") from None
-    return (x0, y0, x1, y1)
 
 
 def next_links(request: Request, page: Page, cursor: str = "before") -> list[dict[str, str]]:
