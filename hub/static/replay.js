@@ -35,7 +35,9 @@
       }
     } catch (err) { status.textContent = String(err); return; }
     list.sort((a, b) => a.ms - b.ms);
-    Object.assign(replay, { active: true, playing: false, events: list, since, until, cursor: since });
+    // start where the period's events start, so playback does not open on an empty stretch
+    const first = list.length ? Math.max(since, list[0].ms) : since;
+    Object.assign(replay, { active: true, playing: false, events: list, since, until, cursor: first });
     status.textContent = I.t("r.loaded", { n: list.length });
     document.body.classList.add("replaying");
     $("r-slider").value = 0;
