@@ -156,8 +156,8 @@ class Index:
         self.radius_of = radius_of  # the join radius of an incident kind (its group's radius_m)
         self.steps: dict[str, float] = {}  # bucket side per kind, in degrees: at least its radius
         self.by_place: defaultdict[tuple[str, int, int], list[Incident]] = defaultdict(list)
-        self.by_cell: defaultdict[tuple[str, str], list[Incident]] = defaultdict(list)
-        self.celled: set[tuple[str, int]] = set()  # (cell, id(incident)) already in by_cell
+        self.by_cell: dict[tuple[str, str], dict[int, Incident]] = {}  # (kind, cell) → incidents by id()
+        self.uncelled: defaultdict[str, list[Incident]] = defaultdict(list)  # by kind, cells not yet in by_cell
         self.by_district: defaultdict[tuple[str, str | None], list[Incident]] = defaultdict(list)
         self.by_kind: defaultdict[str, list[Incident]] = defaultdict(list)
         self.order: dict[int, int] = {}  # id(incident) → when it was indexed: of equally near ones, the older wins
@@ -168,8 +168,7 @@ class Index:
         if incident.lon is not None and incident.lat is not None:
             where = bucket(incident.lon, incident.lat, self.step(incident.kind))
             self.by_place[(incident.kind, *where)].append(incident)
-        for cell in {*incident.cells, incident.grid_code}:
-            self.add_cell(incident, cell)
+        self.uncelled[incident.kind].append(incident)  # its cells are indexed when its kind is first asked for
         self.by_district[(incident.kind, incident.district_code)].append(incident)
 
     def step(self, kind: str) -> float:
@@ -179,9 +178,8 @@ class Index:
         return found
 
     def add_cell(self, incident: Incident, cell: str | None) -> None:
-        if cell and (cell, id(incident)) not in self.celled:
-            self.celled.add((cell, id(incident)))
-            self.by_cell[(incident.kind, cell)].append(incident)
+        if cell:
+            self.by_cell.setdefault((incident.kind, cell), {})[id(incident)] = incident
 
     def near(self, s: Sighting, group: Group, member: Member) -> list[Incident]:
         if member.scope == "district":
@@ -198,9 +196,13 @@ class Index:
         if s.grid_code and self.around is None:
             lists.append(self.by_kind.get(group.id, []))
         elif s.grid_code and self.around is not None:
+            for incident in self.uncelled.pop(group.id, ()):  # a batch of a few events asks for few kinds
+                for cell in incident.cells:
+                    self.add_cell(incident, cell)
+                self.add_cell(incident, incident.grid_code)
             for cell in (s.grid_code, *self.around(s.grid_code)):
-                if listed := self.by_cell.get((group.id, cell)):
-                    lists.append(listed)
+                if celled := self.by_cell.get((group.id, cell)):
+                    lists.append(list(celled.values()))
         if len(lists) == 1:
             return lists[0]
         found = {id(i): i for listed in lists for i in listed}
