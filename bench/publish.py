@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import time
+from collections import deque
 from multiprocessing.sharedctypes import Synchronized
 from typing import Any
 from urllib.parse import urlparse
@@ -16,6 +17,7 @@ from urllib.parse import urlparse
 from bench.load import Load
 
 KAFKA_TOPIC = "city.events"
+MQTT_WINDOW = 20_000  # QoS 1 messages a producer has in flight or queued in paho
 _ctx = mp.get_context("fork")
 
 
@@ -108,15 +110,16 @@ def _mqtt(url: str, client_id: str) -> tuple[Any, Any]:
         if time.monotonic() > deadline:
             raise ConnectionError(f"cannot connect to {url}")
         time.sleep(0.01)
-    pending: list[Any] = []
+    pending: deque[Any] = deque()
 
     def publish(topic: str, key: bytes, payload: bytes) -> None:
+        while len(pending) >= MQTT_WINDOW:  # packet ids are 16 bits: keep well under 65,535 unacknowledged
+            pending.popleft().wait_for_publish(120)
         pending.append(client.publish(topic, payload, qos=1))
 
     def flush() -> None:
-        for info in pending:
-            info.wait_for_publish(120)
-        pending.clear()
+        while pending:
+            pending.popleft().wait_for_publish(120)
 
     return publish, flush
 
