@@ -6,8 +6,8 @@
     towns: true, communities: true, cells: true }, saved);
   const STATE_COLORS = { reported: [255, 170, 0], registered: [255, 220, 60], dispatched: [60, 150, 255],
     in_progress: [0, 220, 230], verified: [180, 120, 255], closed: [120, 140, 150], rejected: [90, 100, 110] };
-  const HEAT = [[10, 60, 90, 0], [20, 110, 150, 120], [50, 170, 170, 150], [230, 200, 70, 180], [250, 130, 40, 200],
-    [240, 50, 40, 220]];
+  const HEAT = [[10, 60, 90, 0], [20, 110, 150, 70], [50, 170, 170, 95], [230, 200, 70, 120], [250, 130, 40, 140],
+    [240, 50, 40, 160]];
   const CELL_ZOOM = 12.5;
 
   // ---- an icon atlas drawn on a canvas: one glyph per domain, one case marker per incident state

@@ -50,9 +50,9 @@ def photograph(url: str, out: Path) -> None:
             time.sleep(6)  # the analysis views and the heat settle
             if name == "desktop":
                 page.evaluate("document.querySelector('#feed li[data-uid]').click()")
-                page.wait_for_selector("#detail pre.raw", timeout=60_000)
+                page.wait_for_selector("#detail pre.raw", timeout=120_000)
             time.sleep(2)
-            page.screenshot(path=str(out / f"{name}.png"))
+            page.screenshot(path=str(out / f"{name}.png"), timeout=180_000)  # software WebGL: slow frames
             print(f"wrote {out / f'{name}.png'}")
             context.close()
         browser.close()
