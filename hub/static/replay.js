@@ -41,8 +41,7 @@
     status.textContent = I.t("r.loaded", { n: list.length });
     document.body.classList.add("replaying");
     $("r-slider").value = 0;
-    sync();
-    play(true);
+    sync(); // paused at the start of the period: Play runs it, the slider scrubs it
   }
 
   function lowerBound(ms) {

@@ -79,7 +79,10 @@ def test_a_past_period_plays_back_from_the_history_api(city: City) -> None:
     page.page.click("#r-load")
     page.wait("CH.replay.active && CH.replay.state.events.length >= 3")
     assert page.js("(u) => u.every((x) => CH.replay.state.events.some((e) => e.uid === x))", uids(past))
-    page.page.click("#r-play")  # pause, then scrub
+    start = page.js("CH.replay.cursor")
+    page.page.click("#r-play")  # play: the cursor runs …
+    page.wait("(t) => CH.replay.cursor > t", start)
+    page.page.click("#r-play")  # … pause, then scrub
     page.wait("!CH.replay.state.playing")
     scrub = "(v) => { const s = document.getElementById('r-slider'); s.value = v; s.dispatchEvent(new Event('input')) }"
     page.js(scrub, 0)
