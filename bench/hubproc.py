@@ -29,6 +29,7 @@ class HubProcess:
         self.args = args
         self.env = os.environ | {"CITYHUB_DATA_DIR": str(workdir), "CITYHUB_MQTT_CLIENT_ID": f"bench-{name}"}
         self.env |= env or {}
+        self.shared_store = bool(db)  # a store named by URL may hold other workers' and runs' events
         self.proc: subprocess.Popen[bytes] | None = None
         self.peak_rss = 0
         self._watching = threading.Event()
@@ -140,10 +141,11 @@ class Hubs:
     def peak_rss(self) -> int:
         return max(w.peak_rss for w in self.workers)
 
-    def dead_reasons(self) -> dict[str, int]:
+    def dead_reasons(self, limit: int = 200) -> dict[str, int]:
+        """The reasons of the latest `limit` dead letters (the store may be shared with earlier runs)."""
         merged: dict[str, int] = {}
-        for worker in self.workers:
-            for reason, n in worker.dead_reasons().items():
+        for worker in self.workers[:1] if self.workers[0].shared_store else self.workers:
+            for reason, n in worker.dead_reasons(min(limit, 200)).items():
                 merged[reason] = merged.get(reason, 0) + n
         return merged
 

@@ -106,7 +106,7 @@ def measure(opts: Options, load: Load, broker: Broker, hubs: Hubs, producers: Pr
         "events_per_cpu_s": round(done / max(cpu, 1e-9)),  # per CPU second of the hubs: steadier on a busy box
         "broker_cpu_percent": round(100 * broker_cpu / elapsed, 1),
         "stored": outcome["stored"], "duplicates": outcome["duplicates"], "dead": outcome["dead"],
-        "dead_reasons": hubs.dead_reasons() if outcome["dead"] else {},
+        "dead_reasons": hubs.dead_reasons(outcome["dead"]) if outcome["dead"] else {},
         "arrived_on_map": len(lat), "map_dropped": live.dropped,
         "all_arrived": len(lat) == outcome["stored"] and done == sent, "lost": max(0, sent - done),
         "seconds": round(elapsed, 2), "publish_s": round(last_send - first_send, 2),
