@@ -94,6 +94,11 @@ class Broker:
     def command(self) -> list[str]:
         raise NotImplementedError
 
+    @property
+    def url(self) -> str:
+        """What clients connect to: mqtt://host:port, or host:port of a Kafka bootstrap server."""
+        raise NotImplementedError
+
     def start(self, timeout: float = 15) -> None:
         with open(self.workdir / f"{self.name}.log", "ab") as log:
             self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir,

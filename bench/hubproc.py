@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -153,6 +154,6 @@ class Hubs:
         """The Kafka partitions each worker owns (empty sets without Kafka)."""
         found = []
         for worker in self.workers:
-            kafka = worker.health().get("transports", {}).get("kafka") or {}  # type: ignore[union-attr]
-            found.append(set(kafka.get("partitions") or ()))
+            transports: Any = worker.health().get("transports") or {}
+            found.append(set((transports.get("kafka") or {}).get("partitions") or ()))
         return found

@@ -16,7 +16,7 @@ import json
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,7 +41,7 @@ class Stages:
     def __init__(self, hub: Any) -> None:
         import hub.pipeline as module
 
-        self.cpu: Counter[str] = Counter()
+        self.cpu: dict[str, float] = defaultdict(float)
         self.module, self.saved = module, {n: getattr(module, n) for n in ("decode", "place", "classify_and_route")}
         for name, fn in self.saved.items():
             setattr(module, name, self.timed(name, fn))
@@ -73,7 +73,8 @@ class Stages:
             setattr(self.module, name, fn)
 
     def micros_per_event(self, count: int) -> dict[str, float]:
-        return {name: round(1e6 * cpu / count, 1) for name, cpu in self.cpu.most_common()}
+        ranked = sorted(self.cpu.items(), key=lambda item: -item[1])
+        return {name: round(1e6 * cpu / count, 1) for name, cpu in ranked}
 
 
 def run(events: int, batch: int, db: str | None) -> dict[str, Any]:

@@ -76,8 +76,12 @@ def measure(opts: Options, load: Load, broker: Broker, hubs: Hubs, producers: Pr
     live.start()
     try:
         producers.warm.set()
-        wait(lambda: producers.check() or live.arrived(load.keys[:WARMUP]) == WARMUP, 120,
-             "the warm-up events on the map")
+
+        def warmed() -> bool:
+            producers.check()
+            return live.arrived(load.keys[:WARMUP]) == WARMUP
+
+        wait(warmed, 120, "the warm-up events on the map")
         settle(hubs)
         before = hubs.totals()
         cpu0, broker_cpu0, t0 = hubs.cpu_seconds(), cpu_of(broker), time.time()
