@@ -67,3 +67,33 @@ def test_map_instance_shows_the_workers_events_live_and_serves_their_store(
     finally:
         instance.stop()
         worker.stop()
+
+
+def test_a_map_feed_that_falls_behind_skips_to_the_newest(tansu: Tansu) -> None:
+    """The map sheds what is stale instead of queueing it: past max_lag records behind, it jumps."""
+    import orjson
+    from kafka import KafkaProducer
+
+    from hub.ingest.kafka_out import NORMALIZED
+    from hub.ingest.normalized_feed import NormalizedFeed
+    from hub.live import LiveStream
+
+    create_topic(tansu.bootstrap, 1)
+    producer = KafkaProducer(bootstrap_servers=tansu.bootstrap)
+    producer.send(NORMALIZED, b"not json")  # the topic exists (and a bad record is counted, not fatal)
+    producer.flush()
+    feed = NormalizedFeed(LiveStream(), tansu.bootstrap, max_lag=10)
+    feed.start()
+    try:
+        wait_for(lambda: feed.connected, timeout=60, what="the feed to follow the topic")
+        body = {"specversion": "1.0", "id": "e", "source": "/jiangmen/parking/lots/P1",
+                "type": "city.parking.occupancy", "time": "2026-11-26T10:00:00+08:00", "data": {},
+                "hub": {"uid": "u", "received_at": 1.0}}
+        for n in range(5000):  # a burst far past max_lag
+            producer.send(NORMALIZED, orjson.dumps(body | {"id": f"e{n}"}))
+        producer.flush()
+        wait_for(lambda: feed.shown + feed.skipped >= 5000, timeout=60, what="the burst read or skipped")
+        assert feed.skipped > 0 and feed.shown < 5000
+    finally:
+        feed.stop()
+        producer.close()
