@@ -71,9 +71,18 @@ class MqttBus(Bus):
     topic = events.TOPIC
     v5 = True
 
+    def __init__(self, broker: Mosquitto | Amqtt) -> None:
+        self.broker = broker
+
     @property
-    @abstractmethod
-    def url(self) -> str: ...
+    def url(self) -> str:
+        return self.broker.url
+
+    def stop(self) -> None:
+        self.broker.stop()
+
+    def start(self) -> None:
+        self.broker.start()
 
     def hub_settings(self, data_dir: Path, **overrides: Any) -> Settings:
         values = {"data_dir": data_dir, "mqtt": self.url, "mqtt_v5": self.v5, "mqtt_client_id": "cityhub"}
@@ -129,19 +138,6 @@ class MosquittoBus(MqttBus):
     durable = True
     holds_for_absent_hub = True
 
-    def __init__(self, broker: Mosquitto) -> None:
-        self.broker = broker
-
-    @property
-    def url(self) -> str:
-        return self.broker.url
-
-    def stop(self) -> None:
-        self.broker.stop()
-
-    def start(self) -> None:
-        self.broker.start()
-
 
 class EmbeddedBus(MqttBus):
     """amqtt, MQTT 3.1.1 only; it keeps no messages for an anonymous client that is away."""
@@ -149,19 +145,6 @@ class EmbeddedBus(MqttBus):
     name = "embedded"
     v5 = False
     binary_mode = False
-
-    def __init__(self, broker: Amqtt) -> None:
-        self.broker = broker
-
-    @property
-    def url(self) -> str:
-        return self.broker.url
-
-    def stop(self) -> None:
-        self.broker.stop()
-
-    def start(self) -> None:
-        self.broker.start()
 
 
 class KafkaBus(Bus):
