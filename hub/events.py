@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields
 from functools import cache
 from typing import Annotated, Any, Literal
 
+import orjson
 from pydantic import Field, TypeAdapter
 
 SEVERITY_NAMES = ("info", "notice", "minor", "major", "critical")
@@ -109,6 +110,7 @@ class Event:
     ce: dict[str, Any]
     message: Message
     hub: HubBlock | None = None
+    _json: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -127,6 +129,13 @@ class Event:
         body = dict(self.ce)
         body["hub"] = self.hub.model_dump() if self.hub else None
         return body
+
+    def normalized_json(self) -> bytes:
+        """`normalized()` as JSON bytes, encoded once for the store, the republish and whoever else asks.
+        Call it only once the event is complete (after the pipeline's steps)."""
+        if self._json is None:
+            self._json = orjson.dumps(self.normalized())
+        return self._json
 
 
 _URL_NAMESPACE = uuid.NAMESPACE_URL.bytes

@@ -75,7 +75,7 @@ class Republisher:
             return
         try:
             for event in fresh:
-                producer.send(NORMALIZED, key=grid_key(event), value=orjson.dumps(event.normalized()))
+                producer.send(NORMALIZED, key=grid_key(event), value=event.normalized_json())
             for letter in dead:
                 producer.send(DEADLETTER, key=letter.topic.encode(), value=dead_letter_record(letter))
         except KafkaError as err:

@@ -30,7 +30,7 @@ def event_row(event: Event) -> tuple[Any, ...]:
     return (
         hub.uid, ce["source"], ce["id"], ce["type"], event.domain, epoch(ce["time"]), hub.received_at,
         hub.lon, hub.lat, hub.grid_code, hub.town_code, hub.district_code, hub.severity,
-        hub.department, orjson.dumps(event.normalized()), event.message.payload,
+        hub.department, event.normalized_json(), event.message.payload,
     )
 
 
