@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from hub.incidents.flow import OPEN, due_at
@@ -34,39 +34,57 @@ class Decision:
     new_alarms: list[str] = field(default_factory=list)
 
 
+Planned = tuple[Sighting, list[tuple[Group, Member]]]  # a sighting and the groups that take it
+
+
 class Correlator:
     def __init__(self, related: RelatedTypes, rule_name: Callable[[str], str] = str,
                  stage_limits_h: dict[str, float] | None = None, neighbours: Neighbours | None = None) -> None:
         self.related, self.rule_name = related, rule_name
         self.stage_limits_h = stage_limits_h or {}
         self.neighbours = neighbours
+        self.around: Callable[[str], frozenset[str]] | None = getattr(neighbours, "around", None)
+
+    def memberships(self, sighting: Sighting) -> list[tuple[Group, Member]]:
+        """The groups this sighting could join (their member conditions hold), in the table's order."""
+        if not self.related.candidates(sighting.type):
+            return []
+        return self.related.groups_of(sighting.type, sighting.view())
 
     def relevant(self, sighting: Sighting) -> bool:
         """Could this event open or join anything? Most events (parking, flows) cannot."""
-        return self.opens(sighting) or bool(self.related.groups_of(sighting.type, sighting.view()))
+        return self.opens(sighting) or bool(self.memberships(sighting))
 
     def opens(self, sighting: Sighting) -> bool:
         return bool(sighting.alarms) or sighting.severity >= self.related.open_severity
 
     def kinds(self, sightings: list[Sighting]) -> set[str]:
         """The incident kinds (groups) these sightings could join or open."""
-        return {g.id for s in sightings for g, _ in self.related.groups_of(s.type, s.view())} | {
-            s.type for s in sightings}
+        return {g.id for s in sightings for g, _ in self.memberships(s)} | {s.type for s in sightings}
+
+    def index(self) -> Index:
+        return Index(self.around, lambda kind: self.related.group(kind).radius_m)
 
     def correlate(self, sightings: list[Sighting], incidents: list[Incident], now: float) -> list[Decision]:
         """Decide for each sighting, in event-time order; incidents opened here take later sightings."""
-        index = Index(getattr(self.neighbours, "around", None), lambda kind: self.related.group(kind).radius_m)
+        index = self.index()
         for incident in incidents:
             if incident.state in OPEN:
                 index.add(incident)
+        return self.decide([(s, self.memberships(s)) for s in sightings], index, now)
+
+    def decide(self, planned: list[Planned], index: Index, now: float) -> list[Decision]:
+        """`correlate` on an index the caller keeps (the engine's open incidents between batches): joins and
+        openings update it, so it stays the index of the open incidents as the decisions leave them."""
         decisions: list[Decision] = []
-        for sighting in sorted(sightings, key=lambda s: s.time):
-            memberships = self.related.groups_of(sighting.type, sighting.view())
+        for sighting, memberships in sorted(planned, key=lambda p: p[0].time):
             alone = self.related.alone(sighting.type)
             target = self.match(sighting, [*memberships, (alone, alone.members[0])], index)
             if target is not None:
+                had = len(target.cells)
                 decisions.append(self.join(target, sighting, now))
-                index.add_cell(target, sighting.grid_code)
+                if len(target.cells) != had:
+                    index.add_cell(target, sighting.grid_code)
             elif self.opens(sighting):
                 incident = self.open(sighting, opening_group(memberships, alone), now)
                 index.add(incident)
@@ -74,16 +92,31 @@ class Correlator:
         return decisions
 
     def match(self, s: Sighting, memberships: list[tuple[Group, Member]], index: Index) -> Incident | None:
-        best: tuple[float, Incident] | None = None
+        """The nearest open incident that takes the sighting; of equally near ones the older (first
+        indexed), and across groups the group listed first."""
+        best: Incident | None = None
+        best_gap = 0.0
+        when = s.time
         for group, member in memberships:
+            candidates = index.near(s, group, member)
+            if not candidates:
+                continue
             window = group.window_min * 60
-            for incident in index.near(s, group, member):
-                if not incident.opened_at - window <= s.time <= incident.last_event_at + window:
+            found: Incident | None = None
+            found_gap = 0.0
+            for incident in candidates:
+                if not incident.opened_at - window <= when <= incident.last_event_at + window:
+                    continue
+                if incident.state not in OPEN:  # closed since it was indexed
                     continue
                 gap = self.gap(s, member, group, incident)
-                if gap is not None and (best is None or gap < best[0]):
-                    best = (gap, incident)
-        return best[1] if best else None
+                if gap is None:
+                    continue
+                if found is None or gap < found_gap or (gap == found_gap and index.older(incident, found)):
+                    found, found_gap = incident, gap
+            if found is not None and (best is None or found_gap < best_gap):
+                best, best_gap = found, found_gap
+        return best
 
     def gap(self, s: Sighting, member: Member, group: Group, incident: Incident) -> float | None:
         """How far the sighting is from the incident, or None when it is not near enough to join."""
@@ -105,7 +138,7 @@ class Correlator:
             return True
         if not self.neighbours:
             return False
-        around = getattr(self.neighbours, "around", None)
+        around = self.around
         if around is not None:
             near = around(grid_code)
             return incident.grid_code in near or not near.isdisjoint(incident.cells)
@@ -147,66 +180,96 @@ def bucket(lon: float, lat: float, step_deg: float) -> tuple[int, int]:
 
 class Index:
     """Open incidents by kind and place, so a sighting looks only at the incidents that could take it:
-    those whose first point lies within the group's radius (buckets as wide), those with the sighting's
-    cell or a neighbouring one among their cells, and for district-wide members those of the district."""
+    those whose first point lies within the group's radius, those with the sighting's cell or a
+    neighbouring one among their cells, and for district-wide members those of the district.
+
+    Each incident is filed under every key a sighting could ask with: its first point under the
+    buckets around its own (buckets at least as wide as the kind's radius), its cells under
+    themselves and their neighbours. A sighting then asks one bucket and one cell per group.
+    Filing costs more than asking, which suits an index kept between batches."""
 
     def __init__(self, around: Callable[[str], frozenset[str]] | None = None,
                  radius_of: Callable[[str], float] = lambda kind: BUCKET_M) -> None:
         self.around = around  # a cell's neighbouring cells; without it, every incident of the kind is a candidate
         self.radius_of = radius_of  # the join radius of an incident kind (its group's radius_m)
-        self.steps: dict[str, float] = {}  # bucket side per kind, in degrees: at least its radius
-        self.by_place: defaultdict[tuple[str, int, int], list[Incident]] = defaultdict(list)
-        self.by_cell: dict[tuple[str, str], dict[int, Incident]] = {}  # (kind, cell) → incidents by id()
-        self.uncelled: defaultdict[str, list[Incident]] = defaultdict(list)  # by kind, cells not yet in by_cell
+        self.steps: dict[str, tuple[float, int]] = {}  # per kind: bucket side in degrees (≥ its radius), rings
+        self.by_place: dict[tuple[str, int, int], dict[int, Incident]] = {}
+        self.by_cell: dict[tuple[str, str], dict[int, Incident]] = {}  # (kind, cell) → incidents touching it
+        self.uncelled: defaultdict[str, list[Incident]] = defaultdict(list)  # by kind, cells not yet filed
         self.by_district: defaultdict[tuple[str, str | None], list[Incident]] = defaultdict(list)
         self.by_kind: defaultdict[str, list[Incident]] = defaultdict(list)
         self.order: dict[int, int] = {}  # id(incident) → when it was indexed: of equally near ones, the older wins
 
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def older(self, a: Incident, b: Incident) -> bool:
+        return self.order[id(a)] < self.order[id(b)]
+
     def add(self, incident: Incident) -> None:
         self.order.setdefault(id(incident), len(self.order))
-        self.by_kind[incident.kind].append(incident)
+        kind = incident.kind
+        self.by_kind[kind].append(incident)
         if incident.lon is not None and incident.lat is not None:
-            where = bucket(incident.lon, incident.lat, self.step(incident.kind))
-            self.by_place[(incident.kind, *where)].append(incident)
-        self.uncelled[incident.kind].append(incident)  # its cells are indexed when its kind is first asked for
-        self.by_district[(incident.kind, incident.district_code)].append(incident)
+            step, rings = self.step(kind)
+            x, y = bucket(incident.lon, incident.lat, step)
+            key = id(incident)
+            for dx in range(-rings, rings + 1):
+                for dy in range(-rings, rings + 1):
+                    found = self.by_place.get((kind, x + dx, y + dy))
+                    if found is None:
+                        self.by_place[(kind, x + dx, y + dy)] = {key: incident}
+                    else:
+                        found[key] = incident
+        self.uncelled[kind].append(incident)  # its cells are filed when its kind is first asked for
+        self.by_district[(kind, incident.district_code)].append(incident)
 
-    def step(self, kind: str) -> float:
+    def step(self, kind: str) -> tuple[float, int]:
         found = self.steps.get(kind)
         if found is None:
-            found = self.steps[kind] = max(self.radius_of(kind), BUCKET_M) / M_PER_DEG
+            radius = self.radius_of(kind)
+            step = max(radius, BUCKET_M) / M_PER_DEG
+            found = self.steps[kind] = (step, max(1, math.ceil(radius / (step * M_PER_DEG))))
         return found
 
     def add_cell(self, incident: Incident, cell: str | None) -> None:
-        if cell:
-            self.by_cell.setdefault((incident.kind, cell), {})[id(incident)] = incident
+        """File the incident under this cell of its own and the cells around it."""
+        if not cell:
+            return
+        kind, key = incident.kind, id(incident)
+        for near in (cell, *self.around(cell)) if self.around is not None else (cell,):
+            found = self.by_cell.get((kind, near))
+            if found is None:
+                self.by_cell[(kind, near)] = {key: incident}
+            else:
+                found[key] = incident
 
-    def near(self, s: Sighting, group: Group, member: Member) -> list[Incident]:
+    def near(self, s: Sighting, group: Group, member: Member) -> Collection[Incident]:
+        kind = group.id
         if member.scope == "district":
-            return list(self.by_district.get((group.id, s.district_code), ())) if s.district_code else []
-        lists: list[list[Incident]] = []
+            return self.by_district.get((kind, s.district_code), ()) if s.district_code else ()
+        placed: dict[int, Incident] | None = None
         if s.lon is not None and s.lat is not None:
-            step = self.step(group.id)
-            rings = max(1, math.ceil(group.radius_m / (step * M_PER_DEG)))  # one, unless radii disagree
-            x, y = bucket(s.lon, s.lat, step)
-            for dx in range(-rings, rings + 1):
-                for dy in range(-rings, rings + 1):
-                    if listed := self.by_place.get((group.id, x + dx, y + dy)):
-                        lists.append(listed)
-        if s.grid_code and self.around is None:
-            lists.append(self.by_kind.get(group.id, []))
-        elif s.grid_code and self.around is not None:
-            for incident in self.uncelled.pop(group.id, ()):  # a batch of a few events asks for few kinds
+            step = self.step(kind)[0]
+            placed = self.by_place.get((kind, math.floor(s.lon / step), math.floor(s.lat / step)))
+        if not s.grid_code:
+            return placed.values() if placed else ()
+        if self.around is None:
+            listed = self.by_kind.get(kind)
+            if not placed or not listed:
+                return listed or (placed.values() if placed else ())
+            return list(({id(i): i for i in listed} | placed).values())
+        if kind in self.uncelled:
+            for incident in self.uncelled.pop(kind):  # a batch of a few events asks for few kinds
                 for cell in incident.cells:
                     self.add_cell(incident, cell)
                 self.add_cell(incident, incident.grid_code)
-            for cell in (s.grid_code, *self.around(s.grid_code)):
-                if celled := self.by_cell.get((group.id, cell)):
-                    lists.append(list(celled.values()))
-        if len(lists) == 1:
-            return lists[0]
-        found = {id(i): i for listed in lists for i in listed}
-        return sorted(found.values(), key=lambda i: self.order[id(i)])
+        celled = self.by_cell.get((kind, s.grid_code))
+        if not celled:
+            return placed.values() if placed else ()
+        if not placed:
+            return celled.values()
+        return (placed | celled).values()
 
 
 def opening_group(memberships: list[tuple[Group, Member]], alone: Group) -> Group:

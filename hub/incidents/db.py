@@ -5,6 +5,10 @@ Only the URL is shared with `hub.store`; the tables (`incidents`, `incident_memb
 run in `exclusive()`, which serializes them across threads *and processes*: SQLite's
 `BEGIN IMMEDIATE` on the one file, PostgreSQL's transaction-scoped advisory lock. That is
 what keeps correlation right when several hub workers share the database.
+
+`incident_generation` holds one number, raised by every write to the incident rows (under the
+same lock): an engine that finds the number it last wrote knows that its in-memory copy of the
+open incidents is still the database's.
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ CREATE INDEX IF NOT EXISTS incident_steps_incident ON incident_steps (incident_i
 CREATE TABLE IF NOT EXISTS incident_timers (
   rule_id TEXT NOT NULL, key TEXT NOT NULL, opened_at {real} NOT NULL, due_at {real} NOT NULL,
   sighting TEXT NOT NULL, PRIMARY KEY (rule_id, key));
+CREATE TABLE IF NOT EXISTS incident_generation (id INTEGER PRIMARY KEY, n BIGINT NOT NULL);
+INSERT INTO incident_generation (id, n) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
 """
 LOCK_KEY = 0x4369747948756201  # pg advisory lock of the incident engine ("CityHub" 01)
 
@@ -50,6 +56,10 @@ class Db:
     dialect = "?"
 
     def execute(self, sql: str, args: tuple[Any, ...] | list[Any] = ()) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def executemany(self, sql: str, rows: list[tuple[Any, ...]] | list[list[Any]]) -> int:
+        """One statement over many rows (no result rows); how many rows it changed."""
         raise NotImplementedError
 
     def exclusive(self) -> contextlib.AbstractContextManager[None]:
@@ -87,6 +97,9 @@ class SqliteDb(Db):
 
     def execute(self, sql: str, args: tuple[Any, ...] | list[Any] = ()) -> list[dict[str, Any]]:
         return [dict(row) for row in self._conn().execute(sql, tuple(args)).fetchall()]
+
+    def executemany(self, sql: str, rows: list[tuple[Any, ...]] | list[list[Any]]) -> int:
+        return self._conn().executemany(sql, rows).rowcount if rows else 0
 
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:
@@ -138,6 +151,13 @@ class PostgresDb(Db):
     def execute(self, sql: str, args: tuple[Any, ...] | list[Any] = ()) -> list[dict[str, Any]]:
         cursor = self._conn().execute(sql.replace("?", "%s"), tuple(args))
         return list(cursor.fetchall()) if cursor.description else []
+
+    def executemany(self, sql: str, rows: list[tuple[Any, ...]] | list[list[Any]]) -> int:
+        if not rows:
+            return 0
+        with self._conn().cursor() as cursor:
+            cursor.executemany(sql.replace("?", "%s"), rows)
+            return int(cursor.rowcount)
 
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:

@@ -55,26 +55,38 @@ class RelatedTypes:
     # per event type, the groups with members of that type: fnmatch once per type, not once per event
     _candidates: dict[str, tuple[tuple[Group, tuple[Member, ...]], ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False)
+    _alone: dict[str, Group] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _by_id: dict[str, Group] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def groups_of(self, event_type: str, view: dict[str, Any]) -> list[tuple[Group, Member]]:
-        candidates = self._candidates.get(event_type)
-        if candidates is None:
-            typed = ((g, tuple(m for m in g.members if m.is_type(event_type))) for g in self.groups)
-            candidates = self._candidates[event_type] = tuple((g, ms) for g, ms in typed if ms)
         found = []
-        for group, members in candidates:
+        for group, members in self.candidates(event_type):
             member = next((m for m in members if all_hold(m.when, view)), None)
             if member is not None:
                 found.append((group, member))
         return found
 
+    def candidates(self, event_type: str) -> tuple[tuple[Group, tuple[Member, ...]], ...]:
+        """The groups with members of this type (conditions not yet checked): none means it joins nothing."""
+        found = self._candidates.get(event_type)
+        if found is None:
+            typed = ((g, tuple(m for m in g.members if m.is_type(event_type))) for g in self.groups)
+            found = self._candidates[event_type] = tuple((g, ms) for g, ms in typed if ms)
+        return found
+
     def alone(self, event_type: str) -> Group:
         """The group of an alarm no listed group takes: itself, and later events of its own type."""
-        return Group(event_type, event_type, (Member((event_type,)),), self.default_window_min,
-                     self.default_radius_m)
+        found = self._alone.get(event_type)
+        if found is None:
+            found = self._alone[event_type] = Group(event_type, event_type, (Member((event_type,)),),
+                                                    self.default_window_min, self.default_radius_m)
+        return found
 
     def group(self, group_id: str) -> Group:
-        return next((g for g in self.groups if g.id == group_id), None) or self.alone(group_id)
+        if not self._by_id and self.groups:
+            for g in reversed(self.groups):  # the first of a repeated id wins, as a linear scan would
+                self._by_id[g.id] = g
+        return self._by_id.get(group_id) or self.alone(group_id)
 
     @property
     def max_window_min(self) -> float:

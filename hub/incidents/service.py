@@ -1,24 +1,28 @@
 """The incident engine of a running hub: correlation sink, rule timers, case flow, overdue escalation.
 
-Every write runs inside `Db.exclusive()` and reads the open incidents it needs from the
-database, so nothing lives only in memory: a restarted hub, or another hub worker on the same
-database, carries on from the same open incidents and timers.
+Every write runs inside `Db.exclusive()` and the database stays the truth: a restarted hub, or
+another hub worker on the same database, carries on from the same open incidents and timers.
+Between batches the engine keeps the open incidents it last saw, and their correlation index, in
+memory (`OpenIncidents`); it uses them only while the database's generation number is the one it
+wrote itself, and reloads them as soon as anyone else (another worker, another engine) wrote.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import fields
 from typing import Any
 
 from hub.events import DeadLetter, Event
-from hub.incidents.correlate import Correlator, Neighbours
+from hub.incidents.correlate import Correlator, Decision, Index, Neighbours, Planned
 from hub.incidents.flow import FINAL, STATE_NAMES, InvalidTransition, check_transition, due_at
 from hub.incidents.model import Incident, Sighting, Step
 from hub.incidents.related import RelatedTypes
-from hub.incidents.store import IncidentStore
+from hub.incidents.store import IncidentStore, member_row
 from hub.incidents.views import iso, live_item
 from hub.routing import ResponsibilityList
 from hub.rules import Rule, RuleBook, all_hold
@@ -28,8 +32,44 @@ Publish = Callable[[str, list[dict[str, Any]]], None]
 MAX_MEMBERS = 500  # past this an incident keeps only members that bring new alarms; it still tracks the rest
 
 
+FIELDS = tuple(f.name for f in fields(Incident))
+PLACED = ("kind", "lon", "lat", "grid_code", "district_code", "cells")  # what the index files an incident by
+
+
 class UnknownIncident(KeyError):
     pass
+
+
+class OpenIncidents:
+    """The open incidents as this engine last wrote them, and their correlation index. Valid while the
+    database's generation is `generation`; holds every open incident whose last event is at or after
+    `since` (and maybe some older ones)."""
+
+    def __init__(self) -> None:
+        self.drop()
+
+    def drop(self) -> None:
+        self.generation: int | None = None
+        self.since = math.inf
+        self.by_id: dict[int, Incident] = {}
+        self.index: Index | None = None
+
+    def fill(self, incidents: list[Incident], index: Index, since: float, generation: int) -> None:
+        self.by_id = {}
+        for incident in incidents:
+            self.add(incident, index)
+        self.index, self.since, self.generation = index, since, generation
+
+    @staticmethod
+    def _indexable(incident: Incident) -> bool:
+        return incident.id is not None and incident.state not in FINAL
+
+    def add(self, incident: Incident, index: Index | None = None) -> None:
+        if self._indexable(incident):
+            assert incident.id is not None
+            self.by_id[incident.id] = incident
+            if index is not None:
+                index.add(incident)
 
 
 class IncidentService:
@@ -41,6 +81,8 @@ class IncidentService:
         self.correlator = Correlator(related, rules.name, duties.stage_limits_h, neighbours)
         self._types: dict[str, bool] = {}
         self._timed: dict[str, tuple[Rule, ...]] = {}
+        self._open = OpenIncidents()
+        self._window_s = related.max_window_min * 60
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -66,13 +108,18 @@ class IncidentService:
 
     def absorb(self, sightings: list[Sighting]) -> list[Incident]:
         timed = [s for s in sightings if self._timed_of(s.type)]
-        relevant = [s for s in sightings if self.correlator.relevant(s)]
-        if not timed and not relevant:
+        planned: list[Planned] = []
+        opens = self.correlator.opens
+        for s in sightings:
+            memberships = self.correlator.memberships(s)
+            if memberships or opens(s):
+                planned.append((s, memberships))
+        if not timed and not planned:
             return []
         now = self.clock()
-        with self.store.db.exclusive():
+        with self._keeping_open(), self.store.db.exclusive():
             self._timers(timed)
-            changed = self._correlate(relevant, now)
+            changed = self._correlate(planned, now)
         self._publish(changed)
         return changed
 
@@ -88,36 +135,109 @@ class IncidentService:
                 elif all_hold(rule.when, view):
                     self.store.open_timer(rule.id, key, s.time, s.time + rule.within_min * 60, s)
 
-    def _correlate(self, sightings: list[Sighting], now: float) -> list[Incident]:
-        if not sightings:
+    def _correlate(self, planned: list[Planned], now: float) -> list[Incident]:
+        """Inside db.exclusive(): decide, write the decisions, and keep the open incidents for the next batch."""
+        if not planned:
             return []
-        active_since = min(s.time for s in sightings) - self.related.max_window_min * 60
-        candidates = self.store.open_incidents(active_since, self.correlator.kinds(sightings))
-        decisions = self.correlator.correlate(sightings, candidates, now)
-        changed: dict[int, Incident] = {}
+        index = self._open_index(min(s.time for s, _ in planned) - self._window_s)
+        decisions = self.correlator.decide(planned, index, now)
+        if not decisions:
+            return []
+        changed = self._write(decisions, now)
+        for incident in changed:
+            if incident.id not in self._open.by_id:
+                self._open.add(incident)
+        self._open.generation = self.store.bump()
+        return changed
+
+    def _open_index(self, active_since: float) -> Index:
+        """The index of the open incidents that events from `active_since` on could join: the one kept
+        from the last batch while nobody else wrote since, else reloaded from the database."""
+        cache = self._open
+        generation = self.store.generation()
+        slack = self._window_s  # keep (and load) one window more, for late events
+        if cache.index is None or generation != cache.generation or active_since < cache.since:
+            since = active_since - slack
+            cache.fill(self.store.open_incidents(since), self.correlator.index(), since, generation)
+        elif active_since - cache.since > 2 * slack:  # the window moved on: forget incidents gone quiet
+            since = active_since - slack
+            kept = [i for i in cache.by_id.values() if i.state not in FINAL and i.last_event_at >= since]
+            cache.fill(sorted(kept, key=lambda i: i.id or 0), self.correlator.index(), since, generation)
+        assert cache.index is not None
+        return cache.index
+
+    def _write(self, decisions: list[Decision], now: float) -> list[Incident]:
+        """Store the decisions: new incidents, their steps, members (one statement each) and what joins
+        changed. An incident keeps at most MAX_MEMBERS members (more only when they bring alarms); its
+        member_count is the number stored, counted here as rows go in, recounted if any was there already."""
+        touched: dict[int, Incident] = {}  # id(incident) → incident, in decision order
+        joins: dict[int, int] = {}  # id(incident) → joins in this batch, and how many of them are stored
+        stored_joins: dict[int, int] = {}
+        keep: list[bool] = []
         for d in decisions:
-            incident = d.incident
+            incident, key = d.incident, id(d.incident)
+            touched.setdefault(key, incident)
+            stored = d.opened or bool(d.new_alarms) or incident.member_count <= MAX_MEMBERS
+            keep.append(stored)
+            if not d.opened:
+                joins[key] = joins.get(key, 0) + 1
+                stored_joins[key] = stored_joins.get(key, 0) + stored
+        existing = [i for i in touched.values() if i.id is not None]
+        for key, incident in touched.items():  # before the batch, then what it stored
+            incident.member_count += stored_joins.get(key, 0) - joins.get(key, 0)
+        steps: list[Step] = []
+        members: list[tuple[Any, ...]] = []
+        for d, stored in zip(decisions, keep, strict=True):
+            incident, s = d.incident, d.sighting
             if incident.id is None:
                 self.store.insert(incident)
                 assert incident.id is not None
-                self.store.add_step(Step(incident.id, "open", None, "reported", "system:correlation", now,
-                                         f"由事件 {d.sighting.type} ({d.sighting.source}) 触发：{incident.title}"))
+                steps.append(Step(incident.id, "open", None, "reported", "system:correlation", now,
+                                  f"由事件 {s.type} ({s.source}) 触发：{incident.title}"))
             elif d.new_alarms:
                 names = "、".join(self.rules.name(a) for a in d.new_alarms)
-                self.store.add_step(Step(incident.id, "alarm", incident.state, incident.state, "system:rules", now,
-                                         f"新告警：{names}（事件 {d.sighting.type} {d.sighting.source}）"))
-            if d.opened or d.new_alarms or incident.member_count <= MAX_MEMBERS:
-                self.store.add_member(incident.id, d.sighting, now)
-            changed[incident.id] = incident
-        for incident in changed.values():
-            self.store.recount(incident)
-            self.store.update(incident)
-        return list(changed.values())
+                steps.append(Step(incident.id, "alarm", incident.state, incident.state, "system:rules", now,
+                                  f"新告警：{names}（事件 {s.type} {s.source}）"))
+            if stored:
+                members.append(member_row(incident.id, s, now))
+        self.store.add_steps(steps)
+        if self.store.add_members(members) != len(members):  # some were members already (a re-correlated event)
+            self.store.refresh_members(members)
+            for incident in touched.values():
+                self.store.recount(incident)
+            existing = list(touched.values())
+        self.store.update_joined(existing)
+        return list(touched.values())
+
+    def _keeping_open(self) -> _Guard:
+        return _Guard(self._open)
+
+    def _wrote(self, incidents: list[Incident]) -> None:
+        """Inside db.exclusive(), after writing these incidents (read from the database) outside correlation:
+        carry them into the kept open incidents, or forget those if they were not the database's."""
+        cache = self._open
+        current = cache.generation is not None and self.store.generation() == cache.generation
+        generation = self.store.bump()
+        if not current:
+            cache.drop()
+            return
+        for fresh in incidents:
+            kept = cache.by_id.get(fresh.id) if fresh.id is not None else None
+            if kept is None or kept is fresh:
+                continue
+            if any(getattr(kept, n) != getattr(fresh, n) for n in PLACED):
+                cache.drop()
+                return
+            for name in FIELDS:
+                setattr(kept, name, getattr(fresh, name))
+            if kept.state in FINAL:  # the index skips it from now on; the next refill leaves it out
+                del cache.by_id[fresh.id]  # type: ignore[arg-type]
+        cache.generation = generation
 
     # ── the periodic check: rule timers and overdue steps ──
     def tick(self, now: float | None = None) -> list[Incident]:
         now = self.clock() if now is None else now
-        with self.store.db.exclusive():
+        with self._keeping_open(), self.store.db.exclusive():
             raised = []
             for rule_id, _key, _due, s in self.store.take_due_timers(now):
                 rule = self.rules.by_id.get(rule_id)
@@ -125,10 +245,14 @@ class IncidentService:
                     s.alarms = [*s.alarms, rule_id] if rule_id not in s.alarms else s.alarms
                     s.severity = max(s.severity, rule.severity)
                     raised.append(s)
-            changed = {i.id: i for i in self._correlate(raised, now)}
-            for incident in self.store.overdue_candidates(now):
+            planned = [(s, self.correlator.memberships(s)) for s in raised]
+            changed = {i.id: i for i in self._correlate(planned, now)}
+            escalated = self.store.overdue_candidates(now)
+            for incident in escalated:
                 self._escalate(incident, now)
                 changed[incident.id] = incident
+            if escalated:
+                self._wrote(escalated)
         self._publish(list(changed.values()))
         return list(changed.values())
 
@@ -144,7 +268,7 @@ class IncidentService:
     # ── the case flow ──
     def transition(self, incident_id: int, to: str, note: str = "", who: str = "operator") -> Incident:
         now = self.clock()
-        with self.store.db.exclusive():
+        with self._keeping_open(), self.store.db.exclusive():
             incident = self.store.get(incident_id)
             if incident is None:
                 raise UnknownIncident(incident_id)
@@ -160,6 +284,7 @@ class IncidentService:
             self.store.add_step(Step(incident_id, "transition", previous, to, who, now, note))
             if to in FINAL:  # a closed or rejected case raises no more timed alarms
                 self.store.clear_timers_of({m["event_uid"] for m in self.store.members(incident_id, 10_000)})
+            self._wrote([incident])
         self._publish([incident])
         return incident
 
@@ -194,6 +319,20 @@ class IncidentService:
                 self.publish("incident", [live_item(i) for i in incidents])
             except Exception:
                 log.exception("could not publish incident changes to the live stream")
+
+
+class _Guard:
+    """Forget the kept open incidents when a write block fails: they may hold what was rolled back."""
+
+    def __init__(self, cache: OpenIncidents) -> None:
+        self.cache = cache
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        if kind is not None:
+            self.cache.drop()
 
 
 __all__ = ["IncidentService", "InvalidTransition", "UnknownIncident"]

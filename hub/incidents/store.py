@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import astuple, fields
+from dataclasses import fields
 from typing import Any
 
 import orjson
@@ -27,11 +27,20 @@ def to_incident(row: dict[str, Any]) -> Incident:
 
 
 def to_row(incident: Incident) -> list[Any]:
-    values = list(astuple(incident))
+    values = [getattr(incident, name) for name in COLUMNS]  # astuple would deep-copy the lists
     for name in JSON_COLUMNS:
         values[COLUMNS.index(name)] = orjson.dumps(getattr(incident, name)).decode()
     values[COLUMNS.index("overdue")] = int(incident.overdue)
     return values
+
+
+JOINED = ("severity", "last_event_at", "member_count", "alarms", "cells", "updated_at")  # what a join changes
+MEMBER_COLUMNS = "incident_id, event_uid, source, type, time, lon, lat, grid_code, severity, alarms, joined_at"
+
+
+def member_row(incident_id: int, s: Sighting, now: float) -> tuple[Any, ...]:
+    return (incident_id, s.uid, s.source, s.type, s.time, s.lon, s.lat, s.grid_code, s.severity,
+            orjson.dumps(s.alarms).decode(), now)
 
 
 class IncidentStore:
@@ -52,22 +61,50 @@ class IncidentStore:
         self.db.execute(f"UPDATE incidents SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?",
                         [*to_row(incident)[1:], incident.id])
 
+    def update_joined(self, incidents: list[Incident]) -> None:
+        """Write what joining events change (JOINED) of these incidents, in one statement."""
+        self.db.executemany(f"UPDATE incidents SET {', '.join(f'{n} = ?' for n in JOINED)} WHERE id = ?", [
+            (i.severity, i.last_event_at, i.member_count, orjson.dumps(i.alarms).decode(),
+             orjson.dumps(i.cells).decode(), i.updated_at, i.id) for i in incidents])
+
     def add_member(self, incident_id: int, s: Sighting, now: float) -> None:
         self.db.execute(
-            "INSERT INTO incident_members (incident_id, event_uid, source, type, time, lon, lat, grid_code,"
-            " severity, alarms, joined_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+            f"INSERT INTO incident_members ({MEMBER_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
             " ON CONFLICT (incident_id, event_uid) DO UPDATE SET alarms = excluded.alarms,"
-            " severity = excluded.severity",
-            (incident_id, s.uid, s.source, s.type, s.time, s.lon, s.lat, s.grid_code, s.severity,
-             orjson.dumps(s.alarms).decode(), now))
+            " severity = excluded.severity", member_row(incident_id, s, now))
+
+    def add_members(self, rows: list[tuple[Any, ...]]) -> int:
+        """Insert member rows (`member_row`); how many were new. A row whose (incident, event) is already
+        there is left for `refresh_members`."""
+        return self.db.executemany(f"INSERT INTO incident_members ({MEMBER_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+                                   " ON CONFLICT (incident_id, event_uid) DO NOTHING", rows)
+
+    def refresh_members(self, rows: list[tuple[Any, ...]]) -> None:
+        """A member seen again carries its newest alarms and severity (rows as for `add_members`)."""
+        self.db.executemany("UPDATE incident_members SET alarms = ?, severity = ? WHERE incident_id = ?"
+                            " AND event_uid = ?", [(r[9], r[8], r[0], r[1]) for r in rows])
 
     def recount(self, incident: Incident) -> None:
         row = self.db.one("SELECT count(*) AS n FROM incident_members WHERE incident_id = ?", (incident.id,))
         incident.member_count = int(row["n"]) if row else 0
 
     def add_step(self, step: Step) -> None:
-        self.db.execute("INSERT INTO incident_steps (incident_id, action, from_state, to_state, who, at, note)"
-                        " VALUES (?,?,?,?,?,?,?)", astuple(step))
+        self.add_steps([step])
+
+    def add_steps(self, steps: list[Step]) -> None:
+        self.db.executemany("INSERT INTO incident_steps (incident_id, action, from_state, to_state, who, at, note)"
+                            " VALUES (?,?,?,?,?,?,?)", [(s.incident_id, s.action, s.from_state, s.to_state, s.who,
+                                                         s.at, s.note) for s in steps])
+
+    def generation(self) -> int:
+        """The number every write to the incident rows raises (see `db.py`)."""
+        row = self.db.one("SELECT n FROM incident_generation WHERE id = 1")
+        return int(row["n"]) if row else 0
+
+    def bump(self) -> int:
+        """Raise the generation (inside db.exclusive(), after writing incident rows); the new number."""
+        row = self.db.one("UPDATE incident_generation SET n = n + 1 WHERE id = 1 RETURNING n")
+        return int(row["n"]) if row else 0
 
     def open_timer(self, rule_id: str, key: str, opened_at: float, due_at: float, s: Sighting) -> None:
         self.db.execute("INSERT INTO incident_timers (rule_id, key, opened_at, due_at, sighting) VALUES (?,?,?,?,?)"
@@ -98,7 +135,7 @@ class IncidentStore:
         if kinds is not None:
             where += f" AND kind IN ({', '.join('?' * len(kinds))})" if kinds else " AND 1=0"
             args += sorted(kinds)
-        return [to_incident(r) for r in self.db.execute(f"SELECT * FROM incidents WHERE {where}", args)]
+        return [to_incident(r) for r in self.db.execute(f"SELECT * FROM incidents WHERE {where} ORDER BY id", args)]
 
     def get(self, incident_id: int) -> Incident | None:
         row = self.db.one("SELECT * FROM incidents WHERE id = ?", (incident_id,))
