@@ -40,23 +40,42 @@ CREATE TABLE IF NOT EXISTS tallies (
   dim text NOT NULL, hour bigint NOT NULL, domain text NOT NULL, key text NOT NULL, count bigint NOT NULL,
   PRIMARY KEY (dim, hour, domain, key));
 """
-INSERT_EVENTS = """
-INSERT INTO events (seq, uid, source, id, type, domain, time, received_at, lon, lat, geom, grid_code, town_code,
-  district_code, severity, department, body, raw)
-OVERRIDING SYSTEM VALUE
-SELECT u.seq, u.uid, u.source, u.id, u.type, u.domain, u.time, u.received_at, u.lon, u.lat,
-  ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326), u.grid_code, u.town_code, u.district_code, u.severity,
-  u.department, u.body, u.raw
-FROM unnest(%s::int8[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::float8[], %s::float8[],
-  %s::float8[], %s::float8[], %s::text[], %s::text[], %s::text[], %s::int2[], %s::text[], %s::bytea[], %s::bytea[])
-  AS u(seq, uid, source, id, type, domain, time, received_at, lon, lat, grid_code, town_code, district_code,
-  severity, department, body, raw)
-ORDER BY u.uid
-ON CONFLICT DO NOTHING RETURNING uid
+# A batch goes in as one binary COPY into a temporary staging table (one per connection, emptied at
+# commit), then one statement: sequence numbers drawn in batch order (newest stored first means last of
+# the batch first; nextval runs after the sort), rows inserted in uid order with the geometry built here
+# from lon/lat, duplicates skipped (ON CONFLICT DO NOTHING), and the hourly counters of the rows that
+# went in upserted per (dim, hour, domain, key) group in key order. Fixed orders keep concurrent writers
+# from deadlocking one another.
+STAGE = """
+CREATE TEMP TABLE IF NOT EXISTS staged_events (
+  ord int4, uid text, source text, id text, type text, domain text, time float8, received_at float8,
+  lon float8, lat float8, grid_code text, town_code text, district_code text, severity int2, department text,
+  body bytea, raw bytea) ON COMMIT DELETE ROWS
 """
-# Sequence numbers in batch order (newest stored first means last of the batch first), drawn before the
-# insert so that the rows themselves can go in in uid order.
-NEXT_SEQS = "SELECT nextval(pg_get_serial_sequence('events', 'seq')) FROM generate_series(1, %s) ORDER BY 1"
+STAGED_TYPES = ["int4", "text", "text", "text", "text", "text", "float8", "float8", "float8", "float8", "text",
+                "text", "text", "int2", "text", "bytea", "bytea"]
+COPY_STAGED = "COPY staged_events FROM STDIN (FORMAT BINARY)"
+INSERT_STAGED = """
+WITH numbered AS MATERIALIZED (
+  SELECT nextval(pg_get_serial_sequence('events', 'seq')) AS seq, s.* FROM staged_events s ORDER BY s.ord),
+stored AS (
+  INSERT INTO events (seq, uid, source, id, type, domain, time, received_at, lon, lat, geom, grid_code, town_code,
+    district_code, severity, department, body, raw)
+  OVERRIDING SYSTEM VALUE
+  SELECT seq, uid, source, id, type, domain, time, received_at, lon, lat, ST_SetSRID(ST_MakePoint(lon, lat), 4326),
+    grid_code, town_code, district_code, severity, department, body, raw
+  FROM numbered ORDER BY uid
+  ON CONFLICT DO NOTHING
+  RETURNING uid, time, domain, district_code, town_code, type, department, severity),
+counted AS (
+  INSERT INTO tallies (dim, hour, domain, key, count)
+  SELECT k.dim, floor(s.time / 3600)::bigint, s.domain, k.key, count(*) FROM stored s
+  CROSS JOIN LATERAL (VALUES ('district', coalesce(s.district_code, '')), ('town', coalesce(s.town_code, '')),
+    ('type', s.type), ('department', coalesce(s.department, '')), ('severity', s.severity::text)) AS k(dim, key)
+  GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+  ON CONFLICT (dim, hour, domain, key) DO UPDATE SET count = tallies.count + excluded.count)
+SELECT uid FROM stored
+"""
 INSERT_DEAD = """
 INSERT INTO deadletters (received_at, reason, transport, topic, partition, "offset", raw)
 SELECT * FROM unnest(%s::float8[], %s::text[], %s::text[], %s::text[], %s::int4[], %s::int8[], %s::bytea[])
@@ -76,6 +95,15 @@ def text(value: Any) -> Any:
     return value.replace("\x00", "\ufffd") if isinstance(value, str) and "\x00" in value else value
 
 
+def staged_row(event: Event) -> tuple[Any, ...]:
+    """`event_row` for the staging table: PostgreSQL text cannot hold NUL, which only the source's own
+    strings (source, id, type) may carry; the hub's own (uid, codes, department) never do."""
+    row = event_row(event)
+    if "\x00" in row[1] or "\x00" in row[2] or "\x00" in row[3]:
+        return tuple(text(v) for v in row)
+    return row
+
+
 class Pool:
     """A few connections shared by the ingest thread and the API's threads (autocommit; writes open a transaction)."""
 
@@ -88,6 +116,7 @@ class Pool:
     def open(self) -> psycopg.Connection[Any]:
         conn = psycopg.connect(self.url, autocommit=True, application_name="cityhub")
         conn.execute("SET jit = off")  # short queries: compiling them costs more than it saves
+        conn.execute(STAGE)
         return conn
 
     @contextlib.contextmanager
@@ -154,20 +183,22 @@ class PostgresStore(SqlStore):
 
     def write(self, events: list[Event], dead: list[DeadLetter]) -> list[Event]:
         unique = unique_events(events)
-        rows = [tuple(text(v) for v in event_row(e)) for e in unique.values()]
         dead_rows = [tuple(text(v) for v in dead_row(d)) for d in dead]
-        with self.pool.connection() as conn, conn.transaction(), conn.cursor(binary=True) as cur:
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             stored: set[str] = set()
-            if rows:
-                seqs = [seq for (seq,) in cur.execute(NEXT_SEQS, [len(rows)]).fetchall()]
-                cur.execute(INSERT_EVENTS, [seqs, *(list(column) for column in zip(*rows, strict=True))])
-                stored = {uid for (uid,) in cur.fetchall()}
+            if unique:
+                with cur.copy(COPY_STAGED) as copy:
+                    copy.set_types(STAGED_TYPES)
+                    write_row = copy.write_row
+                    for ord_, event in enumerate(unique.values()):
+                        write_row((ord_, *staged_row(event)))
+                stored = {uid for (uid,) in cur.execute(INSERT_STAGED).fetchall()}
             if dead_rows:
                 cur.execute(INSERT_DEAD, [list(column) for column in zip(*dead_rows, strict=True)])
-            fresh_rows = [r for r in rows if r[0] in stored]
-            tallies = tally_rows(fresh_rows, dead)
-            if tallies:
+                tallies = tally_rows([], dead)
                 cur.execute(UPSERT_TALLIES, [list(column) for column in zip(*tallies, strict=True)])
+        if len(stored) == len(unique):
+            return list(unique.values())
         return [e for uid, e in unique.items() if uid in stored]
 
     def rebuild_tallies(self) -> None:

@@ -108,17 +108,23 @@ class SqliteStore(SqlStore):
                 raise
 
     def write(self, events: list[Event], dead: list[DeadLetter]) -> list[Event]:
+        unique = unique_events(events)
         conn = self._conn()
         with self._write_lock:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                fresh = self._fresh(conn, events)
-                rows = [event_row(e) for e in fresh]
-                last = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
-                conn.executemany(INSERT_EVENTS, rows)
-                conn.execute(FILL_SPACE, (last,))
-                conn.executemany(INSERT_DEAD, [dead_row(d) for d in dead])
-                conn.executemany(UPSERT_TALLY, tally_rows(rows, dead))
+                fresh = self._fresh(conn, unique)
+                if fresh:
+                    rows = [event_row(e) for e in fresh]
+                    last = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+                    conn.executemany(INSERT_EVENTS, rows)
+                    conn.execute(FILL_SPACE, (last,))
+                else:
+                    rows = []
+                if dead:
+                    conn.executemany(INSERT_DEAD, [dead_row(d) for d in dead])
+                if rows or dead:
+                    conn.executemany(UPSERT_TALLY, tally_rows(rows, dead))
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -126,11 +132,10 @@ class SqliteStore(SqlStore):
         return fresh
 
     @staticmethod
-    def _fresh(conn: sqlite3.Connection, events: list[Event]) -> list[Event]:
-        """Drop events already stored, and repeats within the batch: dedup by (source, id).
+    def _fresh(conn: sqlite3.Connection, unique: dict[str, Event]) -> list[Event]:
+        """Drop events already stored (the batch is already without repeats): dedup by (source, id).
 
         Runs under the write lock (BEGIN IMMEDIATE), so no other writer can slip in between."""
-        unique = unique_events(events)
         if not unique:
             return []
         uids = list(unique)
@@ -139,6 +144,8 @@ class SqliteStore(SqlStore):
             chunk = uids[start:start + 500]
             marks = ",".join("?" * len(chunk))
             seen.update(r[0] for r in conn.execute(f"SELECT uid FROM events WHERE uid IN ({marks})", chunk))
+        if not seen:
+            return list(unique.values())
         return [e for uid, e in unique.items() if uid not in seen]
 
     def rebuild_tallies(self) -> None:
