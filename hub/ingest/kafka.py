@@ -129,12 +129,15 @@ class KafkaIngest:
                     fresh, self._unpositioned = self._unpositioned, set()
                 self._position(consumer, fresh)
                 polled = {tp: records for tp, records in polled.items() if tp not in fresh}
+            now, put = time.time(), self.worker.put
             for tp, records in polled.items():
                 self._read[tp] = records[-1].offset + 1
+                topic, partition = tp.topic, tp.partition
                 for r in records:
-                    headers = tuple((k, v or b"") for k, v in (r.headers or []))
-                    message = Message(r.value or b"", r.topic, "kafka", r.partition, r.offset, headers)
-                    self.worker.put(message, (incarnation, r.topic, r.partition, r.offset))
+                    offset, headers = r.offset, r.headers
+                    message = Message(r.value or b"", topic, "kafka", partition, offset,
+                                      tuple((k, v or b"") for k, v in headers) if headers else (), now)
+                    put(message, (incarnation, topic, partition, offset))
             self._commit(consumer)
             self.lag = self._lag(consumer)
 
