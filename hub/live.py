@@ -1,8 +1,11 @@
 """The live stream behind `WS /ws/live`: normalized events and incident changes as they happen.
 
-Every client has its own bounded buffer. Updates are coalesced into one message per flush
-interval; a client too slow to keep up loses the oldest updates (and is told how many),
-so a slow map can never slow ingest or grow the hub's memory.
+Every client has its own bounded buffer. An update is encoded to JSON once, when it is published,
+and every client's buffer shares those bytes; a flush only joins them into one message. A client
+is flushed as soon as updates arrive if its last flush is at least `flush_s` old; under load the
+updates that arrive meanwhile are coalesced into its next message. A client too slow to keep up
+loses the oldest updates (and is told how many), so a slow map can never slow ingest or grow the
+hub's memory.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from hub.events import DeadLetter, Event
 
 log = logging.getLogger(__name__)
+EVENT_KIND = b'{"kind":"event",'
 
 
 def map_item(event: Event) -> dict[str, Any]:
@@ -33,14 +37,29 @@ def map_item(event: Event) -> dict[str, Any]:
     }
 
 
+_last_batch: tuple[list[Event], list[bytes]] | None = None
+
+
+def map_json(events: list[Event]) -> list[bytes]:
+    """`orjson.dumps(map_item(e))` for each event. The sinks of one batch (the live stream, the MQTT
+    republish) receive the same list: the answer for the latest list is kept, so it is encoded once."""
+    global _last_batch
+    last = _last_batch
+    if last is not None and last[0] is events:
+        return last[1]
+    encoded = [orjson.dumps(map_item(e)) for e in events]
+    _last_batch = (events, encoded)  # one assignment: another thread sees the old pair or the new one
+    return encoded
+
+
 class Client:
     def __init__(self, limit: int) -> None:
-        self.pending: deque[dict[str, Any]] = deque(maxlen=limit)
+        self.pending: deque[bytes] = deque(maxlen=limit)  # encoded items, shared with the other clients
         self.dropped = 0
         self.closed = False
         self.wake = asyncio.Event()
 
-    def offer(self, items: list[dict[str, Any]]) -> None:
+    def offer(self, items: list[bytes]) -> None:
         room = self.pending.maxlen or 0
         overflow = len(self.pending) + len(items) - room
         if overflow > 0:
@@ -48,11 +67,18 @@ class Client:
         self.pending.extend(items)
         self.wake.set()
 
+    def frame(self) -> str:
+        """Everything pending as one message (the JSON of {"kind": "batch", "items": [...], "dropped": n})."""
+        body = b'{"kind":"batch","items":[' + b",".join(self.pending) + b'],"dropped":%d}' % self.dropped
+        self.pending.clear()
+        self.dropped = 0
+        return body.decode()
+
 
 class LiveStream:
-    def __init__(self, buffer_per_client: int = 5000, flush_s: float = 0.1) -> None:
+    def __init__(self, buffer_per_client: int = 5000, flush_s: float = 0.025) -> None:
         self.buffer_per_client = buffer_per_client
-        self.flush_s = flush_s
+        self.flush_s = flush_s  # the shortest time between two messages to one client
         self.clients: set[Client] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.sent = 0
@@ -63,17 +89,22 @@ class LiveStream:
     def sink(self, fresh: list[Event], dead: list[DeadLetter]) -> None:
         """Pipeline sink; called from an ingest thread."""
         if fresh and self.clients:
-            self.publish("event", [map_item(e) for e in fresh])
+            self._hand_over([EVENT_KIND + body[1:] for body in map_json(fresh)])
 
     def publish(self, kind: str, items: list[dict[str, Any]]) -> None:
         """Hand fresh item dicts to every client. The stream owns them from here: each is tagged with its
-        kind in place, once, and every client's buffer shares it (no copy per item per client)."""
+        kind in place and encoded once; every client's buffer shares the bytes."""
         if self.loop is not None and not self.loop.is_closed():
             for item in items:
                 item.setdefault("kind", kind)
-            self.loop.call_soon_threadsafe(self._fan_out, items)
+            self._hand_over([orjson.dumps(item) for item in items])
 
-    def _fan_out(self, items: list[dict[str, Any]]) -> None:
+    def _hand_over(self, encoded: list[bytes]) -> None:
+        loop = self.loop
+        if loop is not None and not loop.is_closed() and encoded:
+            loop.call_soon_threadsafe(self._fan_out, encoded)
+
+    def _fan_out(self, items: list[bytes]) -> None:
         for client in self.clients:
             client.offer(items)
 
@@ -82,20 +113,24 @@ class LiveStream:
         client = Client(self.buffer_per_client)
         self.clients.add(client)
         watcher = asyncio.create_task(self._watch_close(websocket, client))
+        loop = asyncio.get_running_loop()
         try:
             await websocket.send_text(orjson.dumps({"kind": "hello", "flush_ms": self.flush_s * 1000}).decode())
+            last = 0.0
             while True:
                 await client.wake.wait()
                 if client.closed:
                     break
+                gap = last + self.flush_s - loop.time()
+                if gap > 0:  # sent a moment ago: let what else comes meanwhile join this message
+                    await asyncio.sleep(gap)
+                    if client.closed:
+                        break
                 client.wake.clear()
-                batch = list(client.pending)
-                client.pending.clear()
-                message = {"kind": "batch", "items": batch, "dropped": client.dropped}
-                client.dropped = 0
-                await websocket.send_text(orjson.dumps(message).decode())
-                self.sent += len(batch)
-                await asyncio.sleep(self.flush_s)
+                count = len(client.pending)
+                await websocket.send_text(client.frame())
+                self.sent += count
+                last = loop.time()
         except (WebSocketDisconnect, RuntimeError, ConnectionError):
             pass
         finally:
