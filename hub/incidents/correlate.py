@@ -16,13 +16,14 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from hub.incidents.flow import OPEN, due_at
-from hub.incidents.model import Incident, Sighting, distance_m
+from hub.incidents.model import EARTH_M, Incident, Sighting, distance_m
 from hub.incidents.related import Group, Member, RelatedTypes
 
 Neighbours = Callable[[str, str], bool]
 MAX_CELLS = 64
 BUCKET_M = 1000  # the spatial index's smallest buckets; a group's buckets are as wide as its radius
 M_PER_DEG = 100_000  # fewer metres than a degree of longitude (≥ 102 km) or of latitude in Jiangmen
+MISSING = object()
 NAME_FIELDS = ("name", "title", "headline", "site_name", "bridge_name", "point_name", "building")
 
 
@@ -44,11 +45,18 @@ class Correlator:
         self.stage_limits_h = stage_limits_h or {}
         self.neighbours = neighbours
         self.around: Callable[[str], frozenset[str]] | None = getattr(neighbours, "around", None)
+        self._fixed: dict[str, object] = {}  # event type → its memberships when no condition decides them
 
     def memberships(self, sighting: Sighting) -> list[tuple[Group, Member]]:
         """The groups this sighting could join (their member conditions hold), in the table's order."""
-        if not self.related.candidates(sighting.type):
-            return []
+        fixed = self._fixed.get(sighting.type, MISSING)
+        if fixed is MISSING:
+            candidates = self.related.candidates(sighting.type)
+            # without conditions on the first member of each group that has the type, the answer is the type's
+            fixed = self._fixed[sighting.type] = [(g, ms[0]) for g, ms in candidates] if all(
+                not ms[0].when for _, ms in candidates) else None
+        if fixed is not None:
+            return fixed  # type: ignore[return-value]
         return self.related.groups_of(sighting.type, sighting.view())
 
     def relevant(self, sighting: Sighting) -> bool:
@@ -93,30 +101,78 @@ class Correlator:
 
     def match(self, s: Sighting, memberships: list[tuple[Group, Member]], index: Index) -> Incident | None:
         """The nearest open incident that takes the sighting; of equally near ones the older (first
-        indexed), and across groups the group listed first."""
+        indexed), and across groups the group listed first. (`gap` says what near enough is; this is
+        it, unrolled, with the index telling which incidents touch the sighting's cell.)"""
         best: Incident | None = None
         best_gap = 0.0
-        when = s.time
+        when, lon, lat = s.time, s.lon, s.lat
+        placed = lon is not None and lat is not None
+        if placed:
+            p1 = math.radians(lat)  # type: ignore[arg-type]
+            c1 = math.cos(p1)
+        district = s.district_code
         for group, member in memberships:
-            candidates = index.near(s, group, member)
-            if not candidates:
+            kind = group.id
+            if kind not in index.by_kind:
+                continue
+            if index.around is None:  # no neighbour table: the general test, candidate by candidate
+                found, found_gap = self._nearest(s, group, member, index)
+                if found is not None and (best is None or found_gap < best_gap):
+                    best, best_gap = found, found_gap
+                continue
+            scoped = member.scope == "district"
+            if scoped:
+                if not district:
+                    continue
+                nearby: Collection[Incident] = index.by_district.get((kind, district), ())
+                celled: dict[int, Incident] | None = None
+            else:
+                nearby, celled = index.nearby(s, kind)
+            if not nearby:
                 continue
             window = group.window_min * 60
-            found: Incident | None = None
+            radius = group.radius_m
+            found = None
             found_gap = 0.0
-            for incident in candidates:
+            for incident in nearby:
                 if not incident.opened_at - window <= when <= incident.last_event_at + window:
                     continue
                 if incident.state not in OPEN:  # closed since it was indexed
                     continue
-                gap = self.gap(s, member, group, incident)
-                if gap is None:
+                apart = None
+                if placed and incident.lon is not None and incident.lat is not None:
+                    p2 = math.radians(incident.lat)
+                    dp, dl = p2 - p1, math.radians(incident.lon - lon)  # type: ignore[operator]
+                    a = math.sin(dp / 2) ** 2 + c1 * math.cos(p2) * math.sin(dl / 2) ** 2
+                    apart = 2 * EARTH_M * math.asin(min(1.0, math.sqrt(a)))  # as model.distance_m
+                if scoped:
+                    gap = apart or 0.0
+                elif apart is not None and apart <= radius:
+                    gap = apart
+                elif celled is not None and id(incident) in celled:  # it touches the sighting's cell
+                    gap = apart or 0.0
+                else:
                     continue
                 if found is None or gap < found_gap or (gap == found_gap and index.older(incident, found)):
                     found, found_gap = incident, gap
             if found is not None and (best is None or found_gap < best_gap):
                 best, best_gap = found, found_gap
         return best
+
+    def _nearest(self, s: Sighting, group: Group, member: Member, index: Index) -> tuple[Incident | None, float]:
+        window = group.window_min * 60
+        found: Incident | None = None
+        found_gap = 0.0
+        for incident in index.near(s, group, member):
+            if not incident.opened_at - window <= s.time <= incident.last_event_at + window:
+                continue
+            if incident.state not in OPEN:
+                continue
+            gap = self.gap(s, member, group, incident)
+            if gap is not None and (found is None or gap < found_gap or (
+                    gap == found_gap and index.older(incident, found))):
+                found, found_gap = incident, gap
+        return found, found_gap
 
     def gap(self, s: Sighting, member: Member, group: Group, incident: Incident) -> float | None:
         """How far the sighting is from the incident, or None when it is not near enough to join."""
@@ -244,6 +300,27 @@ class Index:
             else:
                 found[key] = incident
 
+    def nearby(self, s: Sighting, kind: str) -> tuple[Collection[Incident], dict[int, Incident] | None]:
+        """With a neighbour table: the incidents of the kind near the sighting's point or touching its cell,
+        and of those, the ones touching its cell (by id())."""
+        placed: dict[int, Incident] | None = None
+        if s.lon is not None and s.lat is not None:
+            step = self.step(kind)[0]
+            placed = self.by_place.get((kind, math.floor(s.lon / step), math.floor(s.lat / step)))
+        if not s.grid_code:
+            return (placed.values() if placed else ()), None
+        if kind in self.uncelled:
+            for incident in self.uncelled.pop(kind):  # a batch of a few events asks for few kinds
+                for cell in incident.cells:
+                    self.add_cell(incident, cell)
+                self.add_cell(incident, incident.grid_code)
+        celled = self.by_cell.get((kind, s.grid_code))
+        if not celled:
+            return (placed.values() if placed else ()), None
+        if not placed:
+            return celled.values(), celled
+        return (placed | celled).values(), celled
+
     def near(self, s: Sighting, group: Group, member: Member) -> Collection[Incident]:
         kind = group.id
         if member.scope == "district":
@@ -259,17 +336,7 @@ class Index:
             if not placed or not listed:
                 return listed or (placed.values() if placed else ())
             return list(({id(i): i for i in listed} | placed).values())
-        if kind in self.uncelled:
-            for incident in self.uncelled.pop(kind):  # a batch of a few events asks for few kinds
-                for cell in incident.cells:
-                    self.add_cell(incident, cell)
-                self.add_cell(incident, incident.grid_code)
-        celled = self.by_cell.get((kind, s.grid_code))
-        if not celled:
-            return placed.values() if placed else ()
-        if not placed:
-            return celled.values()
-        return (placed | celled).values()
+        return self.nearby(s, kind)[0]
 
 
 def opening_group(memberships: list[tuple[Group, Member]], alone: Group) -> Group:

@@ -41,7 +41,8 @@ class Sighting:
     def of(cls, event: Event) -> Sighting:
         hub = event.hub
         assert hub is not None
-        data = {k: v for k, v in (event.ce.get("data") or {}).items() if k != "location"}
+        data = dict(event.ce.get("data") or {})
+        data.pop("location", None)
         return cls(hub.uid, event.ce["source"], event.ce["type"], epoch(event.ce["time"]), hub.lon, hub.lat,
                    hub.grid_code, hub.district_code, hub.district_name, hub.town_code, hub.town_name,
                    hub.severity, list(hub.alarms), hub.department, hub.time_limit_h,
