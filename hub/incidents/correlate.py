@@ -14,14 +14,17 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from typing import Any
 
 from hub.incidents.flow import OPEN, due_at
 from hub.incidents.model import EARTH_M, Incident, Sighting, distance_m
 from hub.incidents.related import Group, Member, RelatedTypes
+from hub.rules import all_hold
 
 Neighbours = Callable[[str, str], bool]
 MAX_CELLS = 64
-BUCKET_M = 1000  # the spatial index's smallest buckets; a group's buckets are as wide as its radius
+BUCKET_M = 1000  # the join radius of a kind the index is not told about
+MIN_BUCKET_M = 100  # the spatial index's smallest buckets; a kind's buckets are half its radius wide
 M_PER_DEG = 100_000  # fewer metres than a degree of longitude (≥ 102 km) or of latitude in Jiangmen
 MISSING = object()
 NAME_FIELDS = ("name", "title", "headline", "site_name", "bridge_name", "point_name", "building")
@@ -35,7 +38,17 @@ class Decision:
     new_alarms: list[str] = field(default_factory=list)
 
 
-Planned = tuple[Sighting, list[tuple[Group, Member]]]  # a sighting and the groups that take it
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A group an event type might join: its members of that type, the one member that always takes
+    the type (none when conditions decide), and whether any of them joins by place or by district."""
+
+    group: Group
+    members: tuple[Member, ...]
+    member: Member | None
+    by_place: bool
+    by_district: bool
+    alone: bool = False  # the type's own group: only for events that open, or that some listed group takes
 
 
 class Correlator:
@@ -46,6 +59,7 @@ class Correlator:
         self.neighbours = neighbours
         self.around: Callable[[str], frozenset[str]] | None = getattr(neighbours, "around", None)
         self._fixed: dict[str, object] = {}  # event type → its memberships when no condition decides them
+        self._choices: dict[str, tuple[Choice, ...]] = {}
 
     def memberships(self, sighting: Sighting) -> list[tuple[Group, Member]]:
         """The groups this sighting could join (their member conditions hold), in the table's order."""
@@ -79,30 +93,44 @@ class Correlator:
         for incident in incidents:
             if incident.state in OPEN:
                 index.add(incident)
-        return self.decide([(s, self.memberships(s)) for s in sightings], index, now)
+        return self.decide(sightings, index, now)
 
-    def decide(self, planned: list[Planned], index: Index, now: float) -> list[Decision]:
+    def decide(self, sightings: list[Sighting], index: Index, now: float, relevant_only: bool = False
+               ) -> list[Decision]:
         """`correlate` on an index the caller keeps (the engine's open incidents between batches): joins and
-        openings update it, so it stays the index of the open incidents as the decisions leave them."""
+        openings update it, so it stays the index of the open incidents as the decisions leave them.
+        With `relevant_only`, a sighting that is not `relevant` decides nothing (as if it were not given)."""
         decisions: list[Decision] = []
-        for sighting, memberships in sorted(planned, key=lambda p: p[0].time):
-            alone = self.related.alone(sighting.type)
-            target = self.match(sighting, [*memberships, (alone, alone.members[0])], index)
+        for sighting in sorted(sightings, key=lambda s: s.time):
+            target = self.match(sighting, index, relevant_only)
             if target is not None:
                 had = len(target.cells)
                 decisions.append(self.join(target, sighting, now))
                 if len(target.cells) != had:
                     index.add_cell(target, sighting.grid_code)
             elif self.opens(sighting):
-                incident = self.open(sighting, opening_group(memberships, alone), now)
+                group = opening_group(self.memberships(sighting), self.related.alone(sighting.type))
+                incident = self.open(sighting, group, now)
                 index.add(incident)
                 decisions.append(Decision(sighting, incident, True, list(sighting.alarms)))
         return decisions
 
-    def match(self, s: Sighting, memberships: list[tuple[Group, Member]], index: Index) -> Incident | None:
+    def choices(self, event_type: str) -> tuple[Choice, ...]:
+        """The groups an event of this type might join, in the table's order and then its own (`alone`)."""
+        found = self._choices.get(event_type)
+        if found is None:
+            alone = self.related.alone(event_type)
+            found = self._choices[event_type] = tuple(
+                Choice(g, ms, None if ms[0].when else ms[0], any(m.scope != "district" for m in ms),
+                       any(m.scope == "district" for m in ms), g is alone)
+                for g, ms in (*self.related.candidates(event_type), (alone, alone.members)))
+        return found
+
+    def match(self, s: Sighting, index: Index, relevant_only: bool = False) -> Incident | None:
         """The nearest open incident that takes the sighting; of equally near ones the older (first
         indexed), and across groups the group listed first. (`gap` says what near enough is; this is
-        it, unrolled, with the index telling which incidents touch the sighting's cell.)"""
+        it, unrolled, with the index telling which incidents touch the sighting's cell.) A group's member
+        conditions are only read when the group has incidents near the sighting."""
         best: Incident | None = None
         best_gap = 0.0
         when, lon, lat = s.time, s.lon, s.lat
@@ -111,23 +139,43 @@ class Correlator:
             p1 = math.radians(lat)  # type: ignore[arg-type]
             c1 = math.cos(p1)
         district = s.district_code
-        for group, member in memberships:
+        view: dict[str, Any] | None = None
+        for choice in self.choices(s.type):
+            group = choice.group
             kind = group.id
             if kind not in index.by_kind:
                 continue
+            if relevant_only and choice.alone and not self.opens(s) and not self.memberships(s):
+                continue  # not relevant: no listed group takes it (the others found none) and it opens nothing
             if index.around is None:  # no neighbour table: the general test, candidate by candidate
+                if view is None:
+                    view = s.view()
+                member = group.member_for(s.type, view)
+                if member is None:
+                    continue
                 found, found_gap = self._nearest(s, group, member, index)
                 if found is not None and (best is None or found_gap < best_gap):
                     best, best_gap = found, found_gap
                 continue
+            nearby: Collection[Incident] = ()
+            celled: dict[int, Incident] | None = None
+            in_district: Collection[Incident] = ()
+            if choice.by_place:
+                nearby, celled = index.nearby(s, kind)
+            if choice.by_district and district:
+                in_district = index.by_district.get((kind, district), ())
+            if not nearby and not in_district:
+                continue
+            member = choice.member
+            if member is None:
+                if view is None:
+                    view = s.view()
+                member = next((m for m in choice.members if all_hold(m.when, view)), None)
+                if member is None:
+                    continue
             scoped = member.scope == "district"
             if scoped:
-                if not district:
-                    continue
-                nearby: Collection[Incident] = index.by_district.get((kind, district), ())
-                celled: dict[int, Incident] | None = None
-            else:
-                nearby, celled = index.nearby(s, kind)
+                nearby, celled = in_district, None
             if not nearby:
                 continue
             window = group.window_min * 60
@@ -240,7 +288,7 @@ class Index:
     neighbouring one among their cells, and for district-wide members those of the district.
 
     Each incident is filed under every key a sighting could ask with: its first point under the
-    buckets around its own (buckets at least as wide as the kind's radius), its cells under
+    buckets within the kind's radius of its own (buckets half the radius wide), its cells under
     themselves and their neighbours. A sighting then asks one bucket and one cell per group.
     Filing costs more than asking, which suits an index kept between batches."""
 
@@ -248,7 +296,7 @@ class Index:
                  radius_of: Callable[[str], float] = lambda kind: BUCKET_M) -> None:
         self.around = around  # a cell's neighbouring cells; without it, every incident of the kind is a candidate
         self.radius_of = radius_of  # the join radius of an incident kind (its group's radius_m)
-        self.steps: dict[str, tuple[float, int]] = {}  # per kind: bucket side in degrees (≥ its radius), rings
+        self.steps: dict[str, tuple[float, int]] = {}  # per kind: bucket side in degrees, buckets its radius spans
         self.by_place: dict[tuple[str, int, int], dict[int, Incident]] = {}
         self.by_cell: dict[tuple[str, str], dict[int, Incident]] = {}  # (kind, cell) → incidents touching it
         self.uncelled: defaultdict[str, list[Incident]] = defaultdict(list)  # by kind, cells not yet filed
@@ -284,7 +332,7 @@ class Index:
         found = self.steps.get(kind)
         if found is None:
             radius = self.radius_of(kind)
-            step = max(radius, BUCKET_M) / M_PER_DEG
+            step = max(radius, 2 * MIN_BUCKET_M) / 2 / M_PER_DEG
             found = self.steps[kind] = (step, max(1, math.ceil(radius / (step * M_PER_DEG))))
         return found
 

@@ -18,7 +18,7 @@ from dataclasses import fields
 from typing import Any
 
 from hub.events import DeadLetter, Event
-from hub.incidents.correlate import Correlator, Decision, Index, Neighbours, Planned
+from hub.incidents.correlate import Correlator, Decision, Index, Neighbours
 from hub.incidents.flow import FINAL, STATE_NAMES, InvalidTransition, check_transition, due_at
 from hub.incidents.model import Incident, Sighting, Step
 from hub.incidents.related import RelatedTypes
@@ -108,12 +108,8 @@ class IncidentService:
 
     def absorb(self, sightings: list[Sighting]) -> list[Incident]:
         timed = [s for s in sightings if self._timed_of(s.type)]
-        planned: list[Planned] = []
-        opens = self.correlator.opens
-        for s in sightings:
-            memberships = self.correlator.memberships(s)
-            if memberships or opens(s):
-                planned.append((s, memberships))
+        candidates, opens = self.related.candidates, self.correlator.opens
+        planned = [s for s in sightings if candidates(s.type) or opens(s)]  # conditions are read when it matters
         if not timed and not planned:
             return []
         now = self.clock()
@@ -135,12 +131,12 @@ class IncidentService:
                 elif all_hold(rule.when, view):
                     self.store.open_timer(rule.id, key, s.time, s.time + rule.within_min * 60, s)
 
-    def _correlate(self, planned: list[Planned], now: float) -> list[Incident]:
+    def _correlate(self, planned: list[Sighting], now: float) -> list[Incident]:
         """Inside db.exclusive(): decide, write the decisions, and keep the open incidents for the next batch."""
         if not planned:
             return []
-        index = self._open_index(min(s.time for s, _ in planned) - self._window_s)
-        decisions = self.correlator.decide(planned, index, now)
+        index = self._open_index(min(s.time for s in planned) - self._window_s)
+        decisions = self.correlator.decide(planned, index, now, relevant_only=True)
         if not decisions:
             return []
         changed = self._write(decisions, now)
@@ -245,8 +241,7 @@ class IncidentService:
                     s.alarms = [*s.alarms, rule_id] if rule_id not in s.alarms else s.alarms
                     s.severity = max(s.severity, rule.severity)
                     raised.append(s)
-            planned = [(s, self.correlator.memberships(s)) for s in raised]
-            changed = {i.id: i for i in self._correlate(planned, now)}
+            changed = {i.id: i for i in self._correlate(raised, now)}
             escalated = self.store.overdue_candidates(now)
             for incident in escalated:
                 self._escalate(incident, now)
