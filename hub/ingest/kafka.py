@@ -129,7 +129,9 @@ class KafkaIngest:
                     fresh, self._unpositioned = self._unpositioned, set()
                 self._position(consumer, fresh)
                 polled = {tp: records for tp, records in polled.items() if tp not in fresh}
-            now, put = time.time(), self.worker.put
+            now = time.time()
+            pairs: list[tuple[Message, Token]] = []
+            add = pairs.append
             for tp, records in polled.items():
                 self._read[tp] = records[-1].offset + 1
                 topic, partition = tp.topic, tp.partition
@@ -137,7 +139,9 @@ class KafkaIngest:
                     offset, headers = r.offset, r.headers
                     message = Message(r.value or b"", topic, "kafka", partition, offset,
                                       tuple((k, v or b"") for k, v in headers) if headers else (), now)
-                    put(message, (incarnation, topic, partition, offset))
+                    add((message, (incarnation, topic, partition, offset)))
+            if pairs:
+                self.worker.put_many(pairs)  # one hand-off per poll; blocks while the worker is full
             self._commit(consumer)
             self.lag = self._lag(consumer)
 
@@ -218,9 +222,14 @@ class KafkaIngest:
 
     def _ack(self, tokens: list[Token]) -> None:
         """After the batch is stored: remember the next offset of each partition for the poll thread."""
+        latest: dict[tuple[str, int], int] = {}
         with self._stored_lock:
+            current = self._incarnation
             for incarnation, topic, partition, offset in tokens:
-                if incarnation != self._incarnation:
-                    continue  # a later consumer re-reads it from the committed offset; dedup handles it
-                key = (topic, partition)
-                self._stored[key] = max(self._stored.get(key, 0), offset + 1)
+                if incarnation == current:  # else a later consumer re-reads it from the committed offset
+                    key = (topic, partition)  # a partition re-assigned and re-read may repeat lower offsets
+                    if offset >= latest.get(key, -1):
+                        latest[key] = offset
+            stored = self._stored
+            for key, offset in latest.items():
+                stored[key] = max(stored.get(key, 0), offset + 1)
