@@ -76,7 +76,7 @@ class Client:
 
 
 class LiveStream:
-    def __init__(self, buffer_per_client: int = 5000, flush_s: float = 0.025) -> None:
+    def __init__(self, buffer_per_client: int = 5000, flush_s: float = 0.01) -> None:
         self.buffer_per_client = buffer_per_client
         self.flush_s = flush_s  # the shortest time between two messages to one client
         self.clients: set[Client] = set()

@@ -77,8 +77,8 @@ class Inbox(Generic[T]):
 
     def take(self, max_items: int, max_wait_s: float, busy: threading.Event,
              idle_s: float = 0.2) -> list[tuple[Message, T]]:
-        """Wait up to `idle_s` for a first item, then up to `max_wait_s` more for a full batch; take up
-        to `max_items` in arrival order ([] when nothing came). `busy` is set before any item leaves the
+        """Wait up to `idle_s` for a first item, then until the first item is `max_wait_s` old for a full
+        batch; take up to `max_items` in arrival order ([] when nothing came). `busy` is set before any item leaves the
         inbox, so an empty inbox and a clear `busy` together mean everything taken has been dealt with."""
         items = self._items
         with self._lock:
@@ -88,8 +88,11 @@ class Inbox(Generic[T]):
                 if not items:
                     self._wanted = 0
                     return []
-            if len(items) < max_items and max_wait_s > 0:
-                deadline = time.monotonic() + max_wait_s
+            # gather for up to max_wait_s from the first message's arrival, not from now: what waited
+            # while the previous batch was being stored does not wait again
+            waited = time.time() - items[0][0].received_at
+            if len(items) < max_items and waited < max_wait_s:
+                deadline = time.monotonic() + max_wait_s - max(0.0, waited)
                 self._wanted = max_items
                 while len(items) < max_items:
                     left = deadline - time.monotonic()
