@@ -1,0 +1,228 @@
+"""The ingest and live-stream hot paths: paho's network thread with buffered reads and the direct publish
+path, PUBACKs and republishes queued per batch, the batch hand-off, and the live stream's shared frames.
+
+The MQTT tests run against a real Mosquitto: whatever the reading does with packet boundaries, every
+message arrives whole and in order, and a PUBACK queued by `ack_many` is what tells the broker a message
+is done (an unacknowledged one comes back to the next session of a persistent client)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import orjson
+import paho.mqtt.client as paho
+import pytest
+
+from hub.events import Message
+from hub.ingest.batching import BatchWorker, Inbox
+from hub.ingest.mqtt import READ_CHUNK, Client, connect, mqtt_client
+from hub.live import Client as LiveClient
+from hub.live import LiveStream
+from tests.support import wait_for
+from tests.transport.brokers import Mosquitto
+
+Received = tuple[str, bytes, int, int]
+
+
+class Receiver:
+    """A persistent, manually acknowledging client whose QoS 0/1 publishes take the direct path."""
+
+    def __init__(self, url: str, client_id: str, *, v5: bool) -> None:
+        self.got: list[Received] = []
+        self.acked = 0
+        self.slow: list[paho.MQTTMessage] = []  # what took paho's own path (MQTT 5 properties)
+        self.lock = threading.Lock()
+        self.subscribed = threading.Event()
+        self.client = mqtt_client(url, client_id, v5=v5, persistent=True, manual_ack=True)
+        self.client.fast_handler = self._fast
+        self.client.on_message = self._slow
+        self.client.on_subscribe = lambda *_: self.subscribed.set()
+        self.client.on_connect = lambda client, *_: client.subscribe("hot/#", qos=1)
+        connect(self.client, url, v5=v5, persistent=True)
+        self.client.loop_start()
+        assert self.subscribed.wait(20), "no SUBACK"
+
+    def ack_new(self) -> int:
+        """PUBACK what came since the last call (the broker sends no more than its in-flight window
+        unacknowledged); how many have come so far."""
+        with self.lock:
+            fresh, self.acked = self.got[self.acked:], len(self.got)
+        self.client.ack_many([mid for _, _, mid, qos in fresh if qos == 1])
+        return self.acked
+
+    def _fast(self, topic: str, payload: bytes, mid: int, qos: int) -> None:
+        with self.lock:
+            self.got.append((topic, payload, mid, qos))
+
+    def _slow(self, client: paho.Client, userdata: object, msg: paho.MQTTMessage) -> None:
+        with self.lock:
+            self.slow.append(msg)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def sender(url: str, *, v5: bool) -> paho.Client:
+    client = mqtt_client(url, "hot-sender", v5=v5, persistent=False)
+    connect(client, url, v5=v5, persistent=False)
+    client.loop_start()
+    wait_for(client.is_connected, what="the sender connected")
+    return client
+
+
+@pytest.mark.parametrize("v5", [True, False], ids=["mqtt5", "mqtt311"])
+def test_every_message_arrives_whole_and_in_order_however_the_reads_cut_the_stream(
+        mosquitto: Mosquitto, v5: bool) -> None:
+    """Hundreds of small packets per read, payloads larger than a read, an empty payload, non-ASCII topics."""
+    sizes = [0, 1, 10, 127, 128, 300, 16_383, 16_384, READ_CHUNK - 5, READ_CHUNK, 3 * READ_CHUNK + 17] + [200] * 2000
+    sent = [(f"hot/{'街道' if n % 7 == 0 else 'lane'}/{n}", bytes([n % 251]) * size) for n, size in enumerate(sizes)]
+    receiver = Receiver(mosquitto.url, f"hot-{v5}", v5=v5)
+    out = sender(mosquitto.url, v5=v5)
+    try:
+        infos = [out.publish(topic, payload, qos=1) for topic, payload in sent]
+        for info in infos:
+            info.wait_for_publish(30)
+        wait_for(lambda: receiver.ack_new() >= len(sent), timeout=60, what=f"{len(sent)} messages received")
+        with receiver.lock:
+            got = list(receiver.got)
+        assert [(t, p) for t, p, _, _ in got] == sent
+        assert all(qos == 1 and mid for _, _, mid, qos in got) and not receiver.slow
+    finally:
+        out.disconnect()
+        out.loop_stop()
+        receiver.close()
+
+
+def test_mqtt5_properties_take_paho_path_and_qos0_needs_no_ack(mosquitto: Mosquitto) -> None:
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+
+    receiver = Receiver(mosquitto.url, "hot-props", v5=True)
+    out = sender(mosquitto.url, v5=True)
+    try:
+        props = Properties(PacketTypes.PUBLISH)
+        props.UserProperty = [("ce_id", "1")]
+        out.publish("hot/props/a", b"binary mode", qos=1, properties=props).wait_for_publish(10)
+        out.publish("hot/plain/b", b"qos zero", qos=0).wait_for_publish(10)
+        wait_for(lambda: len(receiver.slow) == 1 and len(receiver.got) == 1, what="both messages")
+        assert receiver.slow[0].payload == b"binary mode" and receiver.slow[0].properties is not None
+        assert receiver.got[0][0] == "hot/plain/b" and receiver.got[0][1:] == (b"qos zero", 0, 0)
+        receiver.client.ack(receiver.slow[0].mid, 1)
+    finally:
+        out.disconnect()
+        out.loop_stop()
+        receiver.close()
+
+
+def test_what_ack_many_acknowledged_is_done_and_the_rest_comes_back(mosquitto: Mosquitto) -> None:
+    receiver = Receiver(mosquitto.url, "hot-acks", v5=True)
+    out = sender(mosquitto.url, v5=True)
+    try:
+        for n in range(100):
+            out.publish(f"hot/acks/{n}", str(n).encode(), qos=1).wait_for_publish(10)
+        wait_for(lambda: len(receiver.got) == 100, what="100 messages")
+        receiver.client.ack_many([mid for _, payload, mid, _ in receiver.got if int(payload) % 2 == 0])
+        receiver.client.publish("hot-probe", b"", qos=1).wait_for_publish(10)  # written after the PUBACKs
+        receiver.close()
+        again = Receiver(mosquitto.url, "hot-acks", v5=True)  # the same persistent session
+        try:
+            wait_for(lambda: again.ack_new() >= 50, timeout=30, what="the 50 unacknowledged messages again")
+            assert sorted(int(p) for _, p, _, _ in again.got) == list(range(1, 100, 2))
+        finally:
+            again.close()
+    finally:
+        out.disconnect()
+        out.loop_stop()
+
+
+@pytest.mark.parametrize("v5", [True, False], ids=["mqtt5", "mqtt311"])
+def test_publish_many_sends_each_message_as_published(mosquitto: Mosquitto, v5: bool) -> None:
+    receiver = Receiver(mosquitto.url, f"hot-republish-{v5}", v5=v5)
+    out = sender(mosquitto.url, v5=v5)
+    assert isinstance(out, Client)
+    try:
+        batch = [(f"hot/out/{n}", orjson.dumps({"n": n, "pad": "区" * (n % 300)})) for n in range(1500)]
+        out.publish_many(batch)
+        wait_for(lambda: len(receiver.got) == len(batch), timeout=30, what="1500 republished messages")
+        assert [(t, p) for t, p, _, _ in receiver.got] == batch
+        assert all(qos == 0 for *_, qos in receiver.got)
+    finally:
+        out.disconnect()
+        out.loop_stop()
+        receiver.close()
+
+
+def test_the_inbox_keeps_order_stays_bounded_and_hands_over_in_batches() -> None:
+    inbox: Inbox[int] = Inbox(capacity=10)
+    busy = threading.Event()
+    pairs = [(Message(b"{}", "city/a/b", "mqtt"), n) for n in range(25)]
+    done = threading.Event()
+
+    def produce() -> None:
+        inbox.put_many(pairs[:15], lambda: True)  # more than the capacity: blocks until room is made
+        for pair in pairs[15:]:
+            inbox.put(pair, lambda: True)
+        done.set()
+
+    threading.Thread(target=produce, daemon=True).start()
+    wait_for(lambda: inbox.qsize() == 10, what="a full inbox")
+    assert not done.is_set() and inbox.qsize() == 10
+    taken: list[int] = []
+    while len(taken) < 25:
+        batch = inbox.take(7, 0.0, busy)
+        assert len(batch) <= 7 and inbox.qsize() <= 10
+        taken += [token for _, token in batch]
+    assert taken == list(range(25)) and busy.is_set() and done.wait(5)
+    busy.clear()
+    assert inbox.take(7, 0.0, busy, idle_s=0.01) == [] and not busy.is_set()
+
+
+def test_a_full_inbox_tells_the_transport_when_the_worker_is_gone() -> None:
+    inbox: Inbox[int] = Inbox(capacity=1)
+    inbox.put((Message(b"{}", "t", "mqtt"), 0), lambda: True)
+    with pytest.raises(RuntimeError, match="worker stopped"):
+        inbox.put_many([(Message(b"{}", "t", "mqtt"), 1)], lambda: False, timeout=0.01)
+
+
+def test_put_many_feeds_the_worker_in_order() -> None:
+    class Recording:
+        def __init__(self) -> None:
+            self.seen: list[bytes] = []
+
+        def process(self, batch: list[Message]) -> None:
+            self.seen += [m.payload for m in batch]
+
+    pipeline = Recording()
+    acked: list[int] = []
+    worker: BatchWorker[int] = BatchWorker(pipeline, acked.extend, max_batch=64)  # type: ignore[arg-type]
+    worker.start()
+    try:
+        worker.put_many((Message(str(n).encode(), "t", "kafka"), n) for n in range(500))
+        worker.put(Message(b"500", "t", "kafka"), 500)
+        wait_for(lambda: len(acked) == 501, what="501 acknowledgements")
+        assert worker.drain(5)
+        assert acked == list(range(501)) and pipeline.seen == [str(n).encode() for n in range(501)]
+    finally:
+        worker.stop()
+
+
+def test_live_items_are_encoded_once_and_a_frame_counts_what_a_client_lost() -> None:
+    async def scenario() -> None:
+        stream = LiveStream(buffer_per_client=3)
+        stream.bind(asyncio.get_running_loop())
+        fast, slow = LiveClient(3), LiveClient(3)
+        stream.clients |= {fast, slow}
+        stream.publish("incident", [{"id": "i1"}])
+        await asyncio.sleep(0)
+        assert fast.pending[0] is slow.pending[0]  # one encoding, shared
+        assert orjson.loads(fast.frame()) == {"kind": "batch", "items": [{"id": "i1", "kind": "incident"}],
+                                              "dropped": 0}
+        stream.publish("incident", [{"id": f"i{n}"} for n in range(2, 7)])
+        await asyncio.sleep(0)
+        frame = orjson.loads(slow.frame())
+        assert [i["id"] for i in frame["items"]] == ["i4", "i5", "i6"] and frame["dropped"] == 3
+        assert orjson.loads(slow.frame()) == {"kind": "batch", "items": [], "dropped": 0}
+
+    asyncio.run(scenario())
