@@ -1,8 +1,8 @@
 """Neighbouring unit-grid cells, from the cells' real geometry: two cells neighbour when they share an
 edge or a corner (they lie within TOUCH_DEG of each other). The whole table — every cell of the city
-and the cells touching it — is built once, in one vectorized STRtree query over all cells (≈ 0.5 s),
-in a background thread started on first use, so correlation asks a dict, never shapely, per event.
-Until it is there, a cell's neighbours are found from its own shape and those near it."""
+and the cells touching it — is built once, on first use, in one vectorized STRtree query over all
+cells, so correlation asks a dict, never shapely, per event. (Built in the first batch that asks:
+a background build would only move the same CPU into whatever runs beside it.)"""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import shapely
 from shapely.geometry import shape
 
 TOUCH_DEG = 1e-7  # about 1 cm: shared edges and corners, allowing for rounding in the layer file
-NEAR_DEG = 1e-5  # the box around a cell in which its neighbours' boxes must start
+NEAR_DEG = 1e-5  # kept for callers: the box around a cell in which its neighbours' boxes must start
 NONE: frozenset[str] = frozenset()
 
 
@@ -48,8 +48,6 @@ class CellNeighbours:
         self._shapes: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._table: dict[str, frozenset[str]] | None = None
-        self._building: threading.Thread | None = None
-        self._around: dict[str, frozenset[str]] = {}  # found one by one while the table is being built
 
     def shape(self, code: str) -> Any:
         with self._lock:
@@ -62,35 +60,14 @@ class CellNeighbours:
         return a == b or b in self.around(a)
 
     def table(self) -> dict[str, frozenset[str]]:
-        """The whole table, built now if the background build has not finished."""
-        if self._table is None:
-            table = neighbour_table(self.geo)
+        table = self._table
+        if table is None:
             with self._lock:
-                self._table = table
-        return self._table
-
-    def _build(self) -> None:
-        self.table()
+                if self._table is None:
+                    self._table = neighbour_table(self.geo)
+                table = self._table
+        return table
 
     def around(self, code: str) -> frozenset[str]:
         """The cells touching this one (not itself); none for a code the grid does not have."""
-        table = self._table
-        if table is not None:
-            return table.get(code, NONE)
-        with self._lock:
-            if self._building is None:
-                self._building = threading.Thread(target=self._build, name="cell-neighbours", daemon=True)
-                self._building.start()
-        found = self._around.get(code)
-        if found is None:
-            found = self._around[code] = self._one(code)
-        return found
-
-    def _one(self, code: str) -> frozenset[str]:
-        me = self.shape(code)
-        if me is None:
-            return NONE
-        x0, y0, x1, y1 = me.bounds
-        near = self.geo.cells_geojson((x0 - NEAR_DEG, y0 - NEAR_DEG, x1 + NEAR_DEG, y1 + NEAR_DEG))
-        codes = ((str(f["properties"].get("code")), f["geometry"]) for f in near["features"])
-        return frozenset(c for c, g in codes if c != code and shapely.distance(me, shape(g)) <= TOUCH_DEG)
+        return self.table().get(code, NONE)
