@@ -31,6 +31,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 PARTITIONS = 6
 EVENTS = 3000
 RATE = 600.0  # events/s: five seconds of stream, the kill lands in the middle of it
+HELD_BACK = 3  # the last third of the stream is published only once the kill is done: the kill is mid-stream
 
 
 def placeable(items: list[tuple[str, bytes, bytes]]) -> list[tuple[str, bytes, bytes]]:
@@ -52,11 +53,17 @@ def partitions(worker: HubProcess) -> set[int]:
     return set(kafka.get("partitions") or ())
 
 
-def publish_paced(bootstrap: str, items: list[tuple[str, bytes, bytes]], done: threading.Event) -> None:
+def publish_paced(bootstrap: str, items: list[tuple[str, bytes, bytes]], done: threading.Event,
+                  killed: threading.Event) -> None:
+    """Publish at RATE; before the last third, wait for the kill (however fast or slow the workers are)."""
     publisher = KafkaPublisher(bootstrap, client_id="scaleout-sources")
     began = time.monotonic()
+    hold_at = len(items) - len(items) // HELD_BACK
     try:
         for n, (topic, key, payload) in enumerate(items):
+            if n == hold_at:
+                killed.wait(180)
+                began = time.monotonic() - n / RATE
             delay = began + n / RATE - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
@@ -92,14 +99,15 @@ def test_three_workers_one_killed_mid_stream_store_every_event_exactly_once(
         wait_for(lambda: all(partitions(w) for w in workers) and
                  set().union(*(partitions(w) for w in workers)) == set(range(PARTITIONS)),
                  timeout=90, every=0.5, what="the consumer group of three workers")
-        done = threading.Event()
-        source = threading.Thread(target=publish_paced, args=(tansu.bootstrap, items, done), daemon=True)
+        done, killed = threading.Event(), threading.Event()
+        source = threading.Thread(target=publish_paced, args=(tansu.bootstrap, items, done, killed), daemon=True)
         source.start()
         wait_for(lambda: sum(stored(shared_postgis, tag).values()) >= len(items) // 3, timeout=120, every=0.05,
                  what="a third of the stream stored before the kill")
         victim, survivors = workers[1], [workers[0], workers[2]]
         taken_from_victim = partitions(victim)
         victim.kill()
+        killed.set()
         at_kill = sum(stored(shared_postgis, tag).values())
         assert taken_from_victim, "the killed worker owned no partition"
         assert not done.is_set() and at_kill < len(items), "the kill came after the stream had ended"
