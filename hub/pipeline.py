@@ -32,6 +32,13 @@ class Outcome:
     dead: int = 0
 
 
+@dataclass(slots=True)
+class Normalized:
+    """A batch decoded, placed, routed and through the steps, not yet stored."""
+    events: list[Event]
+    dead: list[DeadLetter]
+
+
 class Pipeline:
     def __init__(self, store: Store, geo: CityGeo, registry: DeviceRegistry, limits: Limits | None = None) -> None:
         self.store, self.geo, self.registry = store, geo, registry
@@ -41,11 +48,22 @@ class Pipeline:
         self.totals = Outcome()
 
     def process(self, batch: list[Message]) -> Outcome:
+        return self.commit(self.prepare(batch))
+
+    def prepare(self, batch: list[Message]) -> Normalized:
+        """Decode, place, route and the steps: pure computation, never reads or writes the store, so a worker
+        may prepare the next batch while this one is written (`BatchWorker`'s overlap)."""
         try:
             events, dead = self.normalize(batch)
         except Exception:  # a bug must not stop ingest: retry one by one, dead-letter what still fails
             log.exception("batch normalization failed; retrying message by message")
             events, dead = self._one_by_one(batch)
+        return Normalized(events, dead)
+
+    def commit(self, prepared: Normalized) -> Outcome:
+        """Store a prepared batch, dead-letter conflicting repeats, then run the sinks. A store failure raises
+        before any sink ran; committing the same prepared batch again is safe (dedup by (source, id))."""
+        events, dead = prepared.events, prepared.dead
         fresh = self.store.write(events, dead)
         conflicts = self._conflicts(events, fresh)
         if conflicts:

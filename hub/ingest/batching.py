@@ -14,17 +14,23 @@ messages and the per-batch costs downstream (a transaction, the sinks) are share
 from __future__ import annotations
 
 import logging
+import os
+import queue
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from hub.events import Message
-from hub.pipeline import Pipeline
+from hub.pipeline import Normalized, Pipeline
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+class Busy(Protocol):
+    def set(self) -> None: ...
 
 
 class Inbox(Generic[T]):
@@ -75,7 +81,7 @@ class Inbox(Generic[T]):
             if self._wanted and len(items) >= self._wanted:
                 self._arrived.notify()
 
-    def take(self, max_items: int, max_wait_s: float, busy: threading.Event,
+    def take(self, max_items: int, max_wait_s: float, busy: Busy,
              idle_s: float = 0.2) -> list[tuple[Message, T]]:
         """Wait up to `idle_s` for a first item, then until the first item is `max_wait_s` old for a full
         batch; take up to `max_items` in arrival order ([] when nothing came). `busy` is set before any item leaves the
@@ -110,11 +116,47 @@ class Inbox(Generic[T]):
             return batch
 
 
+class _InFlight:
+    """Batches taken from the inbox and not yet acknowledged (or given up at stop). `Inbox.take` calls `set`
+    for each batch it hands out, before the batch leaves the inbox."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count = 0
+
+    def set(self) -> None:
+        with self._lock:
+            self._count += 1
+
+    def done(self) -> None:
+        with self._lock:
+            self._count -= 1
+
+    def is_set(self) -> bool:
+        return self._count > 0
+
+
+def overlap_default() -> bool:
+    """CITYHUB_INGEST_OVERLAP=1: normalize the next batch while this one is stored (see `BatchWorker`)."""
+    return os.environ.get("CITYHUB_INGEST_OVERLAP", "0").strip().lower() in ("1", "true", "yes", "on")
+
+
 class BatchWorker(Generic[T]):
-    """Drains a bounded inbox of (message, ack token) in batches; retries a failed store with backoff."""
+    """Drains a bounded inbox of (message, ack token) in batches; retries a failed store with backoff.
+
+    With `overlap`, two threads share the work: the normalizer takes a batch and prepares it
+    (`Pipeline.prepare`: decode, place, route, rules — no store access), then hands it to the committer
+    through a hand-off of `handoff` batches; the committer stores it, runs the sinks and acknowledges,
+    strictly in arrival order. While the committer waits for the database (SQLite's steps and commit,
+    PostgreSQL's round trips release the interpreter lock) the normalizer prepares the next batch. A full
+    hand-off blocks the normalizer, which leaves the inbox to fill and block the transport: memory stays
+    bounded at `capacity` messages plus `handoff` + 2 batches. A failing store is retried by the committer
+    with backoff, prepared batches behind it wait; at `stop` during such a retry nothing more is
+    acknowledged (the broker redelivers all of it)."""
 
     def __init__(self, pipeline: Pipeline, ack: Callable[[list[T]], None], *,
-                 max_batch: int = 2000, max_wait_s: float = 0.02, capacity: int = 20000, name: str = "ingest") -> None:
+                 max_batch: int = 2000, max_wait_s: float = 0.02, capacity: int = 20000, name: str = "ingest",
+                 overlap: bool | None = None, handoff: int = 1) -> None:
         self.pipeline, self.ack = pipeline, ack
         self.max_batch, self.max_wait_s = max_batch, max_wait_s
         self.inbox: Inbox[T] = Inbox(capacity)
@@ -122,10 +164,17 @@ class BatchWorker(Generic[T]):
         self.healthy = True
         self.batches = 0  # batches stored and acknowledged
         self.last_stored_at: float | None = None
-        self._busy = threading.Event()  # a batch is taken and not yet acknowledged
+        self._busy = _InFlight()  # batches taken and not yet acknowledged
+        # a pipeline without prepare/commit (a test's recorder) is processed whole
+        self.overlap = (overlap_default() if overlap is None else overlap) and hasattr(pipeline, "prepare")
+        self._handoff: queue.Queue[tuple[list[tuple[Message, T]], Normalized] | None] = queue.Queue(max(1, handoff))
+        self._given_up = threading.Event()  # the committer stopped during a store retry: acknowledge nothing more
         self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self.committer = threading.Thread(target=self._commit_loop, name=f"{name}-store", daemon=True)
 
     def start(self) -> None:
+        if self.overlap:
+            self.committer.start()
         self.thread.start()
 
     def put(self, message: Message, token: T) -> None:
@@ -140,7 +189,7 @@ class BatchWorker(Generic[T]):
     def drain(self, timeout: float = 10) -> bool:
         """Wait until everything taken so far is stored and acknowledged; False if that took too long."""
         deadline = time.monotonic() + timeout
-        while (not self.inbox.empty() or self._busy.is_set()) and self.thread.is_alive():
+        while (not self.inbox.empty() or self._busy.is_set()) and self._alive():
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.01)
@@ -148,31 +197,92 @@ class BatchWorker(Generic[T]):
 
     def stop(self, timeout: float = 10) -> None:
         self.stopping.set()
+        deadline = time.monotonic() + timeout
         if self.thread.is_alive():
             self.thread.join(timeout)
+        if self.committer.is_alive():
+            self.committer.join(max(0.0, deadline - time.monotonic()))
+
+    def _alive(self) -> bool:
+        return self.thread.is_alive() and (not self.overlap or self.committer.is_alive())
 
     def _run(self) -> None:
-        while not (self.stopping.is_set() and self.inbox.empty()):
-            batch = self.inbox.take(self.max_batch, self.max_wait_s, self._busy)
-            if batch:
-                try:
-                    self._store(batch)
-                finally:
-                    self._busy.clear()
+        if not self.overlap:
+            while not (self.stopping.is_set() and self.inbox.empty()):
+                batch = self.inbox.take(self.max_batch, self.max_wait_s, self._busy)
+                if batch:
+                    try:
+                        stored = self._store(batch, None)
+                    finally:
+                        self._busy.done()
+                    if not stored:
+                        return  # stopped during a store retry: acknowledging a later batch could skip this one
+            return
+        try:
+            while not (self.stopping.is_set() and self.inbox.empty()) and not self._given_up.is_set():
+                batch = self.inbox.take(self.max_batch, self.max_wait_s, self._busy)
+                if not batch:
+                    continue
+                prepared = self.pipeline.prepare([m for m, _ in batch])
+                while not self._given_up.is_set():
+                    try:
+                        self._handoff.put((batch, prepared), timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                else:
+                    self._busy.done()  # given up at stop: unacknowledged, the broker redelivers
+        finally:
+            self._finish()
 
-    def _store(self, batch: list[tuple[Message, T]]) -> None:
+    def _finish(self) -> None:
+        while True:  # the end mark, unless the committer has given up (then nobody reads it)
+            try:
+                self._handoff.put(None, timeout=0.2)
+                return
+            except queue.Full:
+                if self._given_up.is_set() or not self.committer.is_alive():
+                    return
+
+    def _commit_loop(self) -> None:
+        while True:
+            item = self._handoff.get()
+            if item is None:
+                return
+            batch, prepared = item
+            try:
+                stored = self._store(batch, prepared)
+            finally:
+                self._busy.done()
+            if not stored:
+                self._given_up.set()
+                while True:  # what was prepared behind it stays unacknowledged too
+                    try:
+                        rest = self._handoff.get_nowait()
+                    except queue.Empty:
+                        return
+                    if rest is None:
+                        return
+                    self._busy.done()
+
+    def _store(self, batch: list[tuple[Message, T]], prepared: Normalized | None) -> bool:
+        """Store (or dead-letter) the batch, retrying with backoff, then acknowledge it; False when stopped
+        before the store succeeded (nothing acknowledged)."""
         delay = 0.1
-        messages = [m for m, _ in batch]
+        messages = [m for m, _ in batch] if prepared is None else []
         while True:
             try:
-                self.pipeline.process(messages)
+                if prepared is None:
+                    self.pipeline.process(messages)
+                else:
+                    self.pipeline.commit(prepared)
                 self.healthy = True
                 break
             except Exception:
                 self.healthy = False
                 log.exception("storing a batch of %d failed; not acknowledged, retrying in %.1f s", len(batch), delay)
                 if self.stopping.wait(delay):
-                    return  # unacknowledged: the broker redelivers after restart
+                    return False  # unacknowledged: the broker redelivers after restart
                 delay = min(delay * 2, 5.0)
         try:
             self.ack([token for _, token in batch])
@@ -180,3 +290,4 @@ class BatchWorker(Generic[T]):
             log.exception("acknowledging a stored batch of %d failed", len(batch))
         self.batches += 1
         self.last_stored_at = time.time()
+        return True
