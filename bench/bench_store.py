@@ -119,7 +119,7 @@ def rows(n: int, seed: int, end: float, chunk: int = 100_000, days: float = DAYS
 def fill_sqlite(path: str, chunks: Iterator[list[tuple[Any, ...]]], progress: Callable[[int], None]) -> None:
     import sqlite3
 
-    from hub.store.sqlite import FILL_SPACE, INSERT_EVENTS, SCHEMA, SPACE
+    from hub.store.sqlite import INSERT_EVENTS, SCHEMA
 
     conn = sqlite3.connect(path, isolation_level=None)
     indexes = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index' AND sql IS NOT NULL")]
@@ -133,10 +133,7 @@ def fill_sqlite(path: str, chunks: Iterator[list[tuple[Any, ...]]], progress: Ca
         conn.executemany(INSERT_EVENTS, chunk)
         conn.execute("COMMIT")
         progress(len(chunk))
-    conn.execute(SPACE)
-    conn.execute("DELETE FROM events_space")
-    conn.execute(FILL_SPACE, (0,))
-    conn.executescript(SCHEMA)  # rebuilds the dropped indexes
+    conn.executescript(SCHEMA)  # rebuilds the dropped indexes (the bounding-box index too)
     conn.execute("ANALYZE")
     conn.execute("PRAGMA journal_mode=WAL")
     conn.close()
@@ -186,6 +183,8 @@ def queries(store: Store, end: float) -> dict[str, Any]:
     day = end - 2 * 86400
     downtown = (113.07, 22.57, 113.09, 22.588)  # ~2 km × 2 km around the 蓬江 seat
     rural = (112.54, 22.04, 112.56, 22.058)
+    district = (112.95, 22.45, 113.15, 22.65)  # ~20 km × 20 km: 蓬江, 江海 and part of 新会
+    sea = (112.0, 21.45, 112.3, 21.65)  # ~30 km × 20 km of sea south-west of 台山: no events
     first = store.events(EventQuery(since=hour, until=hour + 3600, limit=100))
     return {
         "cell_busy": timed(lambda: store.events(EventQuery(grid=busy, limit=100))),
@@ -195,6 +194,9 @@ def queries(store: Store, end: float) -> dict[str, Any]:
         "bbox_2km_downtown": timed(lambda: store.events(EventQuery(bbox=downtown, limit=100))),
         "bbox_2km_rural": timed(lambda: store.events(EventQuery(bbox=rural, limit=100))),
         "bbox_2km_hour": timed(lambda: store.events(EventQuery(bbox=downtown, since=hour, until=hour + 3600))),
+        "bbox_20km": timed(lambda: store.events(EventQuery(bbox=district, limit=100))),
+        "bbox_city": timed(lambda: store.events(EventQuery(bbox=BBOX, limit=100))),
+        "bbox_sea": timed(lambda: store.events(EventQuery(bbox=sea, limit=100)), runs=3),
         "hour": timed(lambda: store.events(EventQuery(since=hour, until=hour + 3600, limit=100))),
         "hour_page_2": timed(lambda: store.events(EventQuery(since=hour, until=hour + 3600, limit=100,
                                                              before=first.next_cursor))),

@@ -1,4 +1,5 @@
-"""A hub.sqlite written by the first SQLite store (no counters, a 2-D R*Tree) opens and answers in full."""
+"""A hub.sqlite written by an earlier SQLite store opens and answers in full: the first one (no counters, a
+2-D R*Tree) and the second (a space-time R*Tree, replaced by the tile index)."""
 
 from __future__ import annotations
 
@@ -47,9 +48,41 @@ def test_a_database_of_the_first_store_is_upgraded_on_open(tmp_path: Path) -> No
         assert sum(r["count"] for r in store.stats("district")) == len(events)
         box = (PENGJIANG[0] - 0.01, PENGJIANG[1] - 0.01, PENGJIANG[0] + 0.01, PENGJIANG[1] + 0.01)
         found = store.events(EventQuery(bbox=box, limit=100)).items
-        assert len(found) == sum(1 for e in events if (e.hub.lon, e.hub.lat) == PENGJIANG)
+        assert len(found) == sum(1 for e in events if e.hub is not None and (e.hub.lon, e.hub.lat) == PENGJIANG)
         assert store.write(events[:3], []) == []  # still deduplicated against the old rows
     finally:
         store.close()
-    tables = {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert "events_space" in tables and "events_rtree" not in tables and "tallies" in tables
+    names = {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master")}
+    assert "events_tile_time" in names and "tallies" in names
+    assert not {"events_rtree", "events_space", "events_space_node"} & names
+
+
+SPACE_TIME_RTREE = "CREATE VIRTUAL TABLE events_space USING rtree_i32 (seq, min_x, max_x, min_y, max_y, min_t, max_t)"
+
+
+def test_a_database_with_the_space_time_rtree_gets_the_tile_index(tmp_path: Path) -> None:
+    path = tmp_path / "hub.sqlite"
+    events = sample()
+    store = SqliteStore(str(path))  # today's tables, then made to look like the second store's
+    store.write(events, [])
+    store.close()
+    conn = sqlite3.connect(path)
+    conn.execute("DROP INDEX events_tile_time")
+    conn.execute(SPACE_TIME_RTREE)
+    conn.execute("INSERT INTO events_space SELECT seq, CAST(round(lon * 1e6) AS INTEGER), CAST(round(lon * 1e6)"
+                 " AS INTEGER), CAST(round(lat * 1e6) AS INTEGER), CAST(round(lat * 1e6) AS INTEGER),"
+                 " CAST(time - 1500000000 AS INTEGER), CAST(time - 1500000000 AS INTEGER) FROM events")
+    conn.commit()
+    conn.close()
+
+    store = SqliteStore(str(path))
+    try:
+        box = (PENGJIANG[0] - 0.01, PENGJIANG[1] - 0.01, PENGJIANG[0] + 0.01, PENGJIANG[1] + 0.01)
+        found = store.events(EventQuery(bbox=box, limit=1000)).items
+        assert sorted(e["hub"]["uid"] for e in found) == sorted(
+            e.hub.uid for e in events if e.hub is not None and (e.hub.lon, e.hub.lat) == PENGJIANG)
+        assert store.counts()["events"] == len(events)
+    finally:
+        store.close()
+    names = {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master")}
+    assert "events_tile_time" in names and not {"events_space", "events_space_node"} & names
