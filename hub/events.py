@@ -111,6 +111,7 @@ class Event:
     message: Message
     hub: HubBlock | None = None
     _json: bytes | None = field(default=None, repr=False, compare=False)
+    epoch: float | None = None  # `ce["time"]` in epoch seconds, as decode parsed it (None: parse it again)
 
     @property
     def key(self) -> tuple[str, str]:

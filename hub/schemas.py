@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import sys
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -10,12 +12,14 @@ from typing import Any
 from urllib.parse import urlparse
 
 import fastjsonschema
+from fastjsonschema.draft04 import DOLLAR_FINDER, CodeGeneratorDraft04
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 ENVELOPE = "cloudevent"
 SHARED = {"cloudevent", "location"}
 
 Validator = Callable[[Any], Any]
+DATE_TIME = CodeGeneratorDraft04.FORMAT_REGEXS["date-time"]
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -43,3 +47,58 @@ def data_validators() -> dict[str, Validator]:
 
 def schema(name: str) -> dict[str, Any]:
     return _load(name)
+
+
+# The fast accept of the envelope: the keywords the envelope schema uses, checked in plain Python.
+# It only ever says "valid" or "ask the full validator", which then gives the reason; a keyword it
+# does not know turns it off (the full validator alone decides), so it cannot drift from the schema.
+_FAST_KEYWORDS = {"const", "type", "minLength", "maxLength", "pattern", "format"}
+
+
+def _fast_property(rule: dict[str, Any]) -> Callable[[Any], bool] | None:
+    if set(rule) - _FAST_KEYWORDS or rule.get("type", "string") not in ("string", "object"):
+        return None
+    if "const" in rule:
+        const = rule["const"]
+        return (lambda v: type(v) is str and v == const) if isinstance(const, str) and len(rule) == 1 else None
+    if rule["type"] == "object":
+        return (lambda v: type(v) is dict) if len(rule) == 1 else None
+    low, high = rule.get("minLength", 0), rule.get("maxLength")
+    if high is None or rule.get("format", "date-time") != "date-time":
+        return None
+    pattern = re.compile(DOLLAR_FINDER.sub(r"\\Z", rule["pattern"])) if "pattern" in rule else None
+    date_time = re.compile(DATE_TIME) if "format" in rule else None
+
+    def check(v: Any) -> bool:
+        return (type(v) is str and low <= len(v) <= high and (pattern is None or pattern.search(v) is not None)
+                and (date_time is None or date_time.match(v) is not None))
+    return check
+
+
+@cache
+def envelope_fast() -> Callable[[dict[str, Any]], bool] | None:
+    """True only where `validator(ENVELOPE)` accepts the object; None when the schema goes beyond what it knows."""
+    doc = _load(ENVELOPE)
+    if set(doc) - {"$schema", "$id", "title", "type", "required", "properties"} or doc.get("type") != "object":
+        return None
+    required = frozenset(doc.get("required", ()))
+    rules = {}
+    for name, rule in doc.get("properties", {}).items():
+        if "format" in rule and "maxLength" not in rule:  # a string of any length, read as date-time
+            rule = rule | {"maxLength": sys.maxsize}
+        check = _fast_property(rule)
+        if check is None:
+            return None
+        rules[name] = check
+    checks = tuple(rules.items())
+
+    def accept(ce: dict[str, Any]) -> bool:
+        if type(ce) is not dict:
+            return False
+        if not required <= ce.keys():
+            return False
+        for name, check in checks:  # noqa: SIM110 (a plain loop: all() over a generator costs more per event)
+            if name in ce and not check(ce[name]):
+                return False
+        return True
+    return accept

@@ -43,7 +43,8 @@ class Sighting:
         assert hub is not None
         data = dict(event.ce.get("data") or {})
         data.pop("location", None)
-        return cls(hub.uid, event.ce["source"], event.ce["type"], epoch(event.ce["time"]), hub.lon, hub.lat,
+        when = event.epoch if event.epoch is not None else epoch(event.ce["time"])
+        return cls(hub.uid, event.ce["source"], event.ce["type"], when, hub.lon, hub.lat,
                    hub.grid_code, hub.district_code, hub.district_name, hub.town_code, hub.town_name,
                    hub.severity, list(hub.alarms), hub.department, hub.time_limit_h,
                    hub.category_name or event.ce["type"], hub.standard_address, data)
