@@ -46,6 +46,7 @@ INSERT_DEAD = f"INSERT INTO deadletters ({', '.join(DEAD_COLUMNS)}) VALUES ({','
 UPSERT_TALLY = ("INSERT INTO tallies (dim, hour, domain, key, count) VALUES (?,?,?,?,?)"
                 " ON CONFLICT (dim, hour, domain, key) DO UPDATE SET count = count + excluded.count")
 REBUILD_TALLIES = rebuild_statements("CAST({} / 3600 AS INTEGER)", "TEMP TABLE")
+WAL_CHECKPOINT_PAGES = 10_000
 MAX_TILES = 1024  # a larger box (over ~1.6° a side, more than the whole city) reads in time order instead
 OLD_SPATIAL = ("events_space", "events_rtree")  # the R*Trees of earlier versions, dropped on open
 
@@ -85,7 +86,10 @@ class SqliteStore(SqlStore):
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA synchronous=NORMAL")  # a commit survives a crash of the process, not a power cut
+            # checkpoint every ~40 MiB of WAL rather than 4 MiB: index pages changed by many batches are copied
+            # back to the database once (≈ 3 µs less per event); durability is the WAL's either way
+            conn.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
             conn.execute("PRAGMA cache_size=-65536")  # 64 MiB per connection
             conn.execute("PRAGMA mmap_size=1073741824")
             self._local.conn = conn
