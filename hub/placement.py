@@ -13,6 +13,7 @@ import numpy as np
 
 from hub.events import DeadLetter, Event, HubBlock, event_uid
 from hub.geo import CityGeo, to_wgs84
+from hub.geo.batch import LocateBatch
 
 ADDRESS_REACH_M = 300.0
 
@@ -24,30 +25,38 @@ class DeviceRegistry(Protocol):
 def place(events: list[Event], geo: CityGeo, registry: DeviceRegistry) -> tuple[list[Event], list[DeadLetter]]:
     by_crs: dict[str, list[Event]] = {}  # events with coordinates, converted to WGS84 one array per datum
     for event in events:
-        event.hub = HubBlock(uid=event_uid(*event.key), received_at=event.message.received_at)
-        crs = _point(event, geo, registry)
-        if crs is not None:
-            by_crs.setdefault(crs, []).append(event)
+        ce = event.ce
+        hub = event.hub = HubBlock(event_uid(ce["source"], ce["id"]), event.message.received_at)
+        location = ce["data"].get("location") or {}
+        if "lon" in location:
+            crs = str(location.get("crs", "wgs84"))
+            group = by_crs.get(crs)
+            if group is None:
+                group = by_crs[crs] = []
+            group.append(event)
+        else:
+            _place_otherwise(event, hub, location, geo, registry)
     for crs, group in by_crs.items():
         location = [e.ce["data"]["location"] for e in group]
         lons, lats = to_wgs84(np.array([p["lon"] for p in location], float),
                               np.array([p["lat"] for p in location], float), crs)
         for event, lon, lat in zip(group, np.asarray(lons).tolist(), np.asarray(lats).tolist(), strict=True):
-            hub = event.hub
-            assert hub is not None
-            hub.lon, hub.lat, hub.crs_in, hub.location_method = lon, lat, crs, "coordinates"
+            placed = event.hub
+            assert placed is not None
+            placed.lon, placed.lat, placed.crs_in, placed.location_method = lon, lat, crs, "coordinates"
     located = [e for e in events if e.hub and e.hub.lon is not None]
-    if located:
-        lons = np.fromiter((e.hub.lon for e in located if e.hub), float, len(located))
-        lats = np.fromiter((e.hub.lat for e in located if e.hub), float, len(located))
-        batch = geo.locate_many(lons, lats)
-        for i, event in enumerate(located):
-            assert event.hub is not None
-            if batch.district_code[i]:
-                _fill(event.hub, batch.row(i))
-    outside = {id(e) for e in located if e.hub and not e.hub.district_code}
-    dead = [DeadLetter.of(e.message, _outside_reason(e)) for e in located if id(e) in outside]
-    inside = [e for e in events if id(e) not in outside]
+    hubs = [e.hub for e in located if e.hub]
+    if hubs:
+        batch = geo.locate_many(np.fromiter((h.lon for h in hubs), float, len(hubs)),
+                                np.fromiter((h.lat for h in hubs), float, len(hubs)))
+        _fill_many(hubs, batch)
+    outside = [e for e in located if e.hub and not e.hub.district_code]
+    dead = [DeadLetter.of(e.message, _outside_reason(e)) for e in outside]
+    if outside:
+        gone = {id(e) for e in outside}
+        inside = [e for e in events if id(e) not in gone]
+    else:
+        inside = list(events)
     _nearest_addresses([e for e in inside if e.hub and e.hub.district_code and not e.hub.standard_address_id], geo)
     return inside, dead
 
@@ -64,13 +73,9 @@ def _nearest_addresses(events: list[Event], geo: CityGeo) -> None:
             event.hub.standard_address_id, event.hub.standard_address = address_id, text
 
 
-def _point(event: Event, geo: CityGeo, registry: DeviceRegistry) -> str | None:
-    """Place by address or device now; for coordinates return their datum (converted by the batch)."""
-    hub = event.hub
-    assert hub is not None
-    location = event.ce["data"].get("location") or {}
-    if "lon" in location:
-        return str(location.get("crs", "wgs84"))
+def _place_otherwise(event: Event, hub: HubBlock, location: dict[str, Any], geo: CityGeo,
+                     registry: DeviceRegistry) -> None:
+    """Place an event without coordinates now: by its address text, else at its device's registry position."""
     if "address" in location:
         found = geo.geocode(location["address"])
         if found["matched"]:
@@ -83,13 +88,22 @@ def _point(event: Event, geo: CityGeo, registry: DeviceRegistry) -> str | None:
             hub.lon, hub.lat, hub.location_method = device["lon"], device["lat"], "device"
             hub.standard_address_id = device.get("address_id")
             hub.standard_address = device.get("address")
-    return None
 
 
-def _fill(hub: HubBlock, place: dict[str, Any]) -> None:
-    for name in ("grid_code", "community_code", "community_name", "town_code", "town_name",
-                 "district_code", "district_name"):
-        setattr(hub, name, place.get(name) or None)
+def _fill_many(hubs: list[HubBlock], batch: LocateBatch) -> None:
+    """Grid cell and units of each located point: the batch's columns read once as lists, names once per code."""
+    names: dict[str, str | None] = {"": None}
+    for hub, grid, community, town, district in zip(
+            hubs, batch.grid_code.tolist(), batch.community_code.tolist(), batch.town_code.tolist(),
+            batch.district_code.tolist(), strict=True):
+        if not district:  # outside the city: left as it is, dead-lettered by the caller
+            continue
+        for code in (community, town, district):
+            if code not in names:
+                names[code] = batch.names(code) or None
+        hub.grid_code, hub.community_code, hub.town_code, hub.district_code = (
+            grid or None, community or None, town or None, district)
+        hub.community_name, hub.town_name, hub.district_name = names[community], names[town], names[district]
 
 
 def _outside_reason(event: Event) -> str:

@@ -78,3 +78,12 @@ def test_fast_accept_on_the_hostile_corpus() -> None:
             continue
         if isinstance(body, dict):
             assert not accept(body) or _full_accepts(body), entry.file
+
+
+def test_event_uid_is_the_uuid5_of_source_and_id() -> None:
+    import uuid
+
+    from hub.events import event_uid
+
+    for source, event_id in [("/jiangmen/water/hydro/g1", "1"), ("/jiangmen/fire/x/设备", "id#é/9"), ("/a", "")]:
+        assert event_uid(source, event_id) == str(uuid.uuid5(uuid.NAMESPACE_URL, f"cityhub:{source}#{event_id}"))
