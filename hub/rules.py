@@ -19,6 +19,7 @@ string, a [list], true/false, or another field (bare name).
 from __future__ import annotations
 
 import logging
+import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -53,12 +54,19 @@ class Condition:
     path: str
     op: str
     operand: Any = None
+    _parts: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
+    _operand_parts: tuple[str, ...] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:  # the dotted paths split once, not once per event
+        object.__setattr__(self, "_parts", tuple(self.path.split(".")))
+        if isinstance(self.operand, FieldRef):
+            object.__setattr__(self, "_operand_parts", tuple(self.operand.path.split(".")))
 
     def holds(self, view: dict[str, Any]) -> bool:
-        left = lookup(view, self.path)
+        left = _lookup(view, self._parts)
         if self.op == "exists":
             return left is not MISSING and left is not None
-        right = lookup(view, self.operand.path) if isinstance(self.operand, FieldRef) else self.operand
+        right = self.operand if self._operand_parts is None else _lookup(view, self._operand_parts)
         if left is MISSING or right is MISSING or left is None or right is None:
             return False
         try:
@@ -79,21 +87,27 @@ def _compare(op: str, left: Any, right: Any) -> bool:
         return same == (op == "==")
     if isinstance(left, bool) or isinstance(right, bool) or isinstance(left, str) != isinstance(right, str):
         return False
-    return {">": left > right, ">=": left >= right, "<": left < right, "<=": left <= right}[op]
+    return bool(ORDER[op](left, right))
+
+
+ORDER: dict[str, Callable[[Any, Any], Any]] = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
 
 
 def lookup(view: dict[str, Any], path: str) -> Any:
     """`data.x.y` from the view {"data": …, "ce": …, "hub": …, "device": …}; bare paths are read under
     `data`, and where the event does not carry a field, from its device's record in the registry
     (一机一档: a river gauge's warning level is a fact of the station, not of each reading)."""
-    parts = path.split(".")
+    return _lookup(view, tuple(path.split(".")))
+
+
+def _lookup(view: dict[str, Any], parts: tuple[str, ...]) -> Any:
     if parts[0] in ("ce", "hub", "device"):
         return _walk(view, parts)
     found = _walk(view.get("data", {}), parts)
     return _walk(view.get("device") or {}, parts) if found is MISSING else found
 
 
-def _walk(node: Any, parts: list[str]) -> Any:
+def _walk(node: Any, parts: tuple[str, ...]) -> Any:
     for part in parts:
         if not isinstance(node, dict) or part not in node:
             return MISSING
@@ -138,7 +152,10 @@ def event_view(event: Event, device: dict[str, Any] | None = None) -> dict[str, 
 
 
 def all_hold(conditions: tuple[Condition, ...], view: dict[str, Any]) -> bool:
-    return all(c.holds(view) for c in conditions)
+    for condition in conditions:  # noqa: SIM110 (a plain loop: all() over a generator costs more per event)
+        if not condition.holds(view):
+            return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)
