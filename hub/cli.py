@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import NoReturn
 from collections.abc import Sequence
 
 from hub import cli_bench, cli_geo, cli_hub, cli_map, cli_sources
@@ -13,7 +14,7 @@ COMMAND_GROUPS = (cli_hub, cli_sources, cli_geo, cli_map, cli_bench)
 
 
 class Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # bad arguments: exit 2 with a one-line reason
+    def error(self, message: str) -> NoReturn:  # bad arguments: exit 2 with a one-line reason
         self.print_usage(sys.stderr)
         print(f"cityhub: {message}", file=sys.stderr)
         sys.exit(2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import orjson
 import pytest
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 
 def parking_events(count: int, seed: int = 7) -> list[dict[str, object]]:
-    stream = SIMULATOR.messages(random.Random(seed), datetime.now(timezone.utc), 50.0)
+    stream = SIMULATOR.messages(random.Random(seed), datetime.now(UTC), 50.0)
     events: list[dict[str, object]] = []
     while len(events) < count:
         events += ADAPTER.adapt(next(stream)[1])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
@@ -17,7 +17,7 @@ NOW = time.time()
 def parking_event(**changes: object) -> dict[str, object]:
     event: dict[str, object] = {
         "specversion": "1.0", "id": "JM-PK-0001-1", "source": "/jiangmen/parking/lots/JM-PK-0001",
-        "type": "city.parking.occupancy", "time": datetime.fromtimestamp(NOW, timezone.utc).isoformat(),
+        "type": "city.parking.occupancy", "time": datetime.fromtimestamp(NOW, UTC).isoformat(),
         "data": {"lot_id": "JM-PK-0001", "capacity": 200, "free": 12,
                  "location": {"lon": 113.08, "lat": 22.58, "crs": "gcj02"}},
     }
@@ -100,7 +100,7 @@ def test_a_source_may_only_publish_as_itself() -> None:
     (timedelta(days=-90), "days in the past"),
 ])
 def test_times_far_away_are_refused(shift: timedelta, expected: str) -> None:
-    when = (datetime.fromtimestamp(NOW, timezone.utc) + shift).isoformat()
+    when = (datetime.fromtimestamp(NOW, UTC) + shift).isoformat()
     assert expected in reason(orjson.dumps(parking_event(time=when)))
 
 
