@@ -29,6 +29,7 @@ from hub.ingest.kafka_out import DEADLETTER, NORMALIZED, TOPIC, Republisher, ens
 from hub.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
+FETCH_WAIT_MS = 20  # a broker may hold a fetch this long waiting for records (default 500: that was the latency)
 __all__ = ["DEADLETTER", "NORMALIZED", "TOPIC", "KafkaIngest"]
 Token = tuple[int, str, int, int]  # consumer incarnation, topic, partition, offset
 PartitionHook = Callable[[set[int]], None]
@@ -107,7 +108,7 @@ class KafkaIngest:
             group_id=self.group, enable_auto_commit=False, auto_offset_reset="earliest",
             session_timeout_ms=6000, heartbeat_interval_ms=2000, max_poll_records=1000,
             metadata_max_age_ms=10_000, reconnect_backoff_max_ms=5000, allow_auto_create_topics=False,
-            **self.client_options)
+            fetch_max_wait_ms=FETCH_WAIT_MS, **self.client_options)
         self._incarnation += 1
         consumer.subscribe([self.topic], listener=_Rebalance(self))
         return consumer
