@@ -43,3 +43,9 @@ def event(event_type: str, data: dict[str, Any], *, at: float = T0, district: st
     hub = HubBlock(uid=event_uid(source, str(n)), received_at=at, lon=BAISHA[0], lat=BAISHA[1],
                    district_code=district, town_code=town, grid_code=grid)
     return Event(ce, Message(b"{}", f"city/{domain}/test", "mqtt"), hub)
+
+
+def waterlogging(depth: float = 25, **kw):  # type: ignore[no-untyped-def]
+    alarms = ["water.waterlogging.deep"] if depth > 15 else []
+    return sighting("city.water.waterlogging", {"sensor_id": "W", "depth_cm": depth}, alarms=alarms,
+                    severity=3 if alarms else 1, **kw)

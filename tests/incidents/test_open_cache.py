@@ -8,16 +8,11 @@ from collections.abc import Callable
 
 from hub.incidents import IncidentService
 from tests.incidents.conftest import Clock
-from tests.incidents.factory import BAISHA, T0, offset, sighting
+from tests.incidents.factory import BAISHA, T0, offset, sighting, waterlogging
 
 Engine = Callable[[], IncidentService]
 MIN = 60.0
 
-
-def waterlogging(depth: float = 25, **kw):  # type: ignore[no-untyped-def]
-    alarms = ["water.waterlogging.deep"] if depth > 15 else []
-    return sighting("city.water.waterlogging", {"sensor_id": "W", "depth_cm": depth}, alarms=alarms,
-                    severity=3 if alarms else 1, **kw)
 
 
 def rain(at: float, east_m: float = 200):  # type: ignore[no-untyped-def]

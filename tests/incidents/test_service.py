@@ -10,16 +10,11 @@ import pytest
 
 from hub.incidents import IncidentService, InvalidTransition, UnknownIncident
 from tests.incidents.conftest import Clock
-from tests.incidents.factory import BAISHA, T0, offset, sighting
+from tests.incidents.factory import BAISHA, T0, offset, sighting, waterlogging
 
 Engine = Callable[[], IncidentService]
 MIN = 60.0
 
-
-def waterlogging(depth: float = 25, **kw):  # type: ignore[no-untyped-def]
-    alarms = ["water.waterlogging.deep"] if depth > 15 else []
-    return sighting("city.water.waterlogging", {"sensor_id": "W", "depth_cm": depth}, alarms=alarms,
-                    severity=3 if alarms else 1, **kw)
 
 
 def fire(state: str, panel: str = "P-7", **kw):  # type: ignore[no-untyped-def]
