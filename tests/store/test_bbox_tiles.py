@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from hub.events import Event
 from hub.store import EventQuery
 from hub.store.base import epoch
 from tests.store.cases import NOW_HOUR, make_event
+from tests.store.conftest import open_kind
 
 pytestmark = pytest.mark.integration
 
@@ -70,11 +72,12 @@ def test_boxes_find_exactly_the_events_inside_them(store_kind: str, store: Any) 
         assert pages == got, box  # paged, the same events in the same order
 
 
-def test_boxes_with_infinite_or_missing_edges(store_kind: str, store: Any) -> None:
-    if store_kind != "sqlite":
-        pytest.skip("PostGIS refuses non-finite envelopes; the API passes what parse_bbox accepts")
+def test_sqlite_boxes_with_infinite_or_missing_edges(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """SQLite only: PostGIS refuses non-finite envelopes; the API passes only what parse_bbox accepts."""
+    store = open_kind("sqlite", request, tmp_path)
     made = events(HAIR["sqlite"])[:10]
     store.write(made, [])
     everything = (-math.inf, -math.inf, math.inf, math.inf)
     assert len(store.events(EventQuery(bbox=everything, limit=1000)).items) == len(made)
     assert store.events(EventQuery(bbox=(math.nan, 22.0, 114.0, 23.0))).items == []
+    store.close()
