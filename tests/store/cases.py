@@ -16,6 +16,7 @@ from hub.geo import load_city
 from hub.placement import place
 from hub.registry import load_registry
 from hub.routing import classify_and_route
+from hub.store import EventQuery
 from hub.store.base import day_label, day_of_hour, hour_label
 
 PENGJIANG = (113.08, 22.60)  # 440703 蓬江区
@@ -51,6 +52,18 @@ def make_event(event_id: str, at: float, kind: str = "city.water.level", where: 
     if grid:
         event.hub.grid_code, event.hub.community_code, event.hub.town_code = grid, grid[:12], grid[:9]
     return event
+
+
+def every_page(store: Any, **query: Any) -> list[str]:
+    """The ids of every page of a query, following `next_cursor` (the `before` of the next page)."""
+    ids: list[str] = []
+    before = None
+    while True:
+        page = store.events(EventQuery(**query, before=before))
+        ids += [item["id"] for item in page.items]
+        if page.next_cursor is None:
+            return ids
+        before = page.next_cursor
 
 
 def make_dead(n: int, received_at: float | None = None, transport: str = "mqtt") -> DeadLetter:

@@ -14,7 +14,7 @@ import pytest
 from hub.events import Event
 from hub.store import EventQuery
 from hub.store.base import epoch
-from tests.store.cases import NOW_HOUR, make_event
+from tests.store.cases import NOW_HOUR, every_page, make_event
 from tests.store.conftest import open_kind
 
 pytestmark = pytest.mark.integration
@@ -62,14 +62,7 @@ def test_boxes_find_exactly_the_events_inside_them(store_kind: str, store: Any) 
         assert sorted(got) == sorted(e.ce["id"] for e in made if inside(e, box)), box
         window = {item["id"] for item in store.events(EventQuery(bbox=box, since=since, until=until)).items}
         assert window == {e.ce["id"] for e in made if inside(e, box) and since <= epoch(e.ce["time"]) < until}, box
-        pages, before = [], None
-        while True:
-            page = store.events(EventQuery(bbox=box, limit=7, before=before))
-            pages += [item["id"] for item in page.items]
-            if page.next_cursor is None:
-                break
-            before = page.next_cursor
-        assert pages == got, box  # paged, the same events in the same order
+        assert every_page(store, bbox=box, limit=7) == got, box  # paged, the same events in the same order
 
 
 def test_sqlite_boxes_with_infinite_or_missing_edges(request: pytest.FixtureRequest, tmp_path: Path) -> None:

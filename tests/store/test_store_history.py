@@ -12,7 +12,7 @@ import pytest
 
 from hub.events import DeadLetter
 from hub.store import EventQuery, Page, open_store
-from tests.store.cases import JIANGHAI, NOW_HOUR, PENGJIANG, TAISHAN, XINHUI, make_dead, make_event, sample
+from tests.store.cases import JIANGHAI, NOW_HOUR, PENGJIANG, TAISHAN, XINHUI, every_page, make_dead, make_event, sample
 
 pytestmark = pytest.mark.integration
 
@@ -176,14 +176,7 @@ def test_bbox_pages_walk_back_through_the_whole_history(store: Any) -> None:
     for start in range(0, 60, 20):
         store.write(events[start:start + 20], [])
     box = (TAISHAN[0] - 0.01, TAISHAN[1] - 0.01, TAISHAN[0] + 0.01, TAISHAN[1] + 0.01)
-    seen, before = [], None
-    while True:
-        page = store.events(EventQuery(bbox=box, limit=2, before=before))
-        seen += [item["id"] for item in page.items]
-        if page.next_cursor is None:
-            break
-        before = page.next_cursor
-    assert seen == [f"e{i}" for i in range(59, -1, -1) if i % 7 == 0]
+    assert every_page(store, bbox=box, limit=2) == [f"e{i}" for i in range(59, -1, -1) if i % 7 == 0]
     since, until = NOW_HOUR - 3600 + 145, NOW_HOUR - 3600 + 425  # e15 … e42 by time
     window = store.events(EventQuery(bbox=box, since=since, until=until, limit=100)).items
     assert [item["id"] for item in window] == ["e42", "e35", "e28", "e21"]
