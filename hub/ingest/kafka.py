@@ -30,6 +30,14 @@ from hub.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 FETCH_WAIT_MS = 20  # a broker may hold a fetch this long waiting for records (default 500: that was the latency)
+# A rebalance that began (partitions revoked) and brought no assignment within this many seconds is
+# taken as stuck and the consumer is made anew. kafka-python 3.0 can end a rejoin without ever calling
+# the assignment callback: when the rejoin was asked for only because the topic's partitions changed
+# (a broker that came back empty, a topic recreated) and the JoinGroup answer (tansu holds it 3 s)
+# arrives after `poll`'s timeout, the finished join is never taken up and the consumer sits in the
+# group with no partitions, for good. A normal rebalance ends within the session timeout (6 s) plus
+# the broker's join delay.
+REJOIN_TIMEOUT_S = 30.0
 __all__ = ["DEADLETTER", "NORMALIZED", "TOPIC", "KafkaIngest"]
 Token = tuple[int, str, int, int]  # consumer incarnation, topic, partition, offset
 PartitionHook = Callable[[set[int]], None]
@@ -57,6 +65,9 @@ class KafkaIngest:
         self.assignment: set[int] = set()
         self.rebalances = 0  # assignments received so far; a rejoin after a broker restart makes it grow
         self.connected = False  # in the consumer group with partitions assigned
+        self.rejoin_timeout_s = REJOIN_TIMEOUT_S
+        self.stuck_rejoins = 0  # consumers made anew because a rebalance never ended
+        self._rebalancing_since: float | None = None  # monotonic time a join began and has not ended
         self.lag: int | None = None  # records in the assigned partitions not yet read, as of the last fetch
         self.on_assign: list[PartitionHook] = []
         self.on_revoke: list[PartitionHook] = []
@@ -110,6 +121,7 @@ class KafkaIngest:
             metadata_max_age_ms=10_000, reconnect_backoff_max_ms=5000, allow_auto_create_topics=False,
             fetch_max_wait_ms=FETCH_WAIT_MS, **self.client_options)
         self._incarnation += 1
+        self._rebalancing_since = time.monotonic()
         consumer.subscribe([self.topic], listener=_Rebalance(self))
         return consumer
 
@@ -124,6 +136,7 @@ class KafkaIngest:
                         ensure_topics(self.client_options, self.topic, self.partitions)
                 except Exception as err:
                     log.warning("Kafka topic check failed (%s: %s)", type(err).__name__, err)
+            self._check_rebalance()
             polled = consumer.poll(timeout_ms=200)
             if self._unpositioned:
                 with self._stored_lock:
@@ -145,6 +158,13 @@ class KafkaIngest:
                 self.worker.put_many(pairs)  # one hand-off per poll; blocks while the worker is full
             self._commit(consumer)
             self.lag = self._lag(consumer)
+
+    def _check_rebalance(self) -> None:
+        began = self._rebalancing_since
+        if began is not None and time.monotonic() - began > self.rejoin_timeout_s:
+            self.stuck_rejoins += 1
+            raise KafkaError(f"no partitions assigned within {self.rejoin_timeout_s:.0f} s of the last rebalance; "
+                             "making the consumer anew")
 
     def _lag(self, consumer: KafkaConsumer) -> int | None:
         """From what the last fetches said (no request of its own): high watermark minus position."""
@@ -193,6 +213,7 @@ class KafkaIngest:
             self._unpositioned |= set(assigned)
         self.assignment = {tp.partition for tp in assigned}
         self.connected = True
+        self._rebalancing_since = None
         self.rebalances += 1
         log.info("Kafka partitions of %s assigned to this hub: %s", self.topic, sorted(self.assignment))
         for hook in self.on_assign:
@@ -203,6 +224,8 @@ class KafkaIngest:
         owner replays at most the last moments of the partition; dedup makes that harmless."""
         partitions = {tp.partition for tp in revoked}
         self.connected = False
+        self.assignment = self.assignment - partitions
+        self._rebalancing_since = time.monotonic()
         log.info("Kafka partitions of %s revoked: %s", self.topic, sorted(partitions))
         for hook in self.on_revoke:
             hook(partitions)
