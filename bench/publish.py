@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import time
-from collections import deque
-from multiprocessing.sharedctypes import Synchronized
 from typing import Any
 from urllib.parse import urlparse
 
 from bench.load import Load
+from bench.wire import QoS1Publisher
 
 KAFKA_TOPIC = "city.events"
 MQTT_WINDOW = 20_000  # QoS 1 messages a producer has in flight or queued in paho
@@ -26,7 +25,8 @@ class Producers:
                  duration: float | None = None) -> None:
         self.load, self.warmup, self.count = load, warmup, len(load) - warmup
         self.send_times = _ctx.RawArray("d", len(load))
-        self.sent: Synchronized[int] = _ctx.Value("l", 0)  # type: ignore[assignment]
+        self.sent_by = _ctx.RawArray("l", processes)  # messages each producer has published
+        self.cpu = _ctx.RawArray("d", processes)  # CPU seconds each producer spent after `go`
         self.warm, self.go = _ctx.Event(), _ctx.Event()
         self.errors = _ctx.Queue()
         share = rate / processes if rate else 0.0
@@ -57,6 +57,10 @@ class Producers:
                 proc.terminate()
                 proc.join(5)
 
+    @property
+    def sent(self) -> int:
+        return sum(self.sent_by)
+
     def times(self) -> list[float]:
         return list(self.send_times)
 
@@ -68,10 +72,10 @@ def _produce(transport: str, url: str, load: Load, k: int, processes: int, warmu
         shared.warm.wait()
         if k == 0:
             for i in range(warmup):
-                _send(publish, load, i, shared)
+                _send(publish, load, i, shared, k)
             flush()
         shared.go.wait()
-        began = time.time()
+        began, cpu0 = time.time(), time.process_time()
         stop_at = began + duration if duration else float("inf")
         for j, i in enumerate(range(warmup + k, len(load), processes)):
             if rate:
@@ -81,59 +85,59 @@ def _produce(transport: str, url: str, load: Load, k: int, processes: int, warmu
                     time.sleep(due - now)
             if time.time() > stop_at:
                 break
-            _send(publish, load, i, shared)
+            _send(publish, load, i, shared, k)
         flush()
+        shared.cpu[k] = time.process_time() - cpu0
     except Exception as err:
         shared.errors.put(f"{type(err).__name__}: {err}")
 
 
-def _send(publish: Any, load: Load, i: int, shared: Producers) -> None:
+def _send(publish: Any, load: Load, i: int, shared: Producers, k: int) -> None:
     topic, key, payload = load.items[i]
     shared.send_times[i] = time.time()
     publish(topic, key, payload)
-    with shared.sent.get_lock():
-        shared.sent.value += 1
+    shared.sent_by[k] += 1  # only this process writes its slot
 
 
 def _mqtt(url: str, client_id: str) -> tuple[Any, Any]:
-    import paho.mqtt.client as paho
-    from paho.mqtt.enums import CallbackAPIVersion
-
     parts = urlparse(url)
-    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv311)
-    client.max_inflight_messages_set(1000)
-    client.max_queued_messages_set(0)
-    client.connect(parts.hostname or "127.0.0.1", parts.port or 1883, keepalive=60)
-    client.loop_start()
-    deadline = time.monotonic() + 10
-    while not client.is_connected():
-        if time.monotonic() > deadline:
-            raise ConnectionError(f"cannot connect to {url}")
-        time.sleep(0.01)
-    pending: deque[Any] = deque()
+    client = QoS1Publisher(parts.hostname or "127.0.0.1", parts.port or 1883, client_id, window=MQTT_WINDOW)
 
     def publish(topic: str, key: bytes, payload: bytes) -> None:
-        while len(pending) >= MQTT_WINDOW:  # packet ids are 16 bits: keep well under 65,535 unacknowledged
-            pending.popleft().wait_for_publish(120)
-        pending.append(client.publish(topic, payload, qos=1))
+        client.publish(topic, payload)
 
-    def flush() -> None:
-        while pending:
-            pending.popleft().wait_for_publish(120)
-
-    return publish, flush
+    return publish, client.flush
 
 
 def _kafka(url: str, client_id: str) -> tuple[Any, Any]:
-    from kafka import KafkaProducer
+    """librdkafka (confluent-kafka): a Python producer (kafka-python) took more CPU than a hub worker.
+    murmur2 keeps each source's events in the partition the Java client and the hub would choose."""
+    from confluent_kafka import Producer
 
-    producer = KafkaProducer(bootstrap_servers=url.split(","), client_id=client_id, acks=1, linger_ms=5,
-                             batch_size=256 * 1024, max_block_ms=60_000, enable_idempotence=False)
+    producer = Producer({"bootstrap.servers": url, "client.id": client_id, "acks": 1, "linger.ms": 5,
+                         "batch.size": 1_000_000, "enable.idempotence": False, "partitioner": "murmur2_random",
+                         "queue.buffering.max.messages": 500_000})
+    failures: list[str] = []
+
+    def delivered(err: Any, _msg: Any) -> None:
+        if err is not None:
+            failures.append(str(err))
 
     def publish(topic: str, key: bytes, payload: bytes) -> None:
-        producer.send(KAFKA_TOPIC, value=payload, key=key)
+        producer.poll(0)  # serve delivery reports
+        while True:
+            try:
+                producer.produce(KAFKA_TOPIC, value=payload, key=key, on_delivery=delivered)
+                break
+            except BufferError:  # the local queue is full: let deliveries drain it
+                producer.poll(0.05)
+        if failures:
+            raise RuntimeError(f"Kafka delivery failed: {failures[0]}")
 
     def flush() -> None:
-        producer.flush(120)
+        if producer.flush(120):
+            raise TimeoutError("Kafka messages still undelivered after 120 s")
+        if failures:
+            raise RuntimeError(f"Kafka delivery failed: {failures[0]}")
 
     return publish, flush

@@ -109,6 +109,7 @@ def measure(opts: Options, load: Load, broker: Broker, hubs: Hubs, producers: Pr
         "cpu_percent": round(100 * cpu / elapsed, 1), "rss_mb": round(hubs.peak_rss / 2**20, 1),
         "events_per_cpu_s": round(done / max(cpu, 1e-9)),  # per CPU second of the hubs: steadier on a busy box
         "broker_cpu_percent": round(100 * broker_cpu / elapsed, 1),
+        "producer_cpu_percent": round(100 * sum(producers.cpu) / elapsed, 1),
         "stored": outcome["stored"], "duplicates": outcome["duplicates"], "dead": outcome["dead"],
         "dead_reasons": hubs.dead_reasons(outcome["dead"]) if outcome["dead"] else {},
         "arrived_on_map": len(lat), "map_dropped": live.dropped,
@@ -128,11 +129,11 @@ def watch(opts: Options, producers: Producers, hubs: Hubs, before: int) -> tuple
     while any(p.is_alive() for p in producers.procs):
         producers.check()
         handled = hubs.handled() - before
-        peak = max(peak, producers.sent.value - WARMUP - handled)
-        say(opts, f"sent {producers.sent.value - WARMUP:,} · handled {handled:,}", end="\r")
+        peak = max(peak, producers.sent - WARMUP - handled)
+        say(opts, f"sent {producers.sent - WARMUP:,} · handled {handled:,}", end="\r")
         time.sleep(0.5)
     producers.join(5)
-    sent = producers.sent.value - WARMUP
+    sent = producers.sent - WARMUP
     deadline = time.monotonic() + opts.drain_timeout
     while (handled := hubs.handled() - before) < sent and time.monotonic() < deadline:
         peak = max(peak, sent - handled)
