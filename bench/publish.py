@@ -114,7 +114,7 @@ def _kafka(url: str, client_id: str) -> tuple[Any, Any]:
     murmur2 keeps each source's events in the partition the Java client and the hub would choose."""
     from confluent_kafka import Producer
 
-    producer = Producer({"bootstrap.servers": url, "client.id": client_id, "acks": 1, "linger.ms": 5,
+    producer = Producer({"bootstrap.servers": url, "client.id": client_id, "acks": 1, "linger.ms": 20,
                          "batch.size": 1_000_000, "enable.idempotence": False, "partitioner": "murmur2_random",
                          "queue.buffering.max.messages": 500_000})
     failures: list[str] = []
