@@ -85,6 +85,7 @@ def measure(opts: Options, load: Load, broker: Broker, hubs: Hubs, producers: Pr
         settle(hubs)
         before = hubs.totals()
         cpu0, broker_cpu0, t0 = hubs.cpu_seconds(), cpu_of(broker), time.time()
+        own_cpu0 = time.process_time()
         producers.go.set()
         say(opts, f"publishing over {opts.transport} …")
         sent, backlog_peak = watch(opts, producers, hubs, sum(before.values()))
@@ -94,6 +95,7 @@ def measure(opts: Options, load: Load, broker: Broker, hubs: Hubs, producers: Pr
         t_end = last_arrival(live, load) if done >= sent else time.time()
         elapsed = max(t_end - t0, 1e-9)
         cpu, broker_cpu = hubs.cpu_seconds() - cpu0, cpu_of(broker) - broker_cpu0
+        own_cpu = time.process_time() - own_cpu0
         time.sleep(0.3)  # the last flush of the live stream
     finally:
         live.stop()
@@ -110,6 +112,7 @@ def measure(opts: Options, load: Load, broker: Broker, hubs: Hubs, producers: Pr
         "events_per_cpu_s": round(done / max(cpu, 1e-9)),  # per CPU second of the hubs: steadier on a busy box
         "broker_cpu_percent": round(100 * broker_cpu / elapsed, 1),
         "producer_cpu_percent": round(100 * sum(producers.cpu) / elapsed, 1),
+        "map_clients_cpu_percent": round(100 * own_cpu / elapsed, 1),  # this process: the WebSocket clients
         "stored": outcome["stored"], "duplicates": outcome["duplicates"], "dead": outcome["dead"],
         "dead_reasons": hubs.dead_reasons(outcome["dead"]) if outcome["dead"] else {},
         "arrived_on_map": len(lat), "map_dropped": live.dropped,
