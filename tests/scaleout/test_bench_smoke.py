@@ -1,5 +1,6 @@
-"""CI's short run of `cityhub bench`: the whole path (own Mosquitto, a hub process, a WebSocket map
-client) for 2,000 events. Checks the shape of the JSON and that every event arrived — no timing."""
+"""CI's short runs of `cityhub bench`: the whole path (own Mosquitto or tansu, a hub process, a WebSocket
+map client) for 2,000 events on each transport. Checks the shape of the JSON and that every event
+arrived — no timing."""
 
 from __future__ import annotations
 
@@ -22,25 +23,30 @@ def mosquitto_installed() -> bool:
         return False
 
 
-def test_bench_runs_end_to_end_and_every_event_arrives() -> None:
-    need(mosquitto_installed(), "mosquitto is not installed (apt-get install mosquitto)")
-    done = subprocess.run([sys.executable, "-m", "hub.cli", "bench", "--events", "2000", "--json"],
+@pytest.mark.parametrize("transport", ["mqtt", "kafka"])
+def test_bench_runs_end_to_end_and_every_event_arrives(transport: str) -> None:
+    if transport == "mqtt":
+        need(mosquitto_installed(), "mosquitto is not installed (apt-get install mosquitto)")
+    done = subprocess.run([sys.executable, "-m", "hub.cli", "bench", "--events", "2000", "--json",
+                           "--transport", transport],
                           capture_output=True, text=True, timeout=280, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     lines = done.stdout.strip().splitlines()
     assert len(lines) == 1, "bench --json prints one JSON object"
     result = json.loads(lines[0])
-    for key in ("events_per_s", "latency_ms", "cpu_percent", "rss_mb", "transport", "store", "events", "rate"):
+    for key in ("events_per_s", "latency_ms", "cpu_percent", "rss_mb", "transport", "store", "events", "rate",
+                "broker_cpu_percent", "producer_cpu_percent", "map_clients_cpu_percent"):
         assert key in result, key
     assert set(result["latency_ms"]) == {"p50", "p95", "p99", "max"}
     assert all(isinstance(v, int | float) and v >= 0 for v in result["latency_ms"].values())
     assert result["latency_ms"]["p50"] <= result["latency_ms"]["p99"] <= result["latency_ms"]["max"]
-    assert result["transport"] == "mqtt" and result["store"] == "sqlite"
+    assert result["transport"] == transport and result["store"] == "sqlite"
     assert result["events"] == 2000
     # a few simulated vehicles drive out of the city: dead letters with a reason, never lost
     assert result["stored"] + result["duplicates"] + result["dead"] == 2000 and result["lost"] == 0
     assert result["dead"] < 20 and result["duplicates"] == 0
     assert result["arrived_on_map"] == result["stored"] and result["all_arrived"] is True
     assert result["events_per_s"] > 0 and result["cpu_percent"] > 0 and result["rss_mb"] > 0
+    assert result["producer_cpu_percent"] > 0  # the producers reported what they spent
     assert result["load"]["types"] >= 10  # a mixed load of the simulators' event types
     assert {"coordinates", "address", "device"} <= set(result["load"]["placement"])
