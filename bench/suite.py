@@ -26,8 +26,6 @@ def plan(db: str | None, quick: bool) -> list[tuple[str, list[str]]]:
         ("kafka-sqlite", [*CITYHUB, "--transport", "kafka", "--events", n]),
         ("kafka-sqlite-2-workers", [*CITYHUB, "--transport", "kafka", "--events", n, "--workers", "2"]),
         ("mqtt-2-workers", [*CITYHUB, "--transport", "mqtt", "--events", n, "--workers", "2"]),
-        ("mqtt-2-workers-2-producers", [*CITYHUB, "--transport", "mqtt", "--events", n, "--workers", "2",
-                                        "--producers", "2"]),
         ("mqtt-rate-1000", [*CITYHUB, "--transport", "mqtt", "--rate", "1000", "--duration", "30"]),
         ("kafka-rate-1000", [*CITYHUB, "--transport", "kafka", "--rate", "1000", "--duration", "30"]),
         ("mqtt-rate-3000", [*CITYHUB, "--transport", "mqtt", "--rate", "3000", "--duration", "30"]),
@@ -35,6 +33,8 @@ def plan(db: str | None, quick: bool) -> list[tuple[str, list[str]]]:
         ("kafka-rate-5000", [*CITYHUB, "--transport", "kafka", "--rate", "5000", "--duration", "30"]),
         ("kafka-rate-5000-2-workers", [*CITYHUB, "--transport", "kafka", "--rate", "5000", "--duration", "30",
                                        "--workers", "2"]),
+        ("mqtt-rate-5000-2-workers", [*CITYHUB, "--transport", "mqtt", "--rate", "5000", "--duration", "30",
+                                      "--workers", "2"]),
     ]
     if db:
         runs += [("kafka-postgis", [*CITYHUB, "--transport", "kafka", "--events", n, "--db", db]),
