@@ -35,6 +35,7 @@ RECEIVE_MAXIMUM = 1000  # unacknowledged QoS 1 messages the broker may send us a
 READ_CHUNK = 65536  # bytes taken from the socket at once by the network thread
 WRITE_CHUNK = 65536  # bytes of batched PUBACKs / PUBLISHes queued as one write
 FastHandler = Callable[[str, bytes, int, int], None]  # (topic, payload, packet id, QoS)
+BatchHandler = Callable[[list[tuple[str, bytes, int, int]]], None]  # several of them, in arrival order
 
 
 class Client(paho.Client):
@@ -47,11 +48,14 @@ class Client(paho.Client):
     - Receiving: with `fast_handler` set, a QoS 0/1 PUBLISH without MQTT 5 properties goes straight
       to it as (topic, payload, packet id, QoS), without paho's message, message-info and condition
       objects. Anything else (properties, i.e. binary-mode CloudEvents; QoS 2) takes paho's own path.
+      With `batch_handler` set too (and manual acknowledgement), the PUBLISHes already whole in the read
+      buffer are parsed there and handed over as one list, without paho's per-packet reads and state.
     - Sending: `ack_many` and `publish_many` queue the PUBACKs or QoS 0 PUBLISHes of a whole batch as
       a few writes instead of one queued packet (and one wake-up of the network thread) each.
     """
 
     fast_handler: FastHandler | None = None
+    batch_handler: BatchHandler | None = None
     _rbuf: bytes = b""
     _rpos = 0
     _rsock: object = None
@@ -74,8 +78,60 @@ class Client(paho.Client):
     def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
         rc = super().loop_read(max_packets)
         while rc == MQTTErrorCode.MQTT_ERR_SUCCESS and self._buffered():
+            if self.batch_handler is not None and self._in_packet["command"] == 0 and self._take_publishes():
+                continue
             rc = super().loop_read(max_packets)
         return rc
+
+    def _take_publishes(self) -> bool:
+        """Hand every complete QoS 0/1 PUBLISH without properties at the front of the read buffer to
+        `batch_handler` in one call; stop at anything else (another packet type, QoS 2, properties, a packet
+        not yet whole), which paho's own path reads next. True when at least one was taken."""
+        handler = self.batch_handler
+        if handler is None or not self._manual_ack:
+            return False
+        buf, pos, end = self._rbuf, self._rpos, len(self._rbuf)
+        v5 = self._protocol == paho.MQTTv5
+        taken: list[tuple[str, bytes, int, int]] = []
+        while pos < end:
+            header = buf[pos]
+            qos = (header & 0x06) >> 1
+            if header & 0xF0 != 0x30 or qos > 1:
+                break
+            length, shift, i = 0, 0, pos + 1
+            while i < end and shift < 28:
+                byte = buf[i]
+                i += 1
+                length |= (byte & 0x7F) << shift
+                shift += 7
+                if not byte & 0x80:
+                    break
+            else:
+                break  # the length is not all here yet (or malformed): paho's path
+            last = i + length
+            if last > end or length < 2:
+                break
+            topic_end = i + 2 + ((buf[i] << 8) | buf[i + 1])
+            start = topic_end + 2 if qos else topic_end
+            if v5:
+                if start >= last or buf[start] != 0:
+                    break
+                start += 1
+            if topic_end == i + 2 or start > last:
+                break
+            try:
+                topic = buf[i + 2:topic_end].decode()
+            except UnicodeDecodeError:
+                break
+            taken.append((topic, buf[start:last], (buf[topic_end] << 8) | buf[topic_end + 1] if qos else 0, qos))
+            pos = last
+        if not taken:
+            return False
+        self._rpos = pos
+        with self._msgtime_mutex:
+            self._last_bytes_received = paho.time_func()
+        handler(taken)
+        return True
 
     def _handle_publish(self) -> MQTTErrorCode:
         handler = self.fast_handler
@@ -200,6 +256,7 @@ class MqttIngest:
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message  # MQTT 5 properties (binary mode), QoS 2
         self.client.fast_handler = self._on_publish  # everything else
+        self.client.batch_handler = self._on_publishes  # the same, several already in the read buffer at once
         self.worker: BatchWorker[tuple[int, int, int]] = BatchWorker(pipeline, self._ack, name="mqtt-ingest")
         self.connected = threading.Event()
         self.connections = 0  # successful connections so far; a reconnect makes it grow
@@ -268,6 +325,14 @@ class MqttIngest:
             return  # not acknowledged: the broker sends it again to the next session
         self._last_message_at = time.monotonic()
         self.worker.put(Message(payload, topic, "mqtt"), (self.connections, mid, qos))
+
+    def _on_publishes(self, publishes: list[tuple[str, bytes, int, int]]) -> None:
+        if self._closing:
+            return  # not acknowledged: the broker sends them again to the next session
+        self._last_message_at = time.monotonic()
+        connection = self.connections
+        self.worker.put_many([(Message(payload, topic, "mqtt"), (connection, mid, qos))
+                              for topic, payload, mid, qos in publishes])
 
     def _ack(self, tokens: list[tuple[int, int, int]]) -> None:
         with self._session:

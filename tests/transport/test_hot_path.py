@@ -28,14 +28,18 @@ Received = tuple[str, bytes, int, int]
 class Receiver:
     """A persistent, manually acknowledging client whose QoS 0/1 publishes take the direct path."""
 
-    def __init__(self, url: str, client_id: str, *, v5: bool) -> None:
+    def __init__(self, url: str, client_id: str, *, v5: bool, batch: bool = False) -> None:
         self.got: list[Received] = []
         self.acked = 0
         self.slow: list[paho.MQTTMessage] = []  # what took paho's own path (MQTT 5 properties)
+        self.order: list[str] = []  # the topic of everything received, whichever path it took
+        self.batches = 0  # lists handed to the batch handler
         self.lock = threading.Lock()
         self.subscribed = threading.Event()
         self.client = mqtt_client(url, client_id, v5=v5, persistent=True, manual_ack=True)
         self.client.fast_handler = self._fast
+        if batch:
+            self.client.batch_handler = self._batch
         self.client.on_message = self._slow
         self.client.on_subscribe = lambda *_: self.subscribed.set()
         self.client.on_connect = lambda client, *_: client.subscribe("hot/#", qos=1)
@@ -54,10 +58,18 @@ class Receiver:
     def _fast(self, topic: str, payload: bytes, mid: int, qos: int) -> None:
         with self.lock:
             self.got.append((topic, payload, mid, qos))
+            self.order.append(topic)
+
+    def _batch(self, publishes: list[Received]) -> None:
+        with self.lock:
+            self.got.extend(publishes)
+            self.order.extend(topic for topic, _, _, _ in publishes)
+            self.batches += 1
 
     def _slow(self, client: paho.Client, userdata: object, msg: paho.MQTTMessage) -> None:
         with self.lock:
             self.slow.append(msg)
+            self.order.append(msg.topic)
 
     def close(self) -> None:
         self.client.disconnect()
@@ -72,13 +84,14 @@ def sender(url: str, *, v5: bool) -> paho.Client:
     return client
 
 
+@pytest.mark.parametrize("batch", [False, True], ids=["one-by-one", "batched"])
 @pytest.mark.parametrize("v5", [True, False], ids=["mqtt5", "mqtt311"])
 def test_every_message_arrives_whole_and_in_order_however_the_reads_cut_the_stream(
-        mosquitto: Mosquitto, v5: bool) -> None:
+        mosquitto: Mosquitto, v5: bool, batch: bool) -> None:
     """Hundreds of small packets per read, payloads larger than a read, an empty payload, non-ASCII topics."""
     sizes = [0, 1, 10, 127, 128, 300, 16_383, 16_384, READ_CHUNK - 5, READ_CHUNK, 3 * READ_CHUNK + 17] + [200] * 2000
     sent = [(f"hot/{'街道' if n % 7 == 0 else 'lane'}/{n}", bytes([n % 251]) * size) for n, size in enumerate(sizes)]
-    receiver = Receiver(mosquitto.url, f"hot-{v5}", v5=v5)
+    receiver = Receiver(mosquitto.url, f"hot-{v5}-{batch}", v5=v5, batch=batch)
     out = sender(mosquitto.url, v5=v5)
     try:
         infos = [out.publish(topic, payload, qos=1) for topic, payload in sent]
@@ -89,6 +102,45 @@ def test_every_message_arrives_whole_and_in_order_however_the_reads_cut_the_stre
             got = list(receiver.got)
         assert [(t, p) for t, p, _, _ in got] == sent
         assert all(qos == 1 and mid for _, _, mid, qos in got) and not receiver.slow
+        assert (receiver.batches > 0) == batch
+    finally:
+        out.disconnect()
+        out.loop_stop()
+        receiver.close()
+
+
+def test_batched_reads_keep_order_with_what_takes_paho_path(mosquitto: Mosquitto) -> None:
+    """Publishes with MQTT 5 properties among plain ones: the batch stops at each, paho's path takes it, and
+    everything reaches the handlers in the order it was sent."""
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+
+    props = Properties(PacketTypes.PUBLISH)
+    props.UserProperty = [("ce_id", "1")]
+    sent = [f"hot/mixed/{n}" for n in range(1500)]
+    receiver = Receiver(mosquitto.url, "hot-mixed", v5=True, batch=True)
+    out = sender(mosquitto.url, v5=True)
+    try:
+        infos = [out.publish(topic, b"x" * 100, qos=1, properties=props if n % 10 == 3 else None)
+                 for n, topic in enumerate(sent)]
+        for info in infos:
+            info.wait_for_publish(30)
+        acked_slow = 0
+
+        def ack_all() -> bool:  # the broker's in-flight window needs the PUBACKs of both paths
+            nonlocal acked_slow
+            receiver.ack_new()
+            with receiver.lock:
+                slow, acked_slow = receiver.slow[acked_slow:], len(receiver.slow)
+                done = len(receiver.order) >= len(sent)
+            for msg in slow:
+                receiver.client.ack(msg.mid, 1)
+            return done
+
+        wait_for(ack_all, timeout=60, what=f"{len(sent)} messages received")
+        with receiver.lock:
+            assert receiver.order == sent
+            assert len(receiver.slow) == 150 and receiver.batches > 0
     finally:
         out.disconnect()
         out.loop_stop()
