@@ -36,10 +36,11 @@ def register(commands: Any) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     from hub.app import create_app
     from hub.runtime import Hub
+    from hub.websocket import LiveWebSocketProtocol
 
     settings = load_settings(args.config, mqtt=args.mqtt, kafka=args.kafka, db=args.db, host=args.host, port=args.port)
     app = create_app(Hub(settings))
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", ws=LiveWebSocketProtocol)
     return 0
 
 

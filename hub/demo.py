@@ -16,6 +16,7 @@ from hub.app import create_app
 from hub.broker import EmbeddedBroker
 from hub.runtime import Hub
 from hub.settings import Settings
+from hub.websocket import LiveWebSocketProtocol
 from simulators.registry import SIMULATORS
 from simulators.runner import simulate
 
@@ -35,7 +36,7 @@ class Demo:
         self.broker.start()
         hub = Hub(self.settings)
         server = uvicorn.Server(uvicorn.Config(create_app(hub), host="127.0.0.1", port=self.port,
-                                               log_level="warning"))
+                                               log_level="warning", ws=LiveWebSocketProtocol))
         web = threading.Thread(target=server.run, name="http", daemon=True)
         web.start()
         while not server.started and web.is_alive():

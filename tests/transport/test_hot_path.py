@@ -278,3 +278,42 @@ def test_live_items_are_encoded_once_and_a_frame_counts_what_a_client_lost() -> 
         assert orjson.loads(slow.frame()) == {"kind": "batch", "items": [], "dropped": 0}
 
     asyncio.run(scenario())
+
+
+def test_the_hub_websocket_compresses_in_a_full_window_and_delivers_frames_whole() -> None:
+    """The hub's uvicorn WebSocket protocol: per-message deflate negotiated without uvicorn's 4 KiB limit on the
+    server's window, text frames arriving exactly as sent (many of them, each many live items long)."""
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.routing import WebSocketRoute
+    from starlette.websockets import WebSocket
+    from websockets.sync.client import connect as ws_connect
+
+    from hub.websocket import LiveWebSocketProtocol
+    from tests.support import free_port
+
+    item = {"kind": "event", "district_name": "蓬江区", "town_name": "白沙街道", "address": "江门市蓬江区白沙街道羊桥路12号"}
+    frames = [orjson.dumps({"kind": "batch", "items": [item | {"uid": f"{n}-{k}"} for k in range(60)],
+                            "dropped": 0}).decode() for n in range(40)]
+
+    async def stream(websocket: WebSocket) -> None:
+        await websocket.accept()
+        for frame in frames:
+            await websocket.send_text(frame)
+        await websocket.close()
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(Starlette(routes=[WebSocketRoute("/ws", stream)]), host="127.0.0.1",
+                                           port=port, log_level="warning", ws=LiveWebSocketProtocol))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for(lambda: server.started or not thread.is_alive(), what="uvicorn started")
+    try:
+        with ws_connect(f"ws://127.0.0.1:{port}/ws") as client:
+            extensions = client.response.headers.get("Sec-WebSocket-Extensions", "") if client.response else ""
+            got = list(client)
+        assert got == frames
+        assert "permessage-deflate" in extensions and "server_max_window_bits" not in extensions
+    finally:
+        server.should_exit = True
+        thread.join(15)
