@@ -17,6 +17,7 @@ import uvicorn
 from hub.app import create_app
 from hub.runtime import Hub
 from hub.settings import Settings
+from hub.websocket import LiveWebSocketProtocol
 
 REQUIRE_ALL = os.environ.get("CITYHUB_REQUIRE_ALL") == "1"
 
@@ -59,7 +60,8 @@ def running_hub(settings: Settings) -> Iterator[RunningHub]:
     """The real hub (pipeline, store, ingest, HTTP) on a free port, in this process."""
     settings = settings.model_copy(update={"port": settings.port if settings.port != 8000 else free_port()})
     hub = Hub(settings)
-    server = uvicorn.Server(uvicorn.Config(create_app(hub), host="127.0.0.1", port=settings.port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(hub), host="127.0.0.1", port=settings.port, log_level="warning",
+                                           ws=LiveWebSocketProtocol))  # as `cityhub serve` runs it
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     wait_for(lambda: server.started or not thread.is_alive(), what="hub HTTP server")

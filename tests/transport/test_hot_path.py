@@ -292,7 +292,8 @@ def test_the_hub_websocket_compresses_in_a_full_window_and_delivers_frames_whole
     from hub.websocket import LiveWebSocketProtocol
     from tests.support import free_port
 
-    item = {"kind": "event", "district_name": "蓬江区", "town_name": "白沙街道", "address": "江门市蓬江区白沙街道羊桥路12号"}
+    item = {"kind": "event", "district_name": "蓬江区", "town_name": "白沙街道",
+            "address": "江门市蓬江区白沙街道羊桥路12号"}
     frames = [orjson.dumps({"kind": "batch", "items": [item | {"uid": f"{n}-{k}"} for k in range(60)],
                             "dropped": 0}).decode() for n in range(40)]
 
