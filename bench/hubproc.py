@@ -83,7 +83,9 @@ class HubProcess:
         return {k: int(totals[k]) for k in ("stored", "duplicates", "dead")}
 
     def handled(self) -> int:
-        return sum(self.totals().values())
+        """Events finished with, each once: stored or dead-lettered (a redelivery is a duplicate, not one more)."""
+        totals = self.totals()
+        return totals["stored"] + totals["dead"]
 
     def dead_reasons(self, limit: int = 200) -> dict[str, int]:
         """The latest dead letters' reasons, grouped by their first words."""
@@ -133,7 +135,9 @@ class Hubs:
         return {k: sum(t[k] for t in found) for k in found[0]}
 
     def handled(self) -> int:
-        return sum(self.totals().values())
+        """Events finished with, each once: stored or dead-lettered (a redelivery is a duplicate, not one more)."""
+        totals = self.totals()
+        return totals["stored"] + totals["dead"]
 
     def cpu_seconds(self) -> float:
         return sum(w.cpu_seconds() for w in self.workers)
