@@ -135,9 +135,7 @@ class Hubs:
         return {k: sum(t[k] for t in found) for k in found[0]}
 
     def handled(self) -> int:
-        """Events finished with, each once: stored or dead-lettered (a redelivery is a duplicate, not one more)."""
-        totals = self.totals()
-        return totals["stored"] + totals["dead"]
+        return sum(w.handled() for w in self.workers)
 
     def cpu_seconds(self) -> float:
         return sum(w.cpu_seconds() for w in self.workers)

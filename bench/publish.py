@@ -16,7 +16,7 @@ from bench.load import Load
 from bench.wire import QoS1Publisher
 
 KAFKA_TOPIC = "city.events"
-MQTT_WINDOW = 20_000  # QoS 1 messages a producer has in flight or queued in paho
+MQTT_WINDOW = 20_000  # QoS 1 messages a producer may have unacknowledged (packet ids are 16 bits)
 _ctx = mp.get_context("fork")
 
 

@@ -88,7 +88,7 @@ def measure(opts: Options, load: Load, broker: Broker, hubs: Hubs, producers: Pr
         own_cpu0 = time.process_time()
         producers.go.set()
         say(opts, f"publishing over {opts.transport} …")
-        sent, backlog_peak = watch(opts, producers, hubs, sum(before.values()))
+        sent, backlog_peak = watch(opts, producers, hubs, before["stored"] + before["dead"])
         after = hubs.totals()
         outcome = {k: after[k] - before[k] for k in after}
         done = outcome["stored"] + outcome["dead"]  # redeliveries (duplicates) are not more events
