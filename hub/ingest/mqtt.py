@@ -38,6 +38,27 @@ FastHandler = Callable[[str, bytes, int, int], None]  # (topic, payload, packet 
 BatchHandler = Callable[[list[tuple[str, bytes, int, int]]], None]  # several of them, in arrival order
 
 
+def publish_body(buf: bytes | bytearray, first: int, last: int, qos: int, v5: bool) -> tuple[str, int, int] | None:
+    """The variable header of a QoS 0/1 PUBLISH whose body is buf[first:last]: (topic, where the payload
+    starts, packet id). None for what the direct path leaves to paho: MQTT 5 properties, an empty or
+    non-UTF-8 topic, a body too short for its header (malformed)."""
+    if last - first < 2:
+        return None
+    topic_end = first + 2 + ((buf[first] << 8) | buf[first + 1])
+    start = topic_end + 2 if qos else topic_end
+    if v5:
+        if start >= last or buf[start] != 0:  # properties (or malformed)
+            return None
+        start += 1
+    if topic_end == first + 2 or start > last:
+        return None
+    try:
+        topic = buf[first + 2:topic_end].decode()
+    except UnicodeDecodeError:
+        return None
+    return topic, start, (buf[topic_end] << 8) | buf[topic_end + 1] if qos else 0
+
+
 class Client(paho.Client):
     """paho's client with three per-message costs of its network thread taken out.
 
@@ -109,21 +130,13 @@ class Client(paho.Client):
             else:
                 break  # the length is not all here yet (or malformed): paho's path
             last = i + length
-            if last > end or length < 2:
+            if last > end:
                 break
-            topic_end = i + 2 + ((buf[i] << 8) | buf[i + 1])
-            start = topic_end + 2 if qos else topic_end
-            if v5:
-                if start >= last or buf[start] != 0:
-                    break
-                start += 1
-            if topic_end == i + 2 or start > last:
+            body = publish_body(buf, i, last, qos, v5)
+            if body is None:
                 break
-            try:
-                topic = buf[i + 2:topic_end].decode()
-            except UnicodeDecodeError:
-                break
-            taken.append((topic, buf[start:last], (buf[topic_end] << 8) | buf[topic_end + 1] if qos else 0, qos))
+            topic, start, mid = body
+            taken.append((topic, buf[start:last], mid, qos))
             pos = last
         if not taken:
             return False
@@ -137,21 +150,11 @@ class Client(paho.Client):
         handler = self.fast_handler
         header, packet = self._in_packet["command"], self._in_packet["packet"]
         qos = (header & 0x06) >> 1
-        if handler is None or qos > 1 or len(packet) < 2:
+        body = None if handler is None or qos > 1 else publish_body(packet, 0, len(packet), qos,
+                                                                    self._protocol == paho.MQTTv5)
+        if handler is None or body is None:
             return super()._handle_publish()
-        end = 2 + ((packet[0] << 8) | packet[1])
-        start = end + 2 if qos else end
-        if self._protocol == paho.MQTTv5:
-            if start >= len(packet) or packet[start] != 0:  # properties (or malformed): paho's own path
-                return super()._handle_publish()
-            start += 1
-        if end == 2 or start > len(packet):
-            return super()._handle_publish()
-        try:
-            topic = packet[2:end].decode()
-        except UnicodeDecodeError:
-            return super()._handle_publish()
-        mid = (packet[end] << 8) | packet[end + 1] if qos else 0
+        topic, start, mid = body
         handler(topic, bytes(memoryview(packet)[start:]), mid, qos)
         if qos and not self._manual_ack:
             return self._send_puback(mid)
