@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from hub.store import wal
+
 TABLES = """
 CREATE TABLE IF NOT EXISTS incidents (
   id {id_column}, kind TEXT NOT NULL, type TEXT NOT NULL, title TEXT NOT NULL, state TEXT NOT NULL,
@@ -82,17 +84,18 @@ class SqliteDb(Db):
         self._local = threading.local()
         self._lock = threading.RLock()
         self._all: list[sqlite3.Connection] = []
+        self._checkpointer: wal.Checkpointer | None = None
         self._conn().executescript(TABLES.format(id_column="INTEGER PRIMARY KEY AUTOINCREMENT", real="REAL"))
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn = wal.connect(self.path)  # the events store's file and its WAL settings (hub.store.wal)
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
             self._local.conn = conn
             self._all.append(conn)
+            if self._checkpointer is None:
+                self._checkpointer = wal.Checkpointer.hold(self.path)
         return conn
 
     def execute(self, sql: str, args: tuple[Any, ...] | list[Any] = ()) -> list[dict[str, Any]]:
@@ -119,6 +122,9 @@ class SqliteDb(Db):
                 conn.close()
         self._all.clear()
         self._local = threading.local()
+        checkpointer, self._checkpointer = self._checkpointer, None
+        if checkpointer is not None:
+            checkpointer.release()
 
 
 class PostgresDb(Db):

@@ -1,0 +1,65 @@
+"""The hub's SQLite file: one set of WAL settings for the store and the incident tables, and a thread that
+copies the WAL back into the file so that no worker's COMMIT does it."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from hub.incidents.db import SqliteDb
+from hub.store import EventQuery, wal
+from hub.store.sqlite import SqliteStore
+from tests.store.cases import NOW_HOUR, PENGJIANG, make_event
+from tests.support import wait_for
+
+
+def test_the_wal_reaches_the_database_file_without_a_writer_checkpointing(tmp_path: Path) -> None:
+    path = tmp_path / "hub.sqlite"
+    store = SqliteStore(str(path))
+    try:
+        first = make_event("wal-0", NOW_HOUR - 1800, where=PENGJIANG)
+        before = path.stat().st_size
+        batches = 0
+        for n in range(40):  # ≈ 2,000 events: a few hundred pages, far below the writers' own checkpoint
+            events = []
+            for i in range(50):
+                event = copy.deepcopy(first)
+                event.ce["id"] = f"wal-{n}-{i}"
+                assert event.hub is not None
+                event.hub.uid = f"uid-{n}-{i}"
+                events.append(event)
+            assert len(store.write(events, [])) == 50
+            batches += 1
+        assert store.counts()["events"] == 50 * batches
+        checkpointer = store._checkpointer
+        assert checkpointer is not None
+        wait_for(lambda: path.stat().st_size > before + 200 * 4096 and checkpointer.runs > 0,
+                 what="the checkpoint thread to copy the WAL into hub.sqlite")
+        assert path.with_name("hub.sqlite-wal").stat().st_size < wal.SAFETY_CHECKPOINT_PAGES * 4096
+        assert store.events(EventQuery(limit=5)).items  # the data reads the same from file and WAL
+    finally:
+        store.close()
+
+
+def test_the_store_and_the_incident_tables_share_one_checkpointer_that_ends_with_its_last_holder(
+        tmp_path: Path) -> None:
+    path = str(tmp_path / "hub.sqlite")
+    store, db = SqliteStore(path), SqliteDb(path)
+    shared = store._checkpointer
+    assert shared is not None and shared is db._checkpointer and shared.holders == 2
+    thread = shared._thread
+    for conn in (store._conn(), db._conn()):  # the same settings on both connections to the file
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == wal.SAFETY_CHECKPOINT_PAGES
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    store.close()
+    assert thread.is_alive() and shared.holders == 1
+    db.close()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    again = SqliteStore(path)  # a reopened store starts a new one
+    try:
+        assert again._checkpointer is not None and again._checkpointer is not shared
+        assert again._checkpointer._thread.is_alive()
+    finally:
+        again.close()
