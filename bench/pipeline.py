@@ -89,8 +89,9 @@ def run(events: int, batch: int, db: str | None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         hub = Hub(Settings(data_dir=Path(tmp), db=db or ""))
         hub.geo.warm()
+        hub.neighbours.table()
         gc.collect()
-        gc.freeze()  # as Hub.start does once the geography is loaded
+        gc.freeze()  # as Hub._warm does once the geography and the cells' neighbours are loaded
         hub.pipeline.process(warmup)
         hub.pipeline.totals = type(hub.pipeline.totals)()
         stages = Stages(hub)

@@ -39,7 +39,8 @@ class Hub:
         self.live = LiveStream(settings.live_buffer)
         self.pipeline.sinks.append(self.live.sink)
         self.pipeline.steps.append(functools.partial(load_rules().apply, device_meta=self.registry.meta))
-        self.incidents = open_incidents(settings.store_url, self.live.publish, neighbours=CellNeighbours(self.geo))
+        self.neighbours = CellNeighbours(self.geo)
+        self.incidents = open_incidents(settings.store_url, self.live.publish, neighbours=self.neighbours)
         self.pipeline.sinks.append(self.incidents.sink)
         self.ingests: dict[str, Any] = {}
         if settings.mqtt:
@@ -64,6 +65,7 @@ class Hub:
 
     def _warm(self) -> None:
         self.geo.warm()
+        self.neighbours.table()  # ≈ 0.5 s of shapely: before the first sighting, and frozen with the rest
         # the city's geography is ~a million long-lived objects: keep the collector from rescanning them
         gc.collect()
         gc.freeze()

@@ -1,8 +1,9 @@
 """Neighbouring unit-grid cells, from the cells' real geometry: two cells neighbour when they share an
 edge or a corner (they lie within TOUCH_DEG of each other). The whole table — every cell of the city
 and the cells touching it — is built once, on first use, in one vectorized STRtree query over all
-cells, so correlation asks a dict, never shapely, per event. (Built in the first batch that asks:
-a background build would only move the same CPU into whatever runs beside it.)"""
+cells, so correlation asks a dict, never shapely, per event. The hub builds it in its warm-up thread
+at start (`Hub._warm`), so the first batches do not wait ≈ 0.5 s for it; elsewhere it is built by the
+first batch that asks."""
 
 from __future__ import annotations
 
