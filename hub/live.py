@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections import deque
 from typing import Any
 
@@ -57,22 +58,25 @@ class Client:
         self.pending: deque[bytes] = deque(maxlen=limit)  # encoded items, shared with the other clients
         self.dropped = 0
         self.closed = False
-        self.wake = asyncio.Event()
+        self.wake = asyncio.Event()  # set in the event loop only
+        self.lock = threading.Lock()  # offer() runs in the ingest threads, frame() in the event loop
 
     def offer(self, items: list[bytes]) -> None:
-        room = self.pending.maxlen or 0
-        overflow = len(self.pending) + len(items) - room
-        if overflow > 0:
-            self.dropped += overflow
-        self.pending.extend(items)
-        self.wake.set()
+        with self.lock:
+            overflow = len(self.pending) + len(items) - (self.pending.maxlen or 0)
+            if overflow > 0:
+                self.dropped += overflow
+            self.pending.extend(items)
 
-    def frame(self) -> str:
-        """Everything pending as one message (the JSON of {"kind": "batch", "items": [...], "dropped": n})."""
-        body = b'{"kind":"batch","items":[' + b",".join(self.pending) + b'],"dropped":%d}' % self.dropped
-        self.pending.clear()
-        self.dropped = 0
-        return body.decode()
+    def frame(self) -> tuple[str, int]:
+        """Everything pending as one message (the JSON of {"kind": "batch", "items": [...], "dropped": n}),
+        and how many items it holds."""
+        with self.lock:
+            count = len(self.pending)
+            body = b'{"kind":"batch","items":[' + b",".join(self.pending) + b'],"dropped":%d}' % self.dropped
+            self.pending.clear()
+            self.dropped = 0
+        return body.decode(), count
 
 
 class LiveStream:
@@ -82,6 +86,7 @@ class LiveStream:
         self.clients: set[Client] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.sent = 0
+        self._wake_pending = False  # one wake-up at most waits in the event loop, however far behind it is
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
@@ -100,13 +105,25 @@ class LiveStream:
             self._hand_over([orjson.dumps(item) for item in items])
 
     def _hand_over(self, encoded: list[bytes]) -> None:
+        """Straight into every client's bounded buffer, then one wake-up for the event loop: a loop that
+        falls behind the ingest threads holds one pending call, not every batch since (the buffers
+        shed the oldest items instead)."""
         loop = self.loop
-        if loop is not None and not loop.is_closed() and encoded:
-            loop.call_soon_threadsafe(self._fan_out, encoded)
+        if loop is None or loop.is_closed() or not encoded:
+            return
+        for client in tuple(self.clients):
+            client.offer(encoded)
+        if not self._wake_pending:
+            self._wake_pending = True
+            try:
+                loop.call_soon_threadsafe(self._wake_all)
+            except RuntimeError:  # the loop closed meanwhile
+                self._wake_pending = False
 
-    def _fan_out(self, items: list[bytes]) -> None:
+    def _wake_all(self) -> None:
+        self._wake_pending = False
         for client in self.clients:
-            client.offer(items)
+            client.wake.set()
 
     async def serve(self, websocket: WebSocket) -> None:
         await websocket.accept()
@@ -127,8 +144,10 @@ class LiveStream:
                     if client.closed:
                         break
                 client.wake.clear()
-                count = len(client.pending)
-                await websocket.send_text(client.frame())
+                text, count = client.frame()
+                if not count:  # a wake-up for items an earlier message already took
+                    continue
+                await websocket.send_text(text)
                 self.sent += count
                 last = loop.time()
         except (WebSocketDisconnect, RuntimeError, ConnectionError):

@@ -269,15 +269,42 @@ def test_live_items_are_encoded_once_and_a_frame_counts_what_a_client_lost() -> 
         stream.publish("incident", [{"id": "i1"}])
         await asyncio.sleep(0)
         assert fast.pending[0] is slow.pending[0]  # one encoding, shared
-        assert orjson.loads(fast.frame()) == {"kind": "batch", "items": [{"id": "i1", "kind": "incident"}],
-                                              "dropped": 0}
+        assert orjson.loads(fast.frame()[0]) == {"kind": "batch", "items": [{"id": "i1", "kind": "incident"}],
+                                                 "dropped": 0}
         stream.publish("incident", [{"id": f"i{n}"} for n in range(2, 7)])
         await asyncio.sleep(0)
-        frame = orjson.loads(slow.frame())
-        assert [i["id"] for i in frame["items"]] == ["i4", "i5", "i6"] and frame["dropped"] == 3
-        assert orjson.loads(slow.frame()) == {"kind": "batch", "items": [], "dropped": 0}
+        text, count = slow.frame()
+        frame = orjson.loads(text)
+        assert [i["id"] for i in frame["items"]] == ["i4", "i5", "i6"] and frame["dropped"] == 3 and count == 3
+        assert slow.frame() == ('{"kind":"batch","items":[],"dropped":0}', 0)
 
     asyncio.run(scenario())
+
+
+def test_an_event_loop_that_falls_behind_holds_one_wake_up_not_every_batch() -> None:
+    """Ingest threads hand items to the clients' bounded buffers themselves; the loop only wakes them."""
+    loop = asyncio.new_event_loop()  # not running: a loop that has fallen behind, as far as it can
+    try:
+        stream = LiveStream(buffer_per_client=500)
+        stream.bind(loop)
+        client = LiveClient(500)
+        stream.clients.add(client)
+        done = threading.Event()
+
+        def ingest() -> None:
+            for batch in range(200):
+                stream.publish("incident", [{"id": f"{batch}-{n}"} for n in range(100)])
+            done.set()
+
+        threading.Thread(target=ingest).start()
+        assert done.wait(30)
+        assert len(client.pending) == 500 and client.dropped == 200 * 100 - 500
+        assert len(loop._ready) == 1  # type: ignore[attr-defined]  # asyncio's queue of callbacks to run
+        loop.run_until_complete(asyncio.sleep(0))
+        assert client.wake.is_set()
+        assert orjson.loads(client.frame()[0])["items"][-1]["id"] == "199-99"
+    finally:
+        loop.close()
 
 
 def test_the_hub_websocket_compresses_in_a_full_window_and_delivers_frames_whole() -> None:
