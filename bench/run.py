@@ -115,7 +115,7 @@ def measure(opts: Options, load: Load, broker: Broker, hubs: Hubs, producers: Pr
         "map_clients_cpu_percent": round(100 * own_cpu / elapsed, 1),  # this process: the WebSocket clients
         "stored": outcome["stored"], "duplicates": outcome["duplicates"], "dead": outcome["dead"],
         "dead_reasons": hubs.dead_reasons(outcome["dead"]) if outcome["dead"] else {},
-        "arrived_on_map": len(lat), "map_dropped": live.dropped,
+        "arrived_on_map": len(lat), "map_dropped": live.dropped, "republish_shed": outcome["republish_shed"],
         "all_arrived": len(lat) == outcome["stored"] and done == sent, "lost": max(0, sent - done),
         "seconds": round(elapsed, 2), "publish_s": round(last_send - first_send, 2),
         "drain_s": round(max(0.0, t_end - last_send), 2), "backlog_peak": backlog_peak,
