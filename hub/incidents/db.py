@@ -93,9 +93,10 @@ class SqliteDb(Db):
             conn = wal.connect(self.path)  # the events store's file and its WAL settings (hub.store.wal)
             conn.row_factory = sqlite3.Row
             self._local.conn = conn
-            self._all.append(conn)
-            if self._checkpointer is None:
-                self._checkpointer = wal.Checkpointer.hold(self.path)
+            with self._lock:
+                self._all.append(conn)
+                if self._checkpointer is None:
+                    self._checkpointer = wal.Checkpointer.hold(self.path)
         return conn
 
     def execute(self, sql: str, args: tuple[Any, ...] | list[Any] = ()) -> list[dict[str, Any]]:
