@@ -33,6 +33,11 @@ log = logging.getLogger(__name__)
 TOPIC = "city/+/+"
 SESSION_EXPIRY_S = 7 * 86400
 RECEIVE_MAXIMUM = 1000  # unacknowledged QoS 1 messages the broker may send us at once (v5)
+KEEPALIVE_S = 30  # the broker drops a connection it has heard nothing on for 1.5 × this
+INBOX_CAPACITY = 20000  # messages received and not yet taken by the batch worker
+# How often the network thread, while it waits for room in the inbox, checks whether the connection needs a
+# PINGREQ (every half keepalive) or has PUBACKs to write.
+ROOM_WAIT_S = 1.0
 READ_CHUNK = 65536  # bytes taken from the socket at once by the network thread
 WRITE_CHUNK = 65536  # bytes of batched PUBACKs / PUBLISHes queued as one write
 # Writes (each ≤ WRITE_CHUNK) that may wait in paho's queue before the republish of a batch is shed.
@@ -150,8 +155,29 @@ class Client(paho.Client):
         self._rpos = pos
         with self._msgtime_mutex:
             self._last_bytes_received = paho.time_func()
-        handler(taken)
+        handler(taken)  # may wait for room in the inbox: the read above is not the last thing heard then
+        with self._msgtime_mutex:
+            self._last_bytes_received = paho.time_func()
         return True
+
+    _pinged_at = 0.0
+
+    def keep_connection(self) -> None:
+        """For the network thread while it waits (for room in the hub's inbox) instead of running paho's loop:
+        write what is queued (the PUBACKs of the batches stored meanwhile) and a PINGREQ every half keepalive,
+        so the broker hears from us and does not drop the session. Nothing is read meanwhile: the broker's
+        answers wait in the socket and are read when the wait ends. A write that fails is left to the read
+        path, which sees the broken connection and reconnects."""
+        if self._sock is None or not self.is_connected():
+            return
+        now = paho.time_func()
+        if self._keepalive and now - self._pinged_at >= self._keepalive / 2:
+            self._pinged_at = now
+            self._send_pingreq()
+            with self._msgtime_mutex:
+                self._last_msg_out = now
+        if self._out_packet:
+            self._packet_write()
 
     def _handle_publish(self) -> MQTTErrorCode:
         handler = self.fast_handler
@@ -220,25 +246,26 @@ def mqtt_client(url: str, client_id: str, *, v5: bool, persistent: bool, manual_
     return client
 
 
-def connect_args(url: str, *, v5: bool, persistent: bool) -> dict[str, object]:
+def connect_args(url: str, *, v5: bool, persistent: bool, keepalive: int = KEEPALIVE_S) -> dict[str, object]:
     parts = urlparse(url)
     props = None
     if v5:
         props = Properties(PacketTypes.CONNECT)
         props.SessionExpiryInterval = SESSION_EXPIRY_S if persistent else 0
         props.ReceiveMaximum = RECEIVE_MAXIMUM
-    return {"host": parts.hostname or "127.0.0.1", "port": parts.port or 1883, "keepalive": 30,
+    return {"host": parts.hostname or "127.0.0.1", "port": parts.port or 1883, "keepalive": keepalive,
             "clean_start": (not persistent) if v5 else paho.MQTT_CLEAN_START_FIRST_ONLY, "properties": props}
 
 
-def connect(client: paho.Client, url: str, *, v5: bool, persistent: bool) -> None:
+def connect(client: paho.Client, url: str, *, v5: bool, persistent: bool, keepalive: int = KEEPALIVE_S) -> None:
     """Connect now; raises OSError when the broker cannot be reached."""
-    client.connect(**connect_args(url, v5=v5, persistent=persistent))  # type: ignore[arg-type]
+    client.connect(**connect_args(url, v5=v5, persistent=persistent, keepalive=keepalive))  # type: ignore[arg-type]
 
 
-def connect_async(client: paho.Client, url: str, *, v5: bool, persistent: bool) -> None:
+def connect_async(client: paho.Client, url: str, *, v5: bool, persistent: bool,
+                  keepalive: int = KEEPALIVE_S) -> None:
     """Connect from the network loop, retrying with backoff until the broker is there."""
-    client.connect_async(**connect_args(url, v5=v5, persistent=persistent))  # type: ignore[arg-type]
+    client.connect_async(**connect_args(url, v5=v5, persistent=persistent, keepalive=keepalive))  # type: ignore[arg-type]
 
 
 def user_properties(msg: paho.MQTTMessage) -> tuple[tuple[str, bytes], ...]:
@@ -258,8 +285,9 @@ class MqttIngest:
     to a later connection, where the broker may already have reused the packet id."""
 
     def __init__(self, pipeline: Pipeline, url: str, *, client_id: str = "cityhub", v5: bool = True,
-                 share_group: str | None = None) -> None:
-        self.url, self.v5 = url, v5
+                 share_group: str | None = None, keepalive: int = KEEPALIVE_S,
+                 inbox_capacity: int = INBOX_CAPACITY) -> None:
+        self.url, self.v5, self.keepalive = url, v5, keepalive
         if share_group and not v5:
             log.warning("shared subscription $share/%s with MQTT 3.1.1: Mosquitto accepts it, "
                         "other brokers may not", share_group)
@@ -271,11 +299,15 @@ class MqttIngest:
         self.client.on_message = self._on_message  # MQTT 5 properties (binary mode), QoS 2
         self.client.fast_handler = self._on_publish  # everything else
         self.client.batch_handler = self._on_publishes  # the same, several already in the read buffer at once
-        self.worker: BatchWorker[tuple[int, int, int]] = BatchWorker(pipeline, self._ack, name="mqtt-ingest")
+        self.worker: BatchWorker[tuple[int, int, int]] = BatchWorker(pipeline, self._ack, name="mqtt-ingest",
+                                                                      capacity=inbox_capacity)
         self.connected = threading.Event()
         self.connections = 0  # successful connections so far; a reconnect makes it grow
         self.stale_acks = 0  # acknowledgements dropped because their connection had gone
         self.republish_shed = 0  # normalized events not republished because the broker was not reading
+        self.unacked = 0  # QoS 1/2 messages received on this connection and not yet acknowledged
+        self.unacked_peak = 0  # the most at once, on any connection
+        self._over_logged = False
         self._shed_logged_at = -math.inf
         self._closing = False
         self._last_message_at = 0.0
@@ -284,7 +316,7 @@ class MqttIngest:
 
     def start(self) -> None:
         self.worker.start()
-        connect_async(self.client, self.url, v5=self.v5, persistent=True)
+        connect_async(self.client, self.url, v5=self.v5, persistent=True, keepalive=self.keepalive)
         self.client.loop_start()
 
     def stop(self) -> None:
@@ -301,7 +333,8 @@ class MqttIngest:
     def status(self) -> dict[str, object]:
         return {"connected": self.connected.is_set(), "healthy": self.worker.healthy,
                 "backlog": self.worker.inbox.qsize(), "stale_acks": self.stale_acks,
-                "republish_shed": self.republish_shed, "last_stored_at": self.worker.last_stored_at}
+                "republish_shed": self.republish_shed, "unacked": self.unacked, "unacked_peak": self.unacked_peak,
+                "last_stored_at": self.worker.last_stored_at}
 
     def _leave_share_group(self, quiet_s: float = 0.5, limit_s: float = 10) -> None:
         self.client.unsubscribe(self.topic)
@@ -318,6 +351,7 @@ class MqttIngest:
         resumed = getattr(flags, "session_present", False)
         with self._session:
             self.connections += 1
+            self.unacked = 0  # the broker resends what was in flight; counted again as it comes
         log.info("MQTT connected to %s (session %s); subscribing to %s", redacted(self.url),
                  "resumed" if resumed else "new", self.topic)
         client.subscribe(self.topic, qos=1)
@@ -334,21 +368,47 @@ class MqttIngest:
             return  # not acknowledged: the broker sends it again to the next session
         self._last_message_at = time.monotonic()
         message = Message(bytes(msg.payload), msg.topic, "mqtt", headers=user_properties(msg))
-        self.worker.put(message, (self.connections, msg.mid, msg.qos))
+        self._hand_over([(message, (self.connections, msg.mid, msg.qos))])
 
     def _on_publish(self, topic: str, payload: bytes, mid: int, qos: int) -> None:
         if self._closing:
             return  # not acknowledged: the broker sends it again to the next session
         self._last_message_at = time.monotonic()
-        self.worker.put(Message(payload, topic, "mqtt"), (self.connections, mid, qos))
+        self._hand_over([(Message(payload, topic, "mqtt"), (self.connections, mid, qos))])
 
     def _on_publishes(self, publishes: list[tuple[str, bytes, int, int]]) -> None:
         if self._closing:
             return  # not acknowledged: the broker sends them again to the next session
         self._last_message_at = time.monotonic()
         connection = self.connections
-        self.worker.put_many([(Message(payload, topic, "mqtt"), (connection, mid, qos))
-                              for topic, payload, mid, qos in publishes])
+        self._hand_over([(Message(payload, topic, "mqtt"), (connection, mid, qos))
+                         for topic, payload, mid, qos in publishes])
+
+    def _hand_over(self, pairs: list[tuple[Message, tuple[int, int, int]]]) -> None:
+        """Into the inbox, on the network thread. While the inbox is full this waits, and the broker keeps
+        the rest in flight; meanwhile the connection is kept alive (`Client.keep_connection`): blocked without
+        writing, a store that stalled for 1.5 × the keepalive got the hub dropped by the broker, and the
+        reconnect brought everything not yet acknowledged a second time."""
+        qos_count = sum(1 for _, (_, _, qos) in pairs if qos)
+        if qos_count:
+            with self._session:
+                self.unacked += qos_count
+                unacked = self.unacked
+            if unacked > self.unacked_peak:
+                self.unacked_peak = unacked
+                if self.v5 and unacked > RECEIVE_MAXIMUM and not self._over_logged:
+                    self._over_logged = True
+                    log.warning("the MQTT broker has %d messages out to the hub unacknowledged, more than the "
+                                "Receive Maximum (%d) the hub asked for: Mosquitto before 2.0.13 lets each "
+                                "in-order PUBACK release up to %d more (its issue #2306). Nothing is lost; the "
+                                "hub's inbox then holds up to %d and a reconnect brings all of them again",
+                                unacked, RECEIVE_MAXIMUM, RECEIVE_MAXIMUM, self.worker.inbox.capacity)
+        self.worker.inbox.put_many(pairs, self._waiting_for_room, timeout=ROOM_WAIT_S)
+
+    def _waiting_for_room(self) -> bool:
+        """Called by the inbox each time a wait for room ends without any; False stops the wait (worker gone)."""
+        self.client.keep_connection()
+        return self.worker.thread.is_alive()
 
     def _ack(self, tokens: list[tuple[int, int, int]]) -> None:
         with self._session:
@@ -361,8 +421,10 @@ class MqttIngest:
                     self.stale_acks += 1  # the broker redelivers it; dedup makes that harmless
                 elif qos == 1:
                     mids.append(mid)
+                    self.unacked -= 1
                 else:
                     self.client.ack(mid, qos)
+                    self.unacked -= 1
             self.client.ack_many(mids)
 
     def republish(self, fresh: list[Event], dead: list[DeadLetter]) -> None:
