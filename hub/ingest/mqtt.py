@@ -35,16 +35,19 @@ SESSION_EXPIRY_S = 7 * 86400
 RECEIVE_MAXIMUM = 1000  # unacknowledged QoS 1 messages the broker may send us at once (v5)
 KEEPALIVE_S = 30  # the broker drops a connection it has heard nothing on for 1.5 × this
 INBOX_CAPACITY = 20000  # messages received and not yet taken by the batch worker
-# How often the network thread, while it waits for room in the inbox, checks whether the connection needs a
-# PINGREQ (every half keepalive) or has PUBACKs to write.
-ROOM_WAIT_S = 1.0
+# How often the network thread, while it waits for room in the inbox, writes what is queued (the PUBACKs
+# of stored batches, the republished items) and checks whether the connection needs a PINGREQ (every half
+# keepalive). At 1 s the republish of a full-speed drain queued faster than it was written.
+ROOM_WAIT_S = 0.02
 READ_CHUNK = 65536  # bytes taken from the socket at once by the network thread
 WRITE_CHUNK = 65536  # bytes of batched PUBACKs / PUBLISHes queued as one write
 # Writes (each ≤ WRITE_CHUNK) that may wait in paho's queue before the republish of a batch is shed.
-# Draining a backlog at full speed, Mosquitto read the hub's socket slower than the hub wrote to it
-# (two packets per event, the PUBACK and the republish), and the republishes queued in the hub without
-# end: ≈ 0.66 KB of memory per event, 400 MB over 600,000 events. QoS 0 is at most once: the batch's
-# republish is dropped and counted (`republish_shed`) instead, and the PUBACKs are not kept behind it.
+# Draining a backlog at full speed, the network thread (the only writer) sat waiting for room in the full
+# inbox, and the republishes queued in the hub without end: ≈ 0.66 KB of memory per event, 400 MB over
+# 600,000 events, while the socket's send queue to the broker was empty. The thread now writes while it
+# waits (ROOM_WAIT_S); should the broker itself stop reading, QoS 0 being at most once, the batch's
+# republish is dropped and counted (`republish_shed`) rather than queued, and the PUBACKs are not kept
+# behind it.
 REPUBLISH_QUEUE_LIMIT = 32
 FastHandler = Callable[[str, bytes, int, int], None]  # (topic, payload, packet id, QoS)
 BatchHandler = Callable[[list[tuple[str, bytes, int, int]]], None]  # several of them, in arrival order
