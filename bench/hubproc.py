@@ -77,13 +77,15 @@ class HubProcess:
         return httpx.get(self.url + "/healthz", timeout=10).json()  # type: ignore[no-any-return]
 
     def totals(self) -> dict[str, int]:
-        """What the hub's pipeline has finished with: stored, duplicates, dead (letters); and the events whose
-        MQTT republish it shed because the broker was not reading (`republish_shed`)."""
+        """What the hub's pipeline has finished with: stored, duplicates, dead (letters); the events whose
+        MQTT republish it shed because the broker was not reading (`republish_shed`); its MQTT connections
+        so far (a reconnect makes the broker send again what was in flight)."""
         health = self.health()
         totals, transports = health["totals"], health.get("transports") or {}
         assert isinstance(totals, dict) and isinstance(transports, dict)
-        shed = int((transports.get("mqtt") or {}).get("republish_shed", 0))
-        return {k: int(totals[k]) for k in ("stored", "duplicates", "dead")} | {"republish_shed": shed}
+        mqtt = transports.get("mqtt") or {}
+        return {k: int(totals[k]) for k in ("stored", "duplicates", "dead")} | {
+            "republish_shed": int(mqtt.get("republish_shed", 0)), "mqtt_connections": int(mqtt.get("connections", 0))}
 
     def handled(self) -> int:
         """Events finished with, each once: stored or dead-lettered (a redelivery is a duplicate, not one more)."""

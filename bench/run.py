@@ -116,6 +116,7 @@ def measure(opts: Options, load: Load, broker: Broker, hubs: Hubs, producers: Pr
         "stored": outcome["stored"], "duplicates": outcome["duplicates"], "dead": outcome["dead"],
         "dead_reasons": hubs.dead_reasons(outcome["dead"]) if outcome["dead"] else {},
         "arrived_on_map": len(lat), "map_dropped": live.dropped, "republish_shed": outcome["republish_shed"],
+        "mqtt_reconnects": outcome["mqtt_connections"],  # connections made during the run, all workers
         "all_arrived": len(lat) == outcome["stored"] and done == sent, "lost": max(0, sent - done),
         "seconds": round(elapsed, 2), "publish_s": round(last_send - first_send, 2),
         "drain_s": round(max(0.0, t_end - last_send), 2), "backlog_peak": backlog_peak,

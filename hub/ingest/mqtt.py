@@ -334,7 +334,7 @@ class MqttIngest:
         self.client.loop_stop()
 
     def status(self) -> dict[str, object]:
-        return {"connected": self.connected.is_set(), "healthy": self.worker.healthy,
+        return {"connected": self.connected.is_set(), "connections": self.connections, "healthy": self.worker.healthy,
                 "backlog": self.worker.inbox.qsize(), "stale_acks": self.stale_acks,
                 "republish_shed": self.republish_shed, "unacked": self.unacked, "unacked_peak": self.unacked_peak,
                 "last_stored_at": self.worker.last_stored_at}
