@@ -181,10 +181,17 @@ class BatchWorker(Generic[T]):
         """Called by the transport's network thread; blocks while full, which slows the broker down."""
         self.inbox.put((message, token), self.thread.is_alive)
 
-    def put_many(self, pairs: Iterable[tuple[Message, T]]) -> None:
+    def put_many(self, pairs: Iterable[tuple[Message, T]], waiting: Callable[[], None] | None = None,
+                 every_s: float = 1) -> None:
         """`put` for a transport that receives lists (a Kafka poll): one lock and at most one wake-up for
-        the lot. Order is kept; blocks while full."""
-        self.inbox.put_many(pairs, self.thread.is_alive)
+        the lot. Order is kept; blocks while full. `waiting`, if given, runs every `every_s` while it
+        blocks: the calling thread's other duties (MQTT's network thread writes its PUBACKs and pings)."""
+        alive = self.thread.is_alive
+        if waiting is not None:
+            def alive() -> bool:
+                waiting()
+                return self.thread.is_alive()
+        self.inbox.put_many(pairs, alive, timeout=every_s)
 
     def drain(self, timeout: float = 10) -> bool:
         """Wait until everything taken so far is stored and acknowledged; False if that took too long."""

@@ -406,12 +406,7 @@ class MqttIngest:
                                 "in-order PUBACK release up to %d more (its issue #2306). Nothing is lost; the "
                                 "hub's inbox then holds up to %d and a reconnect brings all of them again",
                                 unacked, RECEIVE_MAXIMUM, RECEIVE_MAXIMUM, self.worker.inbox.capacity)
-        self.worker.inbox.put_many(pairs, self._waiting_for_room, timeout=ROOM_WAIT_S)
-
-    def _waiting_for_room(self) -> bool:
-        """Called by the inbox each time a wait for room ends without any; False stops the wait (worker gone)."""
-        self.client.keep_connection()
-        return self.worker.thread.is_alive()
+        self.worker.put_many(pairs, self.client.keep_connection, every_s=ROOM_WAIT_S)
 
     def _ack(self, tokens: list[tuple[int, int, int]]) -> None:
         with self._session:
