@@ -72,6 +72,8 @@ def test_hub_refuses_every_hostile_message_and_keeps_the_good_ones(big_packet_br
     warm_up = own_events(SPOOFER, 200)
     send(session, [corpus_files.Entry("", orjson.dumps(e), "stored", SPOOFER.topic) for e in warm_up])
     wait_for(lambda: hub_process.health()["totals"]["stored"] == 200, what="200 warm-up events stored")
+    # the geography loads in the background (≈ 2 s, ≈ 100 MB): measure from after it, not through it
+    wait_for(lambda: hub_process.health()["warm"], timeout=60, what="the hub's geography loaded")
     rss_before = hub_process.rss_mb()
 
     send(session, corpus)
