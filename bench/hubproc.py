@@ -79,13 +79,16 @@ class HubProcess:
     def totals(self) -> dict[str, int]:
         """What the hub's pipeline has finished with: stored, duplicates, dead (letters); the events whose
         MQTT republish it shed because the broker was not reading (`republish_shed`); its MQTT connections
-        so far (a reconnect makes the broker send again what was in flight)."""
+        so far (a reconnect makes the broker send again what was in flight); its fresh view behind a backlog
+        (times opened, events shown, skipped, and stored events held back from the map meanwhile)."""
         health = self.health()
         totals, transports = health["totals"], health.get("transports") or {}
         assert isinstance(totals, dict) and isinstance(transports, dict)
-        mqtt = transports.get("mqtt") or {}
+        mqtt, fresh = transports.get("mqtt") or {}, transports.get("mqtt_fresh") or {}
         return {k: int(totals[k]) for k in ("stored", "duplicates", "dead")} | {
-            "republish_shed": int(mqtt.get("republish_shed", 0)), "mqtt_connections": int(mqtt.get("connections", 0))}
+            "republish_shed": int(mqtt.get("republish_shed", 0)),
+            "mqtt_connections": int(mqtt.get("connections", 0))} | {
+            f"fresh_{k}": int(fresh.get(k, 0)) for k in ("opened", "shown", "skipped", "held_back")}
 
     def handled(self) -> int:
         """Events finished with, each once: stored or dead-lettered (a redelivery is a duplicate, not one more)."""

@@ -23,6 +23,7 @@ from hub.events import DeadLetter, Event
 
 log = logging.getLogger(__name__)
 EVENT_KIND = b'{"kind":"event",'
+PREVIEW_KIND = b'{"kind":"event","preview":true,'  # seen by the fresh view, not yet stored
 
 
 def map_item(event: Event) -> dict[str, Any]:
@@ -87,6 +88,10 @@ class LiveStream:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.sent = 0
         self._wake_pending = False  # one wake-up at most waits in the event loop, however far behind it is
+        # While the store lane works through a backlog, the fresh view shows the newest events and the stored
+        # ones (as old as the backlog is long) are held back from the map: counted, never queued.
+        self.held_back_on = False
+        self.held_back = 0
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
@@ -94,7 +99,15 @@ class LiveStream:
     def sink(self, fresh: list[Event], dead: list[DeadLetter]) -> None:
         """Pipeline sink; called from an ingest thread."""
         if fresh and self.clients:
+            if self.held_back_on:
+                self.held_back += len(fresh)
+                return
             self._hand_over([EVENT_KIND + body[1:] for body in map_json(fresh)])
+
+    def preview(self, events: list[Event]) -> None:
+        """Events normalized and not yet stored (hub.ingest.fresh_view), marked `"preview": true`."""
+        if events and self.clients:
+            self._hand_over([PREVIEW_KIND + orjson.dumps(map_item(e))[1:] for e in events])
 
     def publish(self, kind: str, items: list[dict[str, Any]]) -> None:
         """Hand fresh item dicts to every client. The stream owns them from here: each is tagged with its

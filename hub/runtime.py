@@ -14,6 +14,7 @@ from hub.decode import Limits
 from hub.geo import load_city
 from hub.incidents import open_incidents
 from hub.incidents.neighbours import CellNeighbours
+from hub.ingest.fresh_view import FreshView
 from hub.ingest.mqtt import MqttIngest
 from hub.live import LiveStream
 from hub.pipeline import Pipeline
@@ -57,8 +58,12 @@ class Hub:
         self.pipeline.sinks.append(self.incidents.sink)
         self.ingests: dict[str, Any] = {}
         if settings.mqtt:
-            self.ingests["mqtt"] = MqttIngest(self.pipeline, settings.mqtt, client_id=settings.mqtt_client_id,
-                                              v5=settings.mqtt_v5, share_group=settings.mqtt_share_group)
+            mqtt = self.ingests["mqtt"] = MqttIngest(self.pipeline, settings.mqtt, client_id=settings.mqtt_client_id,
+                                                     v5=settings.mqtt_v5, share_group=settings.mqtt_share_group)
+            if settings.mqtt_fresh_view:  # while the store works through a backlog, the map shows the newest
+                self.ingests["mqtt_fresh"] = FreshView(self.pipeline, self.live, settings.mqtt, mqtt.worker.inbox.qsize,
+                                                       client_id=settings.mqtt_client_id, v5=settings.mqtt_v5,
+                                                       share_group=settings.mqtt_share_group)
         if settings.kafka:
             from hub.ingest.kafka import KafkaIngest
 

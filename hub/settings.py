@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     mqtt_v5: bool = True
     mqtt_client_id: str = "cityhub"
     mqtt_share_group: str | None = None  # MQTT 5 shared subscription for several hub workers
+    mqtt_fresh_view: bool = True  # behind a backlog, the map shows the newest events (hub/ingest/fresh_view.py)
     kafka: str | None = None  # host:port
     kafka_group: str = "cityhub"
     live_from_kafka: str | None = None  # host:port: a map/API instance whose live map follows city.events.normalized

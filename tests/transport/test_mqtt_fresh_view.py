@@ -1,0 +1,127 @@
+"""The fresh view (hub/ingest/fresh_view.py) against a real Mosquitto and a hub whose store is slowed down:
+behind a backlog the map gets the newest events as previews while the store lane's old ones are held
+back, every event is still stored exactly once, and the map follows the store lane again once it has
+caught up."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from adapters.publisher import MqttPublisher
+from hub.events import DeadLetter, Event
+from hub.ingest import fresh_view
+from hub.live import Client as LiveClient
+from hub.runtime import Hub
+from hub.settings import Settings
+from tests.support import wait_for
+from tests.transport.brokers import Mosquitto
+from tests.transport.events import TOPIC, batch
+
+
+class Map:
+    """The live stream's items as a map client would get them, with the time each came."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        hub.live.bind(self.loop)
+        self.client = LiveClient(1_000_000)
+        hub.live.clients.add(self.client)
+        self.items: dict[str, dict[str, Any]] = {}  # by CloudEvents id: the first time it was shown
+        self.came: dict[str, float] = {}
+
+    def read(self) -> dict[str, dict[str, Any]]:
+        text, count = self.client.frame()
+        now = time.monotonic()
+        for item in orjson.loads(text)["items"] if count else ():
+            if item["kind"] == "event" and item["id"] not in self.items:
+                self.items[item["id"]], self.came[item["id"]] = item, now
+        return self.items
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+        self.loop.close()
+
+
+@pytest.fixture
+def slow_hub(mosquitto: Mosquitto, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Hub, Map]]:
+    monkeypatch.setattr(fresh_view, "ON_BACKLOG", 1000)
+    monkeypatch.setattr(fresh_view, "OFF_AFTER_S", 0.5)
+    hub = Hub(Settings(data_dir=tmp_path, mqtt=mosquitto.url, mqtt_client_id="fresh-view-test"))
+    write = hub.store.write
+    hub.slow = threading.Event()  # type: ignore[attr-defined]
+    hub.slow.set()  # type: ignore[attr-defined]
+
+    def slow_write(events: list[Event], dead: list[DeadLetter]) -> list[Event]:
+        if hub.slow.is_set():  # type: ignore[attr-defined]
+            time.sleep(0.05)  # a store that takes a batch of at most 100 every 50 ms: ≤ 2,000 events/s
+        return write(events, dead)
+
+    hub.store.write = slow_write  # type: ignore[method-assign]
+    hub.ingests["mqtt"].worker.max_batch = 100
+    view = hub.live
+    the_map = Map(hub)
+    hub.start()
+    wait_for(hub.ingests["mqtt"].connected.is_set, what="the hub's MQTT session")
+    try:
+        yield hub, the_map
+    finally:
+        hub.stop()
+        the_map.close()
+        assert view is hub.live
+
+
+def test_behind_a_backlog_the_map_shows_the_newest_and_the_store_keeps_every_event(
+        mosquitto: Mosquitto, slow_hub: tuple[Hub, Map]) -> None:
+    hub, the_map = slow_hub
+    view: fresh_view.FreshView = hub.ingests["mqtt_fresh"]  # type: ignore[assignment]
+    publisher = MqttPublisher(mosquitto.url, "fresh-view-publisher", v5=True)
+    try:
+        old = batch("old", 6000)
+        publisher.publish(TOPIC, old)  # three seconds of the slowed store's work, published at once
+        wait_for(lambda: view.open, timeout=10, every=0.01, what="the fresh view to open behind the backlog")
+        stored_at_open = hub.pipeline.totals.stored
+        assert hub.live.held_back_on
+        wait_for(lambda: view._client is not None and view._client.is_connected(), timeout=10,
+                 what="the fresh view's session")
+        time.sleep(0.3)  # its subscription
+        new = batch("new", 50)
+        sent_at = time.monotonic()
+        publisher.publish(TOPIC, new)
+        wait_for(lambda: all(ce["id"] in the_map.read() for ce in new), timeout=10,
+                 what="the newest events on the map while the store works through the backlog")
+        shown = the_map.read()
+        assert all(shown[ce["id"]].get("preview") is True for ce in new)
+        assert max(the_map.came[ce["id"]] for ce in new) - sent_at < 1.5
+        stored_meanwhile = hub.pipeline.totals.stored
+        assert stored_meanwhile < len(old), "the store should still be behind when the newest are shown"
+        old_shown = sum(1 for ce in old if ce["id"] in shown)
+        assert old_shown <= stored_at_open + 100, "the store lane's old events went on being shown"
+        hub.slow.clear()  # type: ignore[attr-defined]  # the store catches up
+        wait_for(lambda: hub.pipeline.totals.stored == len(old) + len(new), timeout=60, what="every event stored")
+        wait_for(lambda: not view.open, timeout=10, what="the view to close once the store has caught up")
+        assert not hub.live.held_back_on and hub.live.held_back > 0
+        status = view.status()
+        assert status["opened"] == 1 and status["shown"] >= len(new)
+        assert status["shown"] + status["skipped"] <= status["received"] <= len(old) + len(new)
+
+        after = batch("after", 20)
+        publisher.publish(TOPIC, after)
+        wait_for(lambda: all(ce["id"] in the_map.read() for ce in after), timeout=10,
+                 what="the store lane's events on the map again")
+        assert all("preview" not in the_map.items[ce["id"]] for ce in after)
+    finally:
+        publisher.close()
+    totals = hub.pipeline.totals
+    assert (totals.stored, totals.duplicates, totals.dead) == (len(old) + len(new) + len(after), 0, 0)
+    assert hub.store.counts()["events"] == len(old) + len(new) + len(after)
