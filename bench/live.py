@@ -16,6 +16,7 @@ class LiveClient:
     def __init__(self, hub_url: str) -> None:
         self.url = hub_url.replace("http://", "ws://") + "/ws/live"
         self.arrivals: dict[tuple[str, str], float] = {}
+        self.previews: set[tuple[str, str]] = set()  # first shown by a fresh view, before it was stored
         self.dropped = 0  # what the hub says it shed for this client
         self.messages = 0
         self.bytes = 0
@@ -71,7 +72,11 @@ class LiveClient:
         self.dropped += int(message.get("dropped") or 0)
         for item in message.get("items", ()):
             if item.get("kind") == "event":
-                self.arrivals.setdefault((item["source"], item["id"]), now)
+                key = (item["source"], item["id"])
+                if key not in self.arrivals:
+                    self.arrivals[key] = now
+                    if item.get("preview"):
+                        self.previews.add(key)
 
 
 class LiveClients:
@@ -96,6 +101,9 @@ class LiveClients:
         for client in self.clients:
             merged.update(client.arrivals)
         return merged
+
+    def previews(self) -> set[tuple[str, str]]:
+        return set().union(*(c.previews for c in self.clients))
 
     @property
     def dropped(self) -> int:

@@ -103,6 +103,8 @@ def measure(opts: Options, load: Load, broker: Broker, hubs: Hubs, producers: Pr
         live.stop()
     times, arrivals = producers.times(), live.arrivals()
     lat = [(arrivals[k] - times[i]) * 1000 for i, k in enumerate(load.keys) if i >= WARMUP and k in arrivals]
+    previews = live.previews()
+    lat_fresh = [(arrivals[k] - times[i]) * 1000 for i, k in enumerate(load.keys) if i >= WARMUP and k in previews]
     first_send = min((t for t in times[WARMUP:] if t), default=t0)
     last_send = max(times[WARMUP:], default=t0)
     return {
@@ -118,7 +120,8 @@ def measure(opts: Options, load: Load, broker: Broker, hubs: Hubs, producers: Pr
         "stored": outcome["stored"], "duplicates": outcome["duplicates"], "dead": outcome["dead"],
         "dead_reasons": hubs.dead_reasons(outcome["dead"]) if outcome["dead"] else {},
         "arrived_on_map": len(lat), "map_dropped": live.dropped, "republish_shed": outcome["republish_shed"],
-        "fresh_view": {k: outcome[f"fresh_{k}"] for k in ("opened", "shown", "skipped", "held_back")},
+        "fresh_view": {k: outcome[f"fresh_{k}"] for k in ("opened", "shown", "skipped", "held_back")}
+        | {"latency_ms": latency_summary(lat_fresh) if lat_fresh else None},
         "mqtt_reconnects": outcome["mqtt_connections"],  # connections made during the run, all workers
         "all_arrived": len(lat) == outcome["stored"] and done == sent, "lost": max(0, sent - done),
         "seconds": round(elapsed, 2), "publish_s": round(last_send - first_send, 2),

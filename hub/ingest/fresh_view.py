@@ -37,7 +37,7 @@ from hub.pipeline import Pipeline
 from hub.security import redacted
 
 log = logging.getLogger(__name__)
-ON_BACKLOG = 5000  # messages in the store lane's inbox (≈ 0.7 s of one worker's work) that open the view
+ON_BACKLOG = 2000  # messages in the store lane's inbox (≈ 0.3 s of one worker's work) that open the view
 OFF_BACKLOG = 500
 OFF_AFTER_S = 2.0
 TICKS_PER_S = 10
