@@ -55,7 +55,9 @@ class Map:
 
 @pytest.fixture
 def slow_hub(mosquitto: Mosquitto, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Hub, Map]]:
-    monkeypatch.setattr(fresh_view, "ON_BACKLOG", 1000)
+    # the broker has up to its Receive Maximum (1,000) out to the hub at once: well under that opens the view
+    monkeypatch.setattr(fresh_view, "ON_BACKLOG", 300)
+    monkeypatch.setattr(fresh_view, "OFF_BACKLOG", 50)
     monkeypatch.setattr(fresh_view, "OFF_AFTER_S", 0.5)
     hub = Hub(Settings(data_dir=tmp_path, mqtt=mosquitto.url, mqtt_client_id="fresh-view-test"))
     write = hub.store.write
@@ -105,8 +107,11 @@ def test_behind_a_backlog_the_map_shows_the_newest_and_the_store_keeps_every_eve
         assert max(the_map.came[ce["id"]] for ce in new) - sent_at < 1.5
         stored_meanwhile = hub.pipeline.totals.stored
         assert stored_meanwhile < len(old), "the store should still be behind when the newest are shown"
-        old_shown = sum(1 for ce in old if ce["id"] in shown)
-        assert old_shown <= stored_at_open + 100, "the store lane's old events went on being shown"
+        # old events still being published when the view opened may be previews; from the store lane, only
+        # those stored before it opened (and the batch under way) may have been shown
+        old_shown = sum(1 for ce in old if ce["id"] in shown and not shown[ce["id"]].get("preview"))
+        assert view.opened == 1, "the view closed while the store was still behind"
+        assert old_shown <= stored_at_open + 100, f"the store lane's old events went on being shown ({stored_meanwhile})"
         hub.slow.clear()  # type: ignore[attr-defined]  # the store catches up
         wait_for(lambda: hub.pipeline.totals.stored == len(old) + len(new), timeout=60, what="every event stored")
         wait_for(lambda: not view.open, timeout=10, what="the view to close once the store has caught up")
