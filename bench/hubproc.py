@@ -84,11 +84,13 @@ class HubProcess:
         health = self.health()
         totals, transports = health["totals"], health.get("transports") or {}
         assert isinstance(totals, dict) and isinstance(transports, dict)
-        mqtt, fresh = transports.get("mqtt") or {}, transports.get("mqtt_fresh") or {}
+        mqtt = transports.get("mqtt") or {}
+        views = [transports.get(name) or {} for name in ("mqtt_fresh", "kafka_fresh")]
         return {k: int(totals[k]) for k in ("stored", "duplicates", "dead")} | {
             "republish_shed": int(mqtt.get("republish_shed", 0)),
             "mqtt_connections": int(mqtt.get("connections", 0))} | {
-            f"fresh_{k}": int(fresh.get(k, 0)) for k in ("opened", "shown", "skipped", "held_back")}
+            f"fresh_{k}": sum(int(v.get(k, 0)) for v in views) for k in ("opened", "shown", "skipped")} | {
+            "fresh_held_back": max(int(v.get("held_back", 0)) for v in views)}  # the live stream's, shared
 
     def handled(self) -> int:
         """Events finished with, each once: stored or dead-lettered (a redelivery is a duplicate, not one more)."""

@@ -90,7 +90,7 @@ class LiveStream:
         self._wake_pending = False  # one wake-up at most waits in the event loop, however far behind it is
         # While the store lane works through a backlog, the fresh view shows the newest events and the stored
         # ones (as old as the backlog is long) are held back from the map: counted, never queued.
-        self.held_back_on = False
+        self.holding: set[str] = set()  # the transports whose fresh view is open
         self.held_back = 0
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -99,10 +99,17 @@ class LiveStream:
     def sink(self, fresh: list[Event], dead: list[DeadLetter]) -> None:
         """Pipeline sink; called from an ingest thread."""
         if fresh and self.clients:
-            if self.held_back_on:
+            if self.holding:
                 self.held_back += len(fresh)
                 return
             self._hand_over([EVENT_KIND + body[1:] for body in map_json(fresh)])
+
+    def hold_back(self, transport: str, on: bool) -> None:
+        """While a transport's fresh view is open, the stored events are held back from the map."""
+        if on:
+            self.holding.add(transport)
+        else:
+            self.holding.discard(transport)
 
     def preview(self, events: list[Event]) -> None:
         """Events normalized and not yet stored (hub.ingest.fresh_view), marked `"preview": true`."""

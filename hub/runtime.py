@@ -14,7 +14,7 @@ from hub.decode import Limits
 from hub.geo import load_city
 from hub.incidents import open_incidents
 from hub.incidents.neighbours import CellNeighbours
-from hub.ingest.fresh_view import FreshView
+from hub.ingest.fresh_view import FreshView, MqttGlance
 from hub.ingest.mqtt import MqttIngest
 from hub.live import LiveStream
 from hub.pipeline import Pipeline
@@ -60,15 +60,24 @@ class Hub:
         if settings.mqtt:
             mqtt = self.ingests["mqtt"] = MqttIngest(self.pipeline, settings.mqtt, client_id=settings.mqtt_client_id,
                                                      v5=settings.mqtt_v5, share_group=settings.mqtt_share_group)
-            if settings.mqtt_fresh_view:  # while the store works through a backlog, the map shows the newest
-                self.ingests["mqtt_fresh"] = FreshView(self.pipeline, self.live, settings.mqtt, mqtt.worker.inbox.qsize,
-                                                       client_id=settings.mqtt_client_id, v5=settings.mqtt_v5,
-                                                       share_group=settings.mqtt_share_group)
+            if settings.fresh_view:  # while the store works through a backlog, the map shows the newest
+                glance = functools.partial(MqttGlance, settings.mqtt, client_id=settings.mqtt_client_id,
+                                           v5=settings.mqtt_v5, share_group=settings.mqtt_share_group)
+                self.ingests["mqtt_fresh"] = FreshView(self.pipeline, self.live, glance, mqtt.worker.inbox.qsize,
+                                                       name="MQTT")
         if settings.kafka:
             from hub.ingest.kafka import KafkaIngest
 
-            self.ingests["kafka"] = KafkaIngest(self.pipeline, settings.kafka, group=settings.kafka_group,
-                                                **settings.kafka_options)
+            kafka = self.ingests["kafka"] = KafkaIngest(self.pipeline, settings.kafka, group=settings.kafka_group,
+                                                        **settings.kafka_options)
+            if settings.fresh_view:
+                from hub.ingest.kafka_glance import KafkaGlance
+
+                def kafka_glance() -> KafkaGlance:
+                    return KafkaGlance(kafka.client_options, kafka.topic, set(kafka.assignment))
+
+                self.ingests["kafka_fresh"] = FreshView(self.pipeline, self.live, kafka_glance,
+                                                        kafka.worker.inbox.qsize, name="Kafka")
         if settings.live_from_kafka:  # a map/API instance: the workers' normalized stream feeds its live map
             from hub.ingest.normalized_feed import NormalizedFeed
 

@@ -20,7 +20,6 @@ class Settings(BaseSettings):
     mqtt_v5: bool = True
     mqtt_client_id: str = "cityhub"
     mqtt_share_group: str | None = None  # MQTT 5 shared subscription for several hub workers
-    mqtt_fresh_view: bool = True  # behind a backlog, the map shows the newest events (hub/ingest/fresh_view.py)
     kafka: str | None = None  # host:port
     kafka_group: str = "cityhub"
     live_from_kafka: str | None = None  # host:port: a map/API instance whose live map follows city.events.normalized
@@ -33,6 +32,7 @@ class Settings(BaseSettings):
     operator_token: str | None = None
     viewer_token: str | None = None
     live_buffer: int = 5000
+    fresh_view: bool = True  # behind a backlog, the map shows the newest events (hub/ingest/fresh_view.py)
     cors_origins: list[str] = []  # browser origins allowed to call the API; empty: same-origin only
     max_request_bytes: int = 1024 * 1024  # larger request bodies get 413
     incident_check_s: float = 30  # how often rule timers and overdue incident steps are checked; 0: never
