@@ -1,4 +1,5 @@
-"""The fresh view (hub/ingest/fresh_view.py) against a real Mosquitto and a hub whose store is slowed down:
+"""The fresh view (hub/ingest/fresh_view.py) against a real Mosquitto and a real Kafka-protocol broker (tansu),
+with a hub whose store is slowed down:
 behind a backlog the map gets the newest events as previews while the store lane's old ones are held
 back, every event is still stored exactly once, and the map follows the store lane again once it has
 caught up."""
@@ -15,14 +16,15 @@ from typing import Any
 import orjson
 import pytest
 
-from adapters.publisher import MqttPublisher
+from adapters.kafka_publisher import KafkaPublisher
+from adapters.publisher import MqttPublisher, Publisher
 from hub.events import DeadLetter, Event
 from hub.ingest import fresh_view
 from hub.live import Client as LiveClient
 from hub.runtime import Hub
 from hub.settings import Settings
 from tests.support import wait_for
-from tests.transport.brokers import Mosquitto
+from tests.transport.brokers import Mosquitto, Tansu
 from tests.transport.events import TOPIC, batch
 
 
@@ -53,13 +55,30 @@ class Map:
         self.loop.close()
 
 
+@pytest.fixture(params=["mqtt", "kafka"])
+def transport(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """(name, the hub's settings for it, a function making a publisher)."""
+    if request.param == "mqtt":
+        mosquitto: Mosquitto = request.getfixturevalue("mosquitto")
+        url = mosquitto.url
+        yield "MQTT", {"mqtt": url, "mqtt_client_id": "fresh-view-test"}, \
+            lambda: MqttPublisher(url, "fresh-pub", v5=True)
+    else:
+        tansu: Tansu = request.getfixturevalue("tansu")
+        bootstrap = tansu.bootstrap
+        yield "Kafka", {"kafka": bootstrap}, \
+            lambda: KafkaPublisher(bootstrap, client_id="fresh-pub")
+
+
 @pytest.fixture
-def slow_hub(mosquitto: Mosquitto, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Hub, Map]]:
+def slow_hub(transport: tuple[str, dict[str, Any], Any], tmp_path: Path,
+             monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Hub, Map]]:
     # the broker has up to its Receive Maximum (1,000) out to the hub at once: well under that opens the view
     monkeypatch.setattr(fresh_view, "ON_BACKLOG", 300)
     monkeypatch.setattr(fresh_view, "OFF_BACKLOG", 50)
     monkeypatch.setattr(fresh_view, "OFF_AFTER_S", 0.5)
-    hub = Hub(Settings(data_dir=tmp_path, mqtt=mosquitto.url, mqtt_client_id="fresh-view-test"))
+    name, settings, _ = transport
+    hub = Hub(Settings.model_validate({"data_dir": tmp_path} | settings))
     write = hub.store.write
     hub.slow = threading.Event()  # type: ignore[attr-defined]
     hub.slow.set()  # type: ignore[attr-defined]
@@ -70,36 +89,43 @@ def slow_hub(mosquitto: Mosquitto, tmp_path: Path, monkeypatch: pytest.MonkeyPat
         return write(events, dead)
 
     hub.store.write = slow_write  # type: ignore[method-assign]
-    hub.ingests["mqtt"].worker.max_batch = 100
-    view = hub.live
+    ingest = hub.ingests[name.lower()]
+    ingest.worker.max_batch = 100
     the_map = Map(hub)
     hub.start()
-    wait_for(hub.ingests["mqtt"].connected.is_set, what="the hub's MQTT session")
+    if name == "MQTT":
+        wait_for(ingest.connected.is_set, what="the hub's MQTT session")
+    else:
+        wait_for(lambda: ingest.connected and len(ingest.assignment) > 0, timeout=60,
+                 what="the hub's Kafka partitions")
     try:
         yield hub, the_map
     finally:
         hub.stop()
         the_map.close()
-        assert view is hub.live
 
 
 def test_behind_a_backlog_the_map_shows_the_newest_and_the_store_keeps_every_event(
-        mosquitto: Mosquitto, slow_hub: tuple[Hub, Map]) -> None:
+        transport: tuple[str, dict[str, Any], Any], slow_hub: tuple[Hub, Map]) -> None:
     hub, the_map = slow_hub
-    view: fresh_view.FreshView = hub.ingests["mqtt_fresh"]  # type: ignore[assignment]
-    publisher = MqttPublisher(mosquitto.url, "fresh-view-publisher", v5=True)
+    name, _, make_publisher = transport
+    view: fresh_view.FreshView = hub.ingests[f"{name.lower()}_fresh"]  # type: ignore[assignment]
+    publisher: Publisher = make_publisher()
     try:
         old = batch("old", 6000)
         publisher.publish(TOPIC, old)  # three seconds of the slowed store's work, published at once
+        publisher.flush()
         wait_for(lambda: view.open, timeout=10, every=0.01, what="the fresh view to open behind the backlog")
         stored_at_open = hub.pipeline.totals.stored
-        assert hub.live.holding == {"MQTT"}
-        glance: fresh_view.MqttGlance = view._glance  # type: ignore[assignment]
-        wait_for(glance.client.is_connected, timeout=10, what="the fresh view's session")
-        time.sleep(0.3)  # its subscription
+        assert hub.live.holding == {name}
+        glance = view._glance
+        if isinstance(glance, fresh_view.MqttGlance):
+            wait_for(glance.client.is_connected, timeout=10, what="the fresh view's session")
+        time.sleep(0.5)  # its subscription, or its consumer placed at the partitions' ends
         new = batch("new", 50)
         sent_at = time.monotonic()
         publisher.publish(TOPIC, new)
+        publisher.flush()
         wait_for(lambda: all(ce["id"] in the_map.read() for ce in new), timeout=10,
                  what="the newest events on the map while the store works through the backlog")
         shown = the_map.read()
@@ -116,12 +142,13 @@ def test_behind_a_backlog_the_map_shows_the_newest_and_the_store_keeps_every_eve
         wait_for(lambda: hub.pipeline.totals.stored == len(old) + len(new), timeout=60, what="every event stored")
         wait_for(lambda: not view.open, timeout=10, what="the view to close once the store has caught up")
         assert not hub.live.holding and hub.live.held_back > 0
-        status = view.status()
+        status: dict[str, Any] = view.status()
         assert status["opened"] == 1 and status["shown"] >= len(new)
         assert status["shown"] + status["skipped"] <= len(old) + len(new)
 
         after = batch("after", 20)
         publisher.publish(TOPIC, after)
+        publisher.flush()
         wait_for(lambda: all(ce["id"] in the_map.read() for ce in after), timeout=10,
                  what="the store lane's events on the map again")
         assert all("preview" not in the_map.items[ce["id"]] for ce in after)
