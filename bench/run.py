@@ -133,7 +133,7 @@ def measure(opts: Options, load: Load, broker: Broker, hubs: Hubs, producers: Pr
 
 
 def watch(opts: Options, producers: Producers, hubs: Hubs, before: int) -> tuple[int, int, float]:
-    """Wait for the producers, then for the hubs to finish with everything sent (looked at every 50 ms);
+    """Wait for the producers, then for the hubs to finish with everything sent (looked at every 100 ms);
     the largest backlog (sent, not yet handled) seen on the way, and when they were done."""
     peak = 0
     while any(p.is_alive() for p in producers.procs):
@@ -148,7 +148,7 @@ def watch(opts: Options, producers: Producers, hubs: Hubs, before: int) -> tuple
     while (handled := hubs.handled() - before) < sent and time.monotonic() < deadline:
         peak = max(peak, sent - handled)
         say(opts, f"sent {sent:,} · handled {handled:,} (draining)", end="\r")
-        time.sleep(0.05)
+        time.sleep(0.1)
     say(opts, "")
     return sent, peak, time.time()
 
