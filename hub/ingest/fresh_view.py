@@ -48,6 +48,7 @@ OFF_AFTER_S = 2.0
 TICKS_PER_S = 10
 SHOW_PER_S = 1000  # the most events a second a worker's map gets while the view is open
 HELD_MAX = 2 * SHOW_PER_S // TICKS_PER_S  # received and not yet looked at: older ones are skipped
+RETRY_AFTER_S = 10.0
 
 
 class Glance(Protocol):
@@ -70,6 +71,7 @@ class FreshView:
         self.shown = 0  # events normalized and shown on the map
         self.skipped = 0  # passed over for newer ones (each is still stored by the store lane)
         self._glance: Glance | None = None
+        self._retry_at = 0.0  # after a failure, not opened again before this (monotonic)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name=f"{name}-fresh-view", daemon=True)
 
@@ -95,7 +97,7 @@ class FreshView:
             try:
                 backlog = self.backlog()
                 if self._glance is None:
-                    if backlog >= ON_BACKLOG:
+                    if backlog >= ON_BACKLOG and time.monotonic() >= self._retry_at:
                         self._open(backlog)
                         quiet_since = None
                     continue
@@ -109,7 +111,9 @@ class FreshView:
                     log.info("%s store lane caught up: the map follows it again (fresh view shown %d, skipped %d)",
                              self.name, self.shown, self.skipped)
             except Exception:  # the view is a nicety: never let it take the hub down
-                log.exception("%s fresh view failed; closing it", self.name)
+                log.exception("%s fresh view failed; closing it (not opened again for %.0f s)", self.name,
+                              RETRY_AFTER_S)
+                self._retry_at = time.monotonic() + RETRY_AFTER_S
                 self._close()
 
     def _open(self, backlog: int) -> None:
@@ -127,7 +131,11 @@ class FreshView:
 
     def _show(self) -> None:
         assert self._glance is not None
-        messages, passed_over = self._glance.take(SHOW_PER_S // TICKS_PER_S)
+        most = SHOW_PER_S // TICKS_PER_S
+        messages, passed_over = self._glance.take(most)
+        if len(messages) > most:
+            passed_over += len(messages) - most
+            messages = messages[-most:]
         self.skipped += passed_over
         if messages:
             prepared = self.pipeline.prepare(messages)

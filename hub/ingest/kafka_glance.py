@@ -32,6 +32,8 @@ class KafkaGlance:
         log.info("fresh view: the newest records of %s partitions %s", topic, sorted(partitions))
 
     def take(self, most: int) -> tuple[list[Message], int]:
+        if not self.partitions:  # the worker owned none when the view opened
+            return [], 0
         polled = self.consumer.poll(timeout_ms=POLL_MS, max_records=MOST_READ)
         if not polled:
             return [], 0
