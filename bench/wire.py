@@ -15,16 +15,10 @@ import socket
 import threading
 import time
 
+from hub.ingest.mqtt import remaining_length
+
+__all__ = ["QoS1Publisher", "packet", "remaining_length", "utf8"]
 PUBACK, PINGRESP, CONNACK = 0x40, 0xD0, 0x20
-
-
-def remaining_length(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        n, digit = n >> 7, n & 0x7F
-        out.append(digit | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
 
 
 def packet(header: int, body: bytes) -> bytes:

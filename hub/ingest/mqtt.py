@@ -53,6 +53,16 @@ FastHandler = Callable[[str, bytes, int, int], None]  # (topic, payload, packet 
 BatchHandler = Callable[[list[tuple[str, bytes, int, int]]], None]  # several of them, in arrival order
 
 
+def remaining_length(n: int) -> bytes:
+    """A packet's remaining length as MQTT's variable byte integer (3.1.1 §2.2.3, 5.0 §1.5.5)."""
+    out = bytearray()
+    while True:
+        n, digit = n >> 7, n & 0x7F
+        out.append(digit | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
 def publish_body(buf: bytes | bytearray, first: int, last: int, qos: int, v5: bool) -> tuple[str, int, int] | None:
     """The variable header of a QoS 0/1 PUBLISH whose body is buf[first:last]: (topic, where the payload
     starts, packet id). None for what the direct path leaves to paho: MQTT 5 properties, an empty or
@@ -213,14 +223,8 @@ class Client(paho.Client):
         size = 0
         for topic, payload in messages:
             name = topic.encode()
-            length = 2 + len(name) + len(payload) + v5
-            head = bytearray(b"\x30")
-            while True:
-                length, byte = divmod(length, 128)
-                head.append(byte | 0x80 if length else byte)
-                if not length:
-                    break
-            parts.append(bytes(head) + len(name).to_bytes(2, "big") + name + (b"\x00" if v5 else b"") + payload)
+            head = b"\x30" + remaining_length(2 + len(name) + len(payload) + v5)
+            parts.append(head + len(name).to_bytes(2, "big") + name + (b"\x00" if v5 else b"") + payload)
             size += len(parts[-1])
             if size >= WRITE_CHUNK:
                 self._queue_publishes(parts)
