@@ -55,7 +55,8 @@ class Glance(Protocol):
     """A look at the newest events of a transport, opened by the view and used from its thread only."""
 
     def take(self, most: int) -> tuple[list[Message], int]:
-        """The newest `most` messages at most since the last take, and how many older ones were passed over."""
+        """Messages that came since the last take, oldest first (the view keeps the last `most` of them),
+        and how many others the glance passed over itself."""
         ...
 
     def close(self) -> None: ...
@@ -164,9 +165,6 @@ class MqttGlance:
         with self._lock:
             items, self._held = list(self._held), deque(maxlen=HELD_MAX)
             passed_over, self._overflow = self._overflow, 0
-        if len(items) > most:
-            passed_over += len(items) - most
-            items = items[-most:]
         return [Message(payload, topic, "mqtt") for topic, payload in items], passed_over
 
     def close(self) -> None:
