@@ -81,23 +81,13 @@ class SqliteDb(Db):
     def __init__(self, path: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._local = threading.local()
         self._lock = threading.RLock()
-        self._all: list[sqlite3.Connection] = []
-        self._checkpointer: wal.Checkpointer | None = None
+        # the events store's file and its WAL settings (hub.store.wal)
+        self._connections = wal.Connections(path, row_factory=sqlite3.Row)
         self._conn().executescript(TABLES.format(id_column="INTEGER PRIMARY KEY AUTOINCREMENT", real="REAL"))
 
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = wal.connect(self.path)  # the events store's file and its WAL settings (hub.store.wal)
-            conn.row_factory = sqlite3.Row
-            self._local.conn = conn
-            with self._lock:
-                self._all.append(conn)
-                if self._checkpointer is None:
-                    self._checkpointer = wal.Checkpointer.hold(self.path)
-        return conn
+        return self._connections.get()
 
     def execute(self, sql: str, args: tuple[Any, ...] | list[Any] = ()) -> list[dict[str, Any]]:
         return [dict(row) for row in self._conn().execute(sql, tuple(args)).fetchall()]
@@ -118,14 +108,7 @@ class SqliteDb(Db):
                 raise
 
     def close(self) -> None:
-        for conn in self._all:
-            with contextlib.suppress(sqlite3.Error):
-                conn.close()
-        self._all.clear()
-        self._local = threading.local()
-        checkpointer, self._checkpointer = self._checkpointer, None
-        if checkpointer is not None:
-            checkpointer.release()
+        self._connections.close()
 
 
 class PostgresDb(Db):

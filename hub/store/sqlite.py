@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 import sqlite3
 import threading
@@ -71,10 +70,8 @@ class SqliteStore(SqlStore):
     def __init__(self, path: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._local = threading.local()
         self._write_lock = threading.Lock()
-        self._opened: list[sqlite3.Connection] = []
-        self._checkpointer: wal.Checkpointer | None = None
+        self._connections = wal.Connections(path, cache_mib=64, mmap_mib=256)  # mapped pages count in RSS
         conn = self._conn()
         conn.executescript(SCHEMA)
         self._upgrade(conn)
@@ -83,15 +80,7 @@ class SqliteStore(SqlStore):
             self.rebuild_tallies()
 
     def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = wal.connect(self.path, cache_mib=64, mmap_mib=256)  # mapped pages count in RSS
-            self._local.conn = conn
-            with self._write_lock:
-                self._opened.append(conn)
-                if self._checkpointer is None:
-                    self._checkpointer = wal.Checkpointer.hold(self.path)
-        return conn
+        return self._connections.get()
 
     def _rows(self, sql: str, args: list[Any] | tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         return self._conn().execute(sql, args).fetchall()
@@ -172,13 +161,4 @@ class SqliteStore(SqlStore):
 
     def close(self) -> None:
         """Close every thread's connection; the store reopens one on next use."""
-        with self._write_lock:
-            opened, self._opened = self._opened, []
-            checkpointer, self._checkpointer = self._checkpointer, None
-        if checkpointer is not None:
-            checkpointer.release()
-        for conn in opened:
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("PRAGMA optimize")
-            conn.close()
-        self._local = threading.local()
+        self._connections.close(lambda conn: conn.execute("PRAGMA optimize"))

@@ -20,6 +20,7 @@ import logging
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from typing import ClassVar
 
 log = logging.getLogger(__name__)
@@ -98,4 +99,50 @@ class Checkpointer:
                     self.runs += 1
         finally:
             with contextlib.suppress(sqlite3.Error):
+                conn.close()
+
+
+class Connections:
+    """One connection per thread to the hub's SQLite file, each with `connect`'s settings, and the file's
+    `Checkpointer` held while any is open. `close` closes them all; the next `get` opens anew."""
+
+    def __init__(self, path: str, *, cache_mib: int = 0, mmap_mib: int = 0,
+                 row_factory: Callable[[sqlite3.Cursor, tuple[object, ...]], object] | None = None) -> None:
+        self.path, self.cache_mib, self.mmap_mib, self.row_factory = path, cache_mib, mmap_mib, row_factory
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._opened: list[sqlite3.Connection] = []
+        self._checkpointer: Checkpointer | None = None
+
+    @property
+    def checkpointer(self) -> Checkpointer | None:
+        """The file's checkpoint thread, held while a connection is open."""
+        return self._checkpointer
+
+    def get(self) -> sqlite3.Connection:
+        """This thread's connection."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path, cache_mib=self.cache_mib, mmap_mib=self.mmap_mib)
+            if self.row_factory is not None:
+                conn.row_factory = self.row_factory
+            self._local.conn = conn
+            with self._lock:
+                self._opened.append(conn)
+                if self._checkpointer is None:
+                    self._checkpointer = Checkpointer.hold(self.path)
+        return conn
+
+    def close(self, last: Callable[[sqlite3.Connection], object] | None = None) -> None:
+        """Close every thread's connection, after `last(conn)` on each (its errors ignored)."""
+        with self._lock:
+            opened, self._opened = self._opened, []
+            checkpointer, self._checkpointer = self._checkpointer, None
+            self._local = threading.local()
+        if checkpointer is not None:
+            checkpointer.release()
+        for conn in opened:
+            with contextlib.suppress(sqlite3.Error):
+                if last is not None:
+                    last(conn)
                 conn.close()

@@ -31,7 +31,7 @@ def test_the_wal_reaches_the_database_file_without_a_writer_checkpointing(tmp_pa
             assert len(store.write(events, [])) == 50
             batches += 1
         assert store.counts()["events"] == 50 * batches
-        checkpointer = store._checkpointer
+        checkpointer = store._connections.checkpointer
         assert checkpointer is not None
         wait_for(lambda: path.stat().st_size > before + 200 * 4096 and checkpointer.runs > 0,
                  what="the checkpoint thread to copy the WAL into hub.sqlite")
@@ -45,8 +45,8 @@ def test_the_store_and_the_incident_tables_share_one_checkpointer_that_ends_with
         tmp_path: Path) -> None:
     path = str(tmp_path / "hub.sqlite")
     store, db = SqliteStore(path), SqliteDb(path)
-    shared = store._checkpointer
-    assert shared is not None and shared is db._checkpointer and shared.holders == 2
+    shared = store._connections.checkpointer
+    assert shared is not None and shared is db._connections.checkpointer and shared.holders == 2
     thread = shared._thread
     for conn in (store._conn(), db._conn()):  # the same settings on both connections to the file
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -59,7 +59,7 @@ def test_the_store_and_the_incident_tables_share_one_checkpointer_that_ends_with
     assert not thread.is_alive()
     again = SqliteStore(path)  # a reopened store starts a new one
     try:
-        assert again._checkpointer is not None and again._checkpointer is not shared
-        assert again._checkpointer._thread.is_alive()
+        assert again._connections.checkpointer is not None and again._connections.checkpointer is not shared
+        assert again._connections.checkpointer._thread.is_alive()
     finally:
         again.close()
