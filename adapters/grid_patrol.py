@@ -38,13 +38,16 @@ def adapt(raw: bytes) -> list[CloudEvent]:
     if not (big + small).isdigit() or len(big + small) != 4:
         raise NativeRejected(f"case {case_id}: class codes {big!r}/{small!r} are not two digits each")
     when = local_time(text(field(case, "reportTime", f"case {case_id}"), "reportTime", 19))
+    photos = case.get("photos") or []
+    if not isinstance(photos, list):
+        raise NativeRejected(f"case {case_id}: photos must be a list of references, not {type(photos).__name__}")
     data: dict[str, Any] = {
         "case_id": case_id, "inspector_id": inspector_id, "case_type": kind,
         "category": f"{case['caseType']}/{big}{small}",
         "category_name": "/".join(str(case.get(k, "")) for k in ("bigClassName", "smallClassName")).strip("/")[:60]
         or f"{big}{small}",
         "description": text(field(case, "description", f"case {case_id}"), "description", 1000),
-        "photo_refs": [str(p)[:300] for p in case.get("photos") or [] if isinstance(p, str)][:9],
+        "photo_refs": [p[:300] for p in photos if isinstance(p, str)][:9],
     }
     if grid := case.get("gridCode"):
         if not re.fullmatch(r"\d{15}", str(grid)):

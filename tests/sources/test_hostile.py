@@ -119,7 +119,8 @@ def test_cap_entity_bomb_and_external_entity_are_refused() -> None:
 
 @pytest.mark.parametrize(("name", "field", "value"), [
     ("parking-lots", "freeSpace", "many"), ("parking-lots", "totalSpace", 1e400),
-    ("hotline-12345", "address", 42.5), ("grid-patrol", "bigClass", "x1"),
+    ("hotline-12345", "address", 42.5), ("grid-patrol", "bigClass", "x1"), ("grid-patrol", "photos", 1),
+    ("grid-patrol", "photos", "a.jpg"),
     ("emergency-incidents", "eventLevel", "很大"), ("emergency-hazmat", "hazardCode", "危-1"),
     ("emergency-geohazard", "warnLevel", "紫"), ("emergency-forestfire", "confidence", 7),
     ("iot-bridge", "bridgeCode", []), ("traffic-congestion", "updateTime", "yesterday"),
