@@ -1,12 +1,13 @@
 """The loop every transport shares: take a batch, process it until it is stored, then acknowledge.
 
-The inbox is bounded: when the store falls behind, `put` blocks the transport's network
+The inbox is bounded: when the store falls behind, `put_many` blocks the transport's network
 thread, which stops reading from the broker (MQTT Receive Maximum / Kafka poll) instead of
 growing memory. Acknowledgement tokens are handed back in the order the messages arrived.
 
 The hand-off is cheap per message: a transport's thread appends under one lock and wakes the
 worker only when it is waiting for a first message or for a full batch (not once per message), and
-a transport that receives lists hands them over whole with `put_many`. The worker takes a batch in
+a transport hands over what it received at once (a Kafka poll, the PUBLISHes of an MQTT read) as
+one list with `put_many`. The worker takes a batch in
 one step after at most `max_wait_s` of gathering, so a moderate rate still makes batches of many
 messages and the per-batch costs downstream (a transaction, the sinks) are shared.
 """
@@ -70,16 +71,6 @@ class Inbox(Generic[T]):
                 start = end
                 if self._wanted and len(items) >= self._wanted:
                     self._arrived.notify()
-
-    def put(self, pair: tuple[Message, T], alive: Callable[[], bool], timeout: float = 1) -> None:
-        items = self._items
-        with self._lock:
-            while len(items) >= self.capacity:
-                if not self._room.wait(timeout) and not alive():
-                    raise RuntimeError("ingest worker stopped; message not taken (the broker keeps it)")
-            items.append(pair)
-            if self._wanted and len(items) >= self._wanted:
-                self._arrived.notify()
 
     def take(self, max_items: int, max_wait_s: float, busy: Busy,
              idle_s: float = 0.2) -> list[tuple[Message, T]]:
@@ -177,15 +168,11 @@ class BatchWorker(Generic[T]):
             self.committer.start()
         self.thread.start()
 
-    def put(self, message: Message, token: T) -> None:
-        """Called by the transport's network thread; blocks while full, which slows the broker down."""
-        self.inbox.put((message, token), self.thread.is_alive)
-
     def put_many(self, pairs: Iterable[tuple[Message, T]], waiting: Callable[[], None] | None = None,
                  every_s: float = 1) -> None:
-        """`put` for a transport that receives lists (a Kafka poll): one lock and at most one wake-up for
-        the lot. Order is kept; blocks while full. `waiting`, if given, runs every `every_s` while it
-        blocks: the calling thread's other duties (MQTT's network thread writes its PUBACKs and pings)."""
+        """Called by the transport's network thread: one lock and at most one wake-up for the lot. Order is
+        kept; blocks while full, which slows the broker down. `waiting`, if given, runs every `every_s` while
+        it blocks: the calling thread's other duties (MQTT's network thread writes its PUBACKs and pings)."""
         alive = self.thread.is_alive
         if waiting is not None:
             def alive() -> bool:

@@ -215,7 +215,7 @@ def test_the_inbox_keeps_order_stays_bounded_and_hands_over_in_batches() -> None
     def produce() -> None:
         inbox.put_many(pairs[:15], lambda: True)  # more than the capacity: blocks until room is made
         for pair in pairs[15:]:
-            inbox.put(pair, lambda: True)
+            inbox.put_many([pair], lambda: True)
         done.set()
 
     threading.Thread(target=produce, daemon=True).start()
@@ -233,7 +233,7 @@ def test_the_inbox_keeps_order_stays_bounded_and_hands_over_in_batches() -> None
 
 def test_a_full_inbox_tells_the_transport_when_the_worker_is_gone() -> None:
     inbox: Inbox[int] = Inbox(capacity=1)
-    inbox.put((Message(b"{}", "t", "mqtt"), 0), lambda: True)
+    inbox.put_many([(Message(b"{}", "t", "mqtt"), 0)], lambda: True)
     with pytest.raises(RuntimeError, match="worker stopped"):
         inbox.put_many([(Message(b"{}", "t", "mqtt"), 1)], lambda: False, timeout=0.01)
 
@@ -252,7 +252,7 @@ def test_put_many_feeds_the_worker_in_order() -> None:
     worker.start()
     try:
         worker.put_many((Message(str(n).encode(), "t", "kafka"), n) for n in range(500))
-        worker.put(Message(b"500", "t", "kafka"), 500)
+        worker.put_many([(Message(b"500", "t", "kafka"), 500)])
         wait_for(lambda: len(acked) == 501, what="501 acknowledgements")
         assert worker.drain(5)
         assert acked == list(range(501)) and pipeline.seen == [str(n).encode() for n in range(501)]

@@ -93,7 +93,7 @@ def test_a_batch_is_acknowledged_only_after_it_is_stored_in_order() -> None:
     worker: BatchWorker[int] = BatchWorker(pipeline, ack, max_wait_s=0.05)  # type: ignore[arg-type]
     worker.start()
     for n in range(100):
-        worker.put(Message(b"{}", "city/parking/lots", "mqtt"), n)
+        worker.put_many([(Message(b"{}", "city/parking/lots", "mqtt"), n)])
     wait_for(lambda: len(acked) == 100, what="100 acknowledgements")
     assert worker.drain(5) and worker.healthy
     worker.stop()
