@@ -17,7 +17,6 @@ import time
 
 from hub.ingest.mqtt import remaining_length
 
-__all__ = ["QoS1Publisher", "packet", "remaining_length", "utf8"]
 PUBACK, PINGRESP, CONNACK = 0x40, 0xD0, 0x20
 
 

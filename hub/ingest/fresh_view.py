@@ -10,14 +10,14 @@ So while the inbox holds `ON_BACKLOG` or more, the hub opens a glance at the new
   its own share group when workers share the load), which the broker gives every event as it is
   published;
 - Kafka (`hub.ingest.kafka_glance.KafkaGlance`): a consumer outside the group on the worker's own
-  partitions, which each tick reads only the newest records of each (from the end offsets).
+  partitions, placed at their ends when the view opens, which reads what is appended after.
 Each tick the view takes the newest `SHOW_PER_S / TICKS_PER_S` of what came since the last one,
 passes over the rest (`skipped`), normalizes them without storing (`Pipeline.prepare`) and hands
-them to the live stream as previews. Meanwhile
-the live stream holds back the store lane's events (they are the old ones; `held_back` counts them):
-the map sheds, the store never does. Every event is still stored exactly once by the store lane, at
-its own pace, and acknowledged only then; a preview is only a picture of it, marked `"preview": true`,
-whose details (`/api/events/{uid}`) answer once the store lane gets there.
+them to the live stream as previews. Meanwhile the live stream holds back the store lane's events
+(they are the old ones; `held_back` counts them): the map sheds, the store never does. Every event is
+still stored exactly once by the store lane, at its own pace, and acknowledged only then; a preview
+is only a picture of it, marked `"preview": true`, whose details (`/api/events/{uid}`) answer once
+the store lane gets there.
 
 When the inbox has held fewer than `OFF_BACKLOG` for `OFF_AFTER_S` (the broker has nothing more
 queued: the transport reads as fast as the inbox takes), the view closes its glance and the live

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bench.wire import QoS1Publisher, packet, remaining_length, utf8
+from bench.wire import QoS1Publisher, packet, utf8
+from hub.ingest.mqtt import remaining_length
 
 
 @pytest.mark.parametrize(("n", "encoded"), [
