@@ -82,6 +82,16 @@ class Hub:
             from hub.ingest.normalized_feed import NormalizedFeed
 
             self.ingests["map_feed"] = NormalizedFeed(self.live, settings.live_from_kafka, **settings.kafka_options)
+            if settings.fresh_view:  # behind the workers' backlog, the newest raw events as previews
+                from hub.ingest.kafka_glance import KafkaGlance
+                from hub.ingest.kafka_out import TOPIC
+                from hub.ingest.workers_lag import WorkersLag
+
+                options = {"bootstrap_servers": settings.live_from_kafka.split(","),
+                           "client_id": "cityhub-map-fresh"} | settings.kafka_options
+                self.ingests["map_fresh"] = FreshView(self.pipeline, self.live,
+                                                      functools.partial(KafkaGlance, options, TOPIC),
+                                                      WorkersLag(options, TOPIC, settings.kafka_group), name="map")
 
     def start(self) -> None:
         # the address library, grid index and cells layer load in the background, not in the first batch

@@ -10,7 +10,10 @@ So while the inbox holds `ON_BACKLOG` or more, the hub opens a glance at the new
   its own share group when workers share the load), which the broker gives every event as it is
   published;
 - Kafka (`hub.ingest.kafka_glance.KafkaGlance`): a consumer outside the group on the worker's own
-  partitions, placed at their ends when the view opens, which reads what is appended after.
+  partitions, placed at their ends when the view opens, which reads what is appended after;
+- a map/API instance (hub.ingest.normalized_feed), whose map follows what the workers republish once
+  stored: the same Kafka glance on every partition of `city.events`, opened on the workers' lag as
+  the broker knows it (hub.ingest.workers_lag) instead of an inbox.
 Each tick the view takes the newest `SHOW_PER_S / TICKS_PER_S` of what came since the last one,
 passes over the rest (`skipped`), normalizes them without storing (`Pipeline.prepare`) and hands
 them to the live stream as previews. Meanwhile the live stream holds back the store lane's events
@@ -71,6 +74,7 @@ class FreshView:
         self.opened = 0  # times the view was opened
         self.shown = 0  # events normalized and shown on the map
         self.skipped = 0  # passed over for newer ones (each is still stored by the store lane)
+        self.last_backlog = 0  # what `backlog()` said last
         self._glance: Glance | None = None
         self._retry_at = 0.0  # after a failure, not opened again before this (monotonic)
         self._stop = threading.Event()
@@ -87,16 +91,19 @@ class FreshView:
         self._stop.set()
         self._thread.join(5)
         self._close()
+        close = getattr(self.backlog, "close", None)  # a backlog read from the broker holds a client
+        if close is not None:
+            close()
 
     def status(self) -> dict[str, object]:
         return {"open": self.open, "opened": self.opened, "shown": self.shown, "skipped": self.skipped,
-                "held_back": self.live.held_back}
+                "held_back": self.live.held_back, "backlog": self.last_backlog}
 
     def _watch(self) -> None:
         quiet_since: float | None = None
         while not self._stop.wait(1 / TICKS_PER_S):
             try:
-                backlog = self.backlog()
+                backlog = self.last_backlog = self.backlog()
                 if self._glance is None:
                     if backlog >= ON_BACKLOG and time.monotonic() >= self._retry_at:
                         self._open(backlog)

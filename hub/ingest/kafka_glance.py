@@ -1,7 +1,8 @@
 """The fresh view's look at Kafka (hub.ingest.fresh_view): the newest records of the worker's partitions.
 
 A consumer outside the group (it commits nothing and moves no one's offsets), assigned the partitions
-this worker owns when the view opens and placed at their ends. Each take reads what was appended
+this worker owns when the view opens (a map/API instance: every partition of the topic) and placed
+at their ends. Each take reads what was appended
 since the last one and keeps the newest of each partition. Should the view itself fall far behind
 (starved of CPU by the store lane), it jumps to near the end rather than show old records.
 """
@@ -23,9 +24,12 @@ FAR_BEHIND = 5  # × what a take keeps: a partition this far behind its end is s
 
 
 class KafkaGlance:
-    def __init__(self, client_options: dict[str, Any], topic: str, partitions: set[int]) -> None:
+    def __init__(self, client_options: dict[str, Any], topic: str, partitions: set[int] | None = None) -> None:
+        """`partitions` None: all of the topic's."""
         self.consumer = KafkaConsumer(group_id=None, enable_auto_commit=False, fetch_max_wait_ms=FETCH_WAIT_MS,
                                       **client_options)
+        if partitions is None:
+            partitions = self.consumer.partitions_for_topic(topic) or set()
         self.partitions = [TopicPartition(topic, p) for p in sorted(partitions)]
         self.consumer.assign(self.partitions)
         self.consumer.seek_to_end()

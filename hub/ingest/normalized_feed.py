@@ -5,6 +5,12 @@ map/API instances that serve the shared store and a live map. Such an instance s
 reads every partition of the normalized topic without a consumer group, from the end, and never
 commits. When it falls more than `max_lag` records behind (a burst, a slow machine) it skips to the
 newest records: the map sheds what is stale; the store, written by the workers, has everything.
+
+The workers republish an event once it is stored, so when they fall behind, what comes on the
+normalized topic is as old as their backlog is long. Then the instance's fresh view
+(hub.ingest.fresh_view, opened on the workers' lag that hub.ingest.workers_lag reads from the
+broker) shows the newest raw events of `city.events` as previews, and the feed holds back what the
+workers republish (counted in the live stream's `held_back`), as a worker's map does with its store lane.
 """
 
 from __future__ import annotations
@@ -82,7 +88,9 @@ class NormalizedFeed:
                     for record in records:
                         items.append(self._item(record.value))
                 shown = [i for i in items if i is not None]
-                if shown:
+                if shown and self.live.holding:  # the fresh view shows newer ones meanwhile
+                    self.live.held_back += len(shown)
+                elif shown:
                     self.live.publish("event", shown)
                     self.shown += len(shown)
                 self._shed(consumer, assigned)

@@ -157,3 +157,79 @@ def test_behind_a_backlog_the_map_shows_the_newest_and_the_store_keeps_every_eve
     totals = hub.pipeline.totals
     assert (totals.stored, totals.duplicates, totals.dead) == (len(old) + len(new) + len(after), 0, 0)
     assert hub.store.counts()["events"] == len(old) + len(new) + len(after)
+
+
+def test_a_map_instance_behind_slow_workers_shows_the_newest_raw_events(
+        tansu: Tansu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A map/API instance follows `city.events.normalized`, which a worker writes only once it has stored an
+    event: behind a backlog its fresh view opens on the workers' lag that the broker reports, and shows the
+    newest events of `city.events` as previews while what the worker republishes (old) is held back."""
+    from bench.run import create_topic
+
+    monkeypatch.setattr(fresh_view, "ON_BACKLOG", 300)
+    monkeypatch.setattr(fresh_view, "OFF_BACKLOG", 50)
+    monkeypatch.setattr(fresh_view, "OFF_AFTER_S", 0.5)
+    create_topic(tansu.bootstrap, 2)
+    worker = Hub(Settings(data_dir=tmp_path / "worker", kafka=tansu.bootstrap, fresh_view=False))
+    write = worker.store.write
+    slow = threading.Event()
+    slow.set()
+
+    def slow_write(events: list[Event], dead: list[DeadLetter]) -> list[Event]:
+        if slow.is_set():
+            time.sleep(0.05)  # at most 100 events every 50 ms: ≤ 2,000 events/s
+        return write(events, dead)
+
+    worker.store.write = slow_write  # type: ignore[method-assign]
+    ingest = worker.ingests["kafka"]
+    ingest.worker.max_batch = 100
+    instance = Hub(Settings(data_dir=tmp_path / "map", live_from_kafka=tansu.bootstrap))
+    assert "kafka" not in instance.ingests
+    view: fresh_view.FreshView = instance.ingests["map_fresh"]
+    the_map = Map(instance)
+    publisher = KafkaPublisher(tansu.bootstrap, client_id="fresh-pub")
+    worker.start()
+    instance.start()
+    try:
+        wait_for(lambda: ingest.connected and len(ingest.assignment) == 2, timeout=60,
+                 what="the worker's Kafka partitions")
+        wait_for(lambda: instance.ingests["map_feed"].connected, timeout=60,
+                 what="the instance's feed of the normalized topic")
+        old = batch("old", 6000)
+        publisher.publish(TOPIC, old)
+        publisher.flush()
+        wait_for(lambda: view.open, timeout=15, every=0.01, what="the instance's fresh view behind the workers")
+        stored_at_open = worker.pipeline.totals.stored
+        assert instance.live.holding == {"map"} and view.status()["backlog"] >= 300
+        time.sleep(0.5)  # its consumer placed at the partitions' ends
+        new = batch("new", 50)
+        sent_at = time.monotonic()
+        publisher.publish(TOPIC, new)
+        publisher.flush()
+        wait_for(lambda: all(ce["id"] in the_map.read() for ce in new), timeout=10,
+                 what="the newest events on the instance's map while the worker works through the backlog")
+        shown = the_map.read()
+        assert all(shown[ce["id"]].get("preview") is True for ce in new)
+        assert max(the_map.came[ce["id"]] for ce in new) - sent_at < 1.5
+        assert worker.pipeline.totals.stored < len(old), "the worker should still be behind"
+        old_shown = sum(1 for ce in old if ce["id"] in shown and not shown[ce["id"]].get("preview"))
+        assert view.opened == 1, "the view closed while the worker was still behind"
+        assert old_shown <= stored_at_open + 200, "what the worker republished late was shown"
+        slow.clear()  # the worker catches up
+        wait_for(lambda: worker.pipeline.totals.stored == len(old) + len(new), timeout=60, what="every event stored")
+        wait_for(lambda: not view.open, timeout=15, what="the view to close once the worker has caught up")
+        assert not instance.live.holding and instance.live.held_back > 0
+
+        after = batch("after", 20)
+        publisher.publish(TOPIC, after)
+        publisher.flush()
+        wait_for(lambda: all(ce["id"] in the_map.read() for ce in after), timeout=15,
+                 what="what the worker republishes on the instance's map again")
+        assert all("preview" not in the_map.items[ce["id"]] for ce in after)
+    finally:
+        publisher.close()
+        instance.stop()
+        worker.stop()
+        the_map.close()
+    assert (worker.pipeline.totals.stored, worker.pipeline.totals.duplicates) == (len(old) + len(new) + len(after), 0)
+    assert instance.pipeline.totals.stored == 0  # the instance stores nothing itself

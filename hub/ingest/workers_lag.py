@@ -1,0 +1,80 @@
+"""How far the hub workers are behind on `city.events`, as a map/API instance sees it from the broker.
+
+A map/API instance (`CITYHUB_LIVE_FROM_KAFKA`) shows what the workers republish on
+`city.events.normalized` after they have stored it. When the workers fall behind (a surge past their
+capacity), every record there is as old as their backlog is long. The instance cannot see their
+inboxes, but the broker knows the backlog: the sum over the topic's partitions of the end offset
+minus the workers' group's committed offset (a worker commits a partition's offset only once every
+record before it is stored, so this counts what is published and not yet stored). The instance's
+fresh view (hub.ingest.fresh_view) opens on it as a worker's does on its inbox.
+
+Reads only: an admin client's ListOffsets and OffsetFetch, no consumer in the group. (tansu, the
+Kafka-protocol broker of the tests and the benchmark, answers ListOffsets with one past the first
+record of a partition's last batch, not its last record: there the lag reads low by up to a batch
+per partition, which a backlog worth showing is far beyond.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from typing import Any
+
+from kafka import KafkaAdminClient, TopicPartition
+from kafka.admin import OffsetSpec
+
+log = logging.getLogger(__name__)
+REFRESH_S = 0.5  # the broker is asked at most this often; the view looks ten times a second
+
+
+class WorkersLag:
+    """Callable: records of `topic` published and not yet committed by `group` (0 while it cannot tell)."""
+
+    def __init__(self, client_options: dict[str, Any], topic: str, group: str, *,
+                 refresh_s: float = REFRESH_S) -> None:
+        self.client_options, self.topic, self.group, self.refresh_s = client_options, topic, group, refresh_s
+        self.last = 0
+        self.error: str | None = None  # why the last look failed, if it did
+        self._admin: KafkaAdminClient | None = None
+        self._asked_at = -float("inf")
+
+    def __call__(self) -> int:
+        now = time.monotonic()
+        if now - self._asked_at < self.refresh_s:
+            return self.last
+        self._asked_at = now
+        try:
+            self.last = self._ask()
+            self.error = None
+        except Exception as err:  # broker away, topic or group not there yet: no backlog known
+            if self.error is None:
+                log.warning("the workers' lag on %s is unknown (%s: %s)", self.topic, type(err).__name__, err)
+            self.error = f"{type(err).__name__}: {err}"
+            self.last = 0
+            self.close()
+        return self.last
+
+    def _ask(self) -> int:
+        if self._admin is None:
+            self._admin = KafkaAdminClient(**self.client_options)
+        admin = self._admin
+        partitions = [TopicPartition(self.topic, p["partition_index"]) for t in admin.describe_topics([self.topic])
+                      if t["name"] == self.topic and not t["error_code"] for p in t["partitions"]]
+        if not partitions:
+            return 0
+        ends = admin.list_partition_offsets({tp: OffsetSpec.LATEST for tp in partitions})
+        committed = admin.list_group_offsets({self.group: partitions}).get(self.group, {})
+        lag = 0
+        for tp in partitions:
+            end = ends[tp].offset
+            done = committed.get(tp)
+            start = done.offset if done is not None and done.offset >= 0 else 0  # none yet: from the beginning
+            lag += max(0, end - start)
+        return lag
+
+    def close(self) -> None:
+        admin, self._admin = self._admin, None
+        if admin is not None:
+            with contextlib.suppress(Exception):  # closing a client of a broker that went away
+                admin.close()
