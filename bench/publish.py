@@ -17,6 +17,7 @@ from bench.wire import QoS1Publisher
 
 KAFKA_TOPIC = "city.events"
 MQTT_WINDOW = 20_000  # QoS 1 messages a producer may have unacknowledged (packet ids are 16 bits)
+AT_ONCE = 100  # messages sent together at most: those due by now at a set rate, else as fast as it goes
 _ctx = mp.get_context("fork")
 
 
@@ -68,45 +69,54 @@ class Producers:
 def _produce(transport: str, url: str, load: Load, k: int, processes: int, warmup: int, rate: float,
              duration: float | None, shared: Producers) -> None:
     try:
-        publish, flush = (_mqtt if transport == "mqtt" else _kafka)(url, f"bench-producer-{k}")
+        publish_many, flush = (_mqtt if transport == "mqtt" else _kafka)(url, f"bench-producer-{k}")
         shared.warm.wait()
         if k == 0:
             for i in range(warmup):
-                _send(publish, load, i, shared, k)
+                _send_many(publish_many, load, range(i, i + 1), shared, k)
             flush()
         shared.go.wait()
         began, cpu0 = time.time(), time.process_time()
         stop_at = began + duration if duration else float("inf")
-        for j, i in enumerate(range(warmup + k, len(load), processes)):
-            if rate:
-                due = began + j / rate
-                now = time.time()
+        mine = range(warmup + k, len(load), processes)
+        done = 0
+        while done < len(mine):
+            now = time.time()
+            if rate:  # every message due by now (its share of the rate), sent together
+                due = began + done / rate
                 if due > now + 0.001:
                     time.sleep(due - now)
-            if time.time() > stop_at:
+                    now = time.time()
+                upto = min(len(mine), max(done + 1, int((now - began) * rate) + 1), done + AT_ONCE)
+            else:
+                upto = min(len(mine), done + AT_ONCE)
+            if now > stop_at:
                 break
-            _send(publish, load, i, shared, k)
+            _send_many(publish_many, load, mine[done:upto], shared, k)
+            done = upto
         flush()
         shared.cpu[k] = time.process_time() - cpu0
     except Exception as err:
         shared.errors.put(f"{type(err).__name__}: {err}")
 
 
-def _send(publish: Any, load: Load, i: int, shared: Producers, k: int) -> None:
-    topic, key, payload = load.items[i]
-    shared.send_times[i] = time.time()
-    publish(topic, key, payload)
-    shared.sent_by[k] += 1  # only this process writes its slot
+def _send_many(publish_many: Any, load: Load, indexes: range, shared: Producers, k: int) -> None:
+    """Publish the load's items at `indexes` (due together) and record their send time."""
+    now = time.time()
+    for i in indexes:
+        shared.send_times[i] = now
+    publish_many([load.items[i] for i in indexes])
+    shared.sent_by[k] += len(indexes)  # only this process writes its slot
 
 
 def _mqtt(url: str, client_id: str) -> tuple[Any, Any]:
     parts = urlparse(url)
     client = QoS1Publisher(parts.hostname or "127.0.0.1", parts.port or 1883, client_id, window=MQTT_WINDOW)
 
-    def publish(topic: str, key: bytes, payload: bytes) -> None:
-        client.publish(topic, payload)
+    def publish_many(items: list[tuple[str, bytes, bytes]]) -> None:
+        client.publish_many([(topic, payload) for topic, _, payload in items])
 
-    return publish, client.flush
+    return publish_many, client.flush
 
 
 def _kafka(url: str, client_id: str) -> tuple[Any, Any]:
@@ -123,14 +133,15 @@ def _kafka(url: str, client_id: str) -> tuple[Any, Any]:
         if err is not None:
             failures.append(str(err))
 
-    def publish(topic: str, key: bytes, payload: bytes) -> None:
+    def publish_many(items: list[tuple[str, bytes, bytes]]) -> None:
         producer.poll(0)  # serve delivery reports
-        while True:
-            try:
-                producer.produce(KAFKA_TOPIC, value=payload, key=key, on_delivery=delivered)
-                break
-            except BufferError:  # the local queue is full: let deliveries drain it
-                producer.poll(0.05)
+        for _, key, payload in items:
+            while True:
+                try:
+                    producer.produce(KAFKA_TOPIC, value=payload, key=key, on_delivery=delivered)
+                    break
+                except BufferError:  # the local queue is full: let deliveries drain it
+                    producer.poll(0.05)
         if failures:
             raise RuntimeError(f"Kafka delivery failed: {failures[0]}")
 
@@ -140,4 +151,4 @@ def _kafka(url: str, client_id: str) -> tuple[Any, Any]:
         if failures:
             raise RuntimeError(f"Kafka delivery failed: {failures[0]}")
 
-    return publish, flush
+    return publish_many, flush
