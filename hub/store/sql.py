@@ -55,7 +55,9 @@ class SqlStore(Analysis):
     # Newest event first: ORDER BY time DESC, seq DESC, which the (…, time) indexes serve directly. The
     # cursor is the seq of a page's last item; the next page starts just after it in that order.
     walk_bbox = True  # False: one query, the database's planner weighs the spatial index against time order
-    first_window_s = 3600.0  # a bounding-box walk looks back this far first, then four times as far …
+    walk_prefix = False  # True: a busy grid prefix (a town, a community) walks back in time windows too
+    busy_prefix = 20_000  # … when it holds at least this many events
+    first_window_s = 3600.0  # a walk looks back this far first, then four times as far …
 
     def _bbox_sql(self, bbox: tuple[float, float, float, float], low: float, high: float) -> tuple[str, list[Any]]:
         """The store's clause for events in `bbox` with time in [low, high) (the caller checks time exactly)."""
@@ -72,7 +74,7 @@ class SqlStore(Analysis):
             where.append("time <= ? AND (time < ? OR seq < ?)")
             args += [found[0][0], found[0][0], query.before]
         sql = f"SELECT seq, body FROM events WHERE {' AND '.join(where)} {{}} ORDER BY time DESC, seq DESC LIMIT ?"
-        if query.bbox and self.walk_bbox:
+        if (query.bbox and self.walk_bbox) or (not query.bbox and self._walks_prefix(query.grid)):
             rows = self._walk_back(sql, args, query, found[0][0] if query.before is not None else None)
         elif query.bbox:
             clause, more = self._bbox_sql(query.bbox, -math.inf, math.inf)
@@ -82,10 +84,19 @@ class SqlStore(Analysis):
         items = [orjson.loads(body) for _, body in rows[: query.limit]]
         return Page(items, rows[query.limit - 1][0] if len(rows) > query.limit else None)
 
+    def _walks_prefix(self, grid: str | None) -> bool:
+        """A grid prefix read through the (grid_code, time) index must sort all its events by time: fine for a
+        quiet one, ≈ 0.2–0.6 s for a busy town at 10 M events. A busy one walks back through the time index."""
+        if not (self.walk_prefix and grid and len(grid) < 15):
+            return False
+        low, high = grid_range(grid)
+        held = self._rows("SELECT count(*) FROM (SELECT 1 FROM events WHERE grid_code >= ? AND grid_code < ? LIMIT ?)",
+                          [low, high, self.busy_prefix])[0][0]
+        return bool(held >= self.busy_prefix)
+
     def _walk_back(self, sql: str, args: list[Any], query: EventQuery, cursor: float | None) -> list[tuple[Any, ...]]:
-        """Bounding boxes: newest time window first, each four times longer, until the page is full. A busy
-        downtown box fills it in the first window, a quiet one costs a few cheap index probes."""
-        assert query.bbox is not None
+        """Newest time window first, each four times longer, until the page is full. A busy downtown box or
+        town fills it in the first window, a quiet box costs a few cheap index probes."""
         oldest, newest = self._rows("SELECT (SELECT min(time) FROM events), (SELECT max(time) FROM events)")[0]
         if oldest is None:
             return []
@@ -99,7 +110,7 @@ class SqlStore(Analysis):
         span = self.first_window_s
         while high > floor and len(rows) <= query.limit:
             low = max(floor, high - span)
-            clause, more = self._bbox_sql(query.bbox, low, high)
+            clause, more = self._bbox_sql(query.bbox, low, high) if query.bbox else ("1=1", [])
             rows += self._rows(sql.format(f"AND time >= ? AND time < ? AND {clause}"),
                                [*args, low, high, *more, query.limit + 1 - len(rows)])
             high, span = low, span * 4

@@ -182,6 +182,30 @@ def test_bbox_pages_walk_back_through_the_whole_history(store: Any) -> None:
     assert [item["id"] for item in window] == ["e42", "e35", "e28", "e21"]
 
 
+def test_a_busy_grid_prefix_pages_walk_back_newest_first(store: Any) -> None:
+    """A town or community prefix that holds many events (here: at least 5) is read back in growing time
+    windows on SQLite (a plain index range on PostgreSQL): either way, every event under the prefix, newest
+    first, across pages and within since/until; a quiet prefix answers the same."""
+    store.first_window_s, store.busy_prefix = 20.0, 5
+    towns = ("440703001", "440703002")
+    events = [make_event(f"e{i}", NOW_HOUR - 3600 + i * 10, grid=f"{towns[i % 3 == 0]}00{i % 4}0{i % 10:02d}")
+              for i in range(60)]
+    events.append(make_event("quiet", NOW_HOUR - 7200, grid="440703003001001"))
+    for start in range(0, len(events), 20):
+        store.write(events[start:start + 20], [])
+    if store.walk_prefix:  # SQLite
+        assert store._walks_prefix(towns[1]) and not store._walks_prefix("440703003")
+    busy = [f"e{i}" for i in range(59, -1, -1) if i % 3 == 0]
+    assert every_page(store, grid=towns[1], limit=3) == busy
+    assert every_page(store, grid=towns[0], limit=7) == [f"e{i}" for i in range(59, -1, -1) if i % 3]
+    assert every_page(store, grid=towns[1] + "001", limit=2) == [i for i in busy if int(i[1:]) % 4 == 1]
+    since, until = NOW_HOUR - 3600 + 145, NOW_HOUR - 3600 + 425  # e15 … e42 by time
+    window = store.events(EventQuery(grid=towns[1], since=since, until=until, limit=100)).items
+    assert [item["id"] for item in window] == ["e42", "e39", "e36", "e33", "e30", "e27", "e24", "e21", "e18", "e15"]
+    assert every_page(store, grid="440703003", limit=2) == ["quiet"]
+    assert every_page(store, grid="4407030", limit=50) == [f"e{i}" for i in range(59, -1, -1)] + ["quiet"]
+
+
 def _t(event: Any) -> float:
     from hub.store.base import epoch
 
