@@ -40,6 +40,19 @@ def test_dedup_across_batches_and_restarts_by_source_and_id(store: Any, reopen: 
     assert store.counts()["events"] == 4
 
 
+def test_an_event_the_table_refuses_fails_the_batch_and_is_never_taken_for_a_repeat(store: Any) -> None:
+    """Repeats are skipped by the unique indexes; a row refused for anything else (here a NULL where the
+    table wants a value) must fail the whole batch — stored by no one and acknowledged to no one — rather
+    than pass as a repeat."""
+    store.write([make_event("a", NOW_HOUR - 60)], [])
+    broken = make_event("b", NOW_HOUR - 50)
+    broken.hub.received_at = None
+    with pytest.raises(Exception, match="(?i)null|neither stored nor repeats"):
+        store.write([make_event("a", NOW_HOUR - 60), broken, make_event("c", NOW_HOUR - 40)], [])
+    assert store.counts()["events"] == 1
+    assert [e.ce["id"] for e in store.write([make_event("a", NOW_HOUR - 60), make_event("c", NOW_HOUR - 40)], [])] == ["c"]
+
+
 def test_concurrent_writers_store_each_event_once(store: Any, reopen: Any) -> None:
     """Three workers write overlapping batches at once, one of them in reverse order: every event is
     fresh for exactly one of them, and none fails (no deadlock between their transactions)."""
