@@ -52,7 +52,8 @@ class WorkersLag:
                 log.warning("the workers' lag on %s is unknown (%s: %s)", self.topic, type(err).__name__, err)
             self.error = f"{type(err).__name__}: {err}"
             self.last = 0
-            self.close()
+            if not isinstance(err, LookupError):  # the client may be what failed: a new one next time
+                self.close()
         return self.last
 
     def _ask(self) -> int:
@@ -64,14 +65,12 @@ class WorkersLag:
         if not partitions:
             return 0
         ends = admin.list_partition_offsets({tp: OffsetSpec.LATEST for tp in partitions})
-        committed = admin.list_group_offsets({self.group: partitions}).get(self.group, {})
-        lag = 0
-        for tp in partitions:
-            end = ends[tp].offset
-            done = committed.get(tp)
-            start = done.offset if done is not None and done.offset >= 0 else 0  # none yet: from the beginning
-            lag += max(0, end - start)
-        return lag
+        found = admin.list_group_offsets({self.group: partitions}).get(self.group, {})
+        committed = {tp: o.offset for tp, o in found.items() if o is not None and o.offset >= 0}
+        if not committed:  # no worker of this group has stored anything yet, or the group is misnamed
+            raise LookupError(f"group {self.group!r} has committed no offsets on {self.topic}")
+        # a partition no worker has committed on yet is read from its beginning
+        return sum(max(0, ends[tp].offset - committed.get(tp, 0)) for tp in partitions)
 
     def close(self) -> None:
         admin, self._admin = self._admin, None

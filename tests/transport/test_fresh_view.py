@@ -233,3 +233,30 @@ def test_a_map_instance_behind_slow_workers_shows_the_newest_raw_events(
         the_map.close()
     assert (worker.pipeline.totals.stored, worker.pipeline.totals.duplicates) == (len(old) + len(new) + len(after), 0)
     assert instance.pipeline.totals.stored == 0  # the instance stores nothing itself
+
+
+def test_the_workers_lag_is_what_the_group_has_not_committed_and_unknown_is_zero(tansu: Tansu) -> None:
+    """hub.ingest.workers_lag against a real broker: end offsets minus the group's committed offsets; nothing
+    committed yet (or a misnamed group), or the broker gone, reads as no backlog, with the reason kept."""
+    from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+    from kafka.structs import OffsetAndMetadata
+
+    from bench.run import create_topic
+    from hub.ingest.workers_lag import WorkersLag
+
+    create_topic(tansu.bootstrap, 2)
+    producer = KafkaProducer(bootstrap_servers=tansu.bootstrap, linger_ms=0)
+    for n in range(40):  # one record a request: tansu's end offsets are exact then (see the module)
+        producer.send("city.events", b"x", partition=n % 2).get(10)
+    producer.close()
+    lag = WorkersLag({"bootstrap_servers": [tansu.bootstrap]}, "city.events", "cityhub", refresh_s=0)
+    try:
+        assert lag() == 0 and "committed no offsets" in (lag.error or "")
+        group = KafkaConsumer(bootstrap_servers=tansu.bootstrap, group_id="cityhub", enable_auto_commit=False)
+        group.commit({TopicPartition("city.events", 0): OffsetAndMetadata(15, "", -1)})
+        group.close(autocommit=False)
+        assert lag() == (20 - 15) + 20 and lag.error is None  # partition 1: nothing committed, all of it waits
+        tansu.stop()
+        assert lag() == 0 and lag.error
+    finally:
+        lag.close()
