@@ -2,9 +2,9 @@
 
 A consumer outside the group (it commits nothing and moves no one's offsets), assigned the partitions
 this worker owns when the view opens (a map/API instance: every partition of the topic) and placed
-at their ends. Each take reads what was appended
-since the last one and keeps the newest of each partition. Should the view itself fall far behind
-(starved of CPU by the store lane), it jumps to near the end rather than show old records.
+at their ends. Each take reads what was appended since the last one and keeps the newest of each
+partition. Should the view itself fall far behind (starved of CPU by the store lane), it jumps to
+near the end rather than show old records.
 """
 
 from __future__ import annotations

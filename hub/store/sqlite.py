@@ -69,6 +69,7 @@ def tiles(bbox: tuple[float, float, float, float]) -> list[int] | None:
 
 class SqliteStore(SqlStore):
     walk_prefix = True  # SQLite's planner takes the (grid_code, time) index and sorts a whole busy town
+
     def __init__(self, path: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.path = path

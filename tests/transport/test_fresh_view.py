@@ -55,6 +55,21 @@ class Map:
         self.loop.close()
 
 
+def slowed(hub: Hub) -> threading.Event:
+    """Slow the hub's store down while the returned event is set (it is, to begin with)."""
+    write = hub.store.write
+    slow = threading.Event()
+    slow.set()
+
+    def slow_write(events: list[Event], dead: list[DeadLetter]) -> list[Event]:
+        if slow.is_set():
+            time.sleep(0.05)  # a store that takes a batch of at most 100 every 50 ms: ≤ 2,000 events/s
+        return write(events, dead)
+
+    hub.store.write = slow_write  # type: ignore[method-assign]
+    return slow
+
+
 @pytest.fixture(params=["mqtt", "kafka"])
 def transport(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, dict[str, Any], Any]]:
     """(name, the hub's settings for it, a function making a publisher)."""
@@ -79,16 +94,7 @@ def slow_hub(transport: tuple[str, dict[str, Any], Any], tmp_path: Path,
     monkeypatch.setattr(fresh_view, "OFF_AFTER_S", 0.5)
     name, settings, _ = transport
     hub = Hub(Settings.model_validate({"data_dir": tmp_path} | settings))
-    write = hub.store.write
-    hub.slow = threading.Event()  # type: ignore[attr-defined]
-    hub.slow.set()  # type: ignore[attr-defined]
-
-    def slow_write(events: list[Event], dead: list[DeadLetter]) -> list[Event]:
-        if hub.slow.is_set():  # type: ignore[attr-defined]
-            time.sleep(0.05)  # a store that takes a batch of at most 100 every 50 ms: ≤ 2,000 events/s
-        return write(events, dead)
-
-    hub.store.write = slow_write  # type: ignore[method-assign]
+    hub.slow = slowed(hub)  # type: ignore[attr-defined]
     ingest = hub.ingests[name.lower()]
     ingest.worker.max_batch = 100
     the_map = Map(hub)
@@ -171,16 +177,7 @@ def test_a_map_instance_behind_slow_workers_shows_the_newest_raw_events(
     monkeypatch.setattr(fresh_view, "OFF_AFTER_S", 0.5)
     create_topic(tansu.bootstrap, 2)
     worker = Hub(Settings(data_dir=tmp_path / "worker", kafka=tansu.bootstrap, fresh_view=False))
-    write = worker.store.write
-    slow = threading.Event()
-    slow.set()
-
-    def slow_write(events: list[Event], dead: list[DeadLetter]) -> list[Event]:
-        if slow.is_set():
-            time.sleep(0.05)  # at most 100 events every 50 ms: ≤ 2,000 events/s
-        return write(events, dead)
-
-    worker.store.write = slow_write  # type: ignore[method-assign]
+    slow = slowed(worker)
     ingest = worker.ingests["kafka"]
     ingest.worker.max_batch = 100
     instance = Hub(Settings(data_dir=tmp_path / "map", live_from_kafka=tansu.bootstrap))
