@@ -70,6 +70,31 @@ def slowed(hub: Hub) -> threading.Event:
     return slow
 
 
+def newest_come_as_previews(publisher: Publisher, the_map: Map,
+                            where: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Publish 50 new events; they must reach the map as previews within 1.5 s. Them, and what the map shows."""
+    new = batch("new", 50)
+    sent_at = time.monotonic()
+    publisher.publish(TOPIC, new)
+    publisher.flush()
+    wait_for(lambda: all(ce["id"] in the_map.read() for ce in new), timeout=10,
+             what=f"the newest events on {where} while the store works through the backlog")
+    shown = the_map.read()
+    assert all(shown[ce["id"]].get("preview") is True for ce in new)
+    assert max(the_map.came[ce["id"]] for ce in new) - sent_at < 1.5
+    return new, shown
+
+
+def stored_ones_come_again(publisher: Publisher, the_map: Map, where: str) -> list[dict[str, Any]]:
+    """Publish 20 events once the view has closed: they must reach the map from the store lane, not as previews."""
+    after = batch("after", 20)
+    publisher.publish(TOPIC, after)
+    publisher.flush()
+    wait_for(lambda: all(ce["id"] in the_map.read() for ce in after), timeout=15, what=where)
+    assert all("preview" not in the_map.items[ce["id"]] for ce in after)
+    return after
+
+
 @pytest.fixture(params=["mqtt", "kafka"])
 def transport(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, dict[str, Any], Any]]:
     """(name, the hub's settings for it, a function making a publisher)."""
@@ -128,15 +153,7 @@ def test_behind_a_backlog_the_map_shows_the_newest_and_the_store_keeps_every_eve
         if isinstance(glance, fresh_view.MqttGlance):
             wait_for(glance.client.is_connected, timeout=10, what="the fresh view's session")
         time.sleep(0.5)  # its subscription, or its consumer placed at the partitions' ends
-        new = batch("new", 50)
-        sent_at = time.monotonic()
-        publisher.publish(TOPIC, new)
-        publisher.flush()
-        wait_for(lambda: all(ce["id"] in the_map.read() for ce in new), timeout=10,
-                 what="the newest events on the map while the store works through the backlog")
-        shown = the_map.read()
-        assert all(shown[ce["id"]].get("preview") is True for ce in new)
-        assert max(the_map.came[ce["id"]] for ce in new) - sent_at < 1.5
+        new, shown = newest_come_as_previews(publisher, the_map, "the map")
         stored_meanwhile = hub.pipeline.totals.stored
         assert stored_meanwhile < len(old), "the store should still be behind when the newest are shown"
         # old events still being published when the view opened may be previews; from the store lane, only
@@ -152,12 +169,7 @@ def test_behind_a_backlog_the_map_shows_the_newest_and_the_store_keeps_every_eve
         assert status["opened"] == 1 and status["shown"] >= len(new)
         assert status["shown"] + status["skipped"] <= len(old) + len(new)
 
-        after = batch("after", 20)
-        publisher.publish(TOPIC, after)
-        publisher.flush()
-        wait_for(lambda: all(ce["id"] in the_map.read() for ce in after), timeout=10,
-                 what="the store lane's events on the map again")
-        assert all("preview" not in the_map.items[ce["id"]] for ce in after)
+        after = stored_ones_come_again(publisher, the_map, "the store lane's events on the map again")
     finally:
         publisher.close()
     totals = hub.pipeline.totals
@@ -199,15 +211,7 @@ def test_a_map_instance_behind_slow_workers_shows_the_newest_raw_events(
         stored_at_open = worker.pipeline.totals.stored
         assert instance.live.holding == {"map"} and view.status()["backlog"] >= 300
         time.sleep(0.5)  # its consumer placed at the partitions' ends
-        new = batch("new", 50)
-        sent_at = time.monotonic()
-        publisher.publish(TOPIC, new)
-        publisher.flush()
-        wait_for(lambda: all(ce["id"] in the_map.read() for ce in new), timeout=10,
-                 what="the newest events on the instance's map while the worker works through the backlog")
-        shown = the_map.read()
-        assert all(shown[ce["id"]].get("preview") is True for ce in new)
-        assert max(the_map.came[ce["id"]] for ce in new) - sent_at < 1.5
+        new, shown = newest_come_as_previews(publisher, the_map, "the instance's map")
         assert worker.pipeline.totals.stored < len(old), "the worker should still be behind"
         old_shown = sum(1 for ce in old if ce["id"] in shown and not shown[ce["id"]].get("preview"))
         assert view.opened == 1, "the view closed while the worker was still behind"
@@ -217,12 +221,7 @@ def test_a_map_instance_behind_slow_workers_shows_the_newest_raw_events(
         wait_for(lambda: not view.open, timeout=15, what="the view to close once the worker has caught up")
         assert not instance.live.holding and instance.live.held_back > 0
 
-        after = batch("after", 20)
-        publisher.publish(TOPIC, after)
-        publisher.flush()
-        wait_for(lambda: all(ce["id"] in the_map.read() for ce in after), timeout=15,
-                 what="what the worker republishes on the instance's map again")
-        assert all("preview" not in the_map.items[ce["id"]] for ce in after)
+        after = stored_ones_come_again(publisher, the_map, "what the worker republishes on the instance's map again")
     finally:
         publisher.close()
         instance.stop()
