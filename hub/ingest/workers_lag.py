@@ -26,6 +26,7 @@ from kafka.admin import OffsetSpec
 
 log = logging.getLogger(__name__)
 REFRESH_S = 0.5  # the broker is asked at most this often; the view looks ten times a second
+PARTITIONS_EVERY = 120  # looks between two listings of the topic's partitions (a minute at REFRESH_S)
 
 
 class WorkersLag:
@@ -37,6 +38,8 @@ class WorkersLag:
         self.last = 0
         self.error: str | None = None  # why the last look failed, if it did
         self._admin: KafkaAdminClient | None = None
+        self._partitions: list[TopicPartition] = []  # the topic's, asked again every PARTITIONS_EVERY looks
+        self._looks = 0
         self._asked_at = -float("inf")
 
     def __call__(self) -> int:
@@ -60,8 +63,12 @@ class WorkersLag:
         if self._admin is None:
             self._admin = KafkaAdminClient(**self.client_options)
         admin = self._admin
-        partitions = [TopicPartition(self.topic, p["partition_index"]) for t in admin.describe_topics([self.topic])
-                      if t["name"] == self.topic and not t["error_code"] for p in t["partitions"]]
+        if not self._partitions or self._looks % PARTITIONS_EVERY == 0:  # partitions may be added, rarely
+            self._partitions = [TopicPartition(self.topic, p["partition_index"])
+                                for t in admin.describe_topics([self.topic])
+                                if t["name"] == self.topic and not t["error_code"] for p in t["partitions"]]
+        self._looks += 1
+        partitions = self._partitions
         if not partitions:
             return 0
         ends = admin.list_partition_offsets({tp: OffsetSpec.LATEST for tp in partitions})
@@ -74,6 +81,7 @@ class WorkersLag:
 
     def close(self) -> None:
         admin, self._admin = self._admin, None
+        self._partitions = []
         if admin is not None:
             with contextlib.suppress(Exception):  # closing a client of a broker that went away
                 admin.close()
