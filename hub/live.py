@@ -98,11 +98,23 @@ class LiveStream:
 
     def sink(self, fresh: list[Event], dead: list[DeadLetter]) -> None:
         """Pipeline sink; called from an ingest thread."""
-        if fresh and self.clients:
-            if self.holding:
-                self.held_back += len(fresh)
-                return
+        if fresh and self.clients and not self._held_back(len(fresh)):
             self._hand_over([EVENT_KIND + body[1:] for body in map_json(fresh)])
+
+    def relay(self, items: list[dict[str, Any]]) -> bool:
+        """Map items of events a worker stored and republished (hub.ingest.normalized_feed), held back like the
+        sink's while a fresh view is open; True if they were handed on."""
+        if not items or self._held_back(len(items)):
+            return False
+        self.publish("event", items)
+        return True
+
+    def _held_back(self, count: int) -> bool:
+        """While a fresh view is open, stored events are counted in `held_back`, not shown."""
+        if self.holding:
+            self.held_back += count
+            return True
+        return False
 
     def hold_back(self, transport: str, on: bool) -> None:
         """While a transport's fresh view is open, the stored events are held back from the map."""

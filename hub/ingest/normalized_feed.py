@@ -88,10 +88,7 @@ class NormalizedFeed:
                     for record in records:
                         items.append(self._item(record.value))
                 shown = [i for i in items if i is not None]
-                if shown and self.live.holding:  # the fresh view shows newer ones meanwhile
-                    self.live.held_back += len(shown)
-                elif shown:
-                    self.live.publish("event", shown)
+                if self.live.relay(shown):  # held back while the fresh view shows newer ones
                     self.shown += len(shown)
                 self._shed(consumer, assigned)
         finally:
