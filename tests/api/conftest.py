@@ -17,7 +17,7 @@ from adapters.publisher import MqttPublisher
 from hub.broker import EmbeddedBroker
 from hub.settings import Settings
 from tests.incidents.pg import empty_incident_tables, throwaway_database
-from tests.support import RunningHub, running_hub, wait_for
+from tests.support import HTTP, RunningHub, running_hub, wait_for
 
 OPERATOR, VIEWER = "op-7f3a9c", "view-51b2"
 CHINA = timezone(timedelta(hours=8))
@@ -110,4 +110,4 @@ def wait_incidents(hub: RunningHub, count: int, members: int | None = None) -> l
 
 def post(hub: RunningHub, path: str, body: dict[str, Any], token: str | None = OPERATOR) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.post(hub.url + path, json=body, headers=headers, timeout=10)
+    return HTTP.post(hub.url + path, json=body, headers=headers)

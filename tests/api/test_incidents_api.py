@@ -25,7 +25,7 @@ from tests.api.conftest import (
     wait_incidents,
     waterlogging,
 )
-from tests.support import RunningHub, wait_for
+from tests.support import HTTP, RunningHub, wait_for
 
 pytestmark = pytest.mark.integration
 Publish = Callable[..., None]
@@ -109,9 +109,8 @@ def test_reads_need_the_viewer_token_once_one_is_configured(hub: RunningHub) -> 
 
 
 def httpx_get(hub: RunningHub, path: str, token: str | None):  # type: ignore[no-untyped-def]
-    import httpx
 
-    return httpx.get(hub.url + path, headers={"Authorization": f"Bearer {token}"} if token else {}, timeout=10)
+    return HTTP.get(hub.url + path, headers={"Authorization": f"Bearer {token}"} if token else {})
 
 
 def test_a_fire_alarm_not_cleared_escalates_and_overdue_steps_escalate(hub: RunningHub, publish: Publish) -> None:

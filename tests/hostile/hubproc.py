@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from tests.support import free_port, wait_for
+from tests.support import HTTP, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,7 +24,7 @@ class HubProcess:
     workdir: Path
 
     def get(self, path: str, **params: Any) -> httpx.Response:
-        return httpx.get(self.url + path, params=params or None, timeout=30)
+        return HTTP.get(self.url + path, params=params or None, timeout=30)
 
     def health(self) -> dict[str, Any]:
         return dict(self.get("/healthz").json())

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support import free_port
+from tests.support import HTTP, free_port
 
 CITYHUB = str(Path(sys.executable).with_name("cityhub"))
 
@@ -48,7 +48,7 @@ class HubProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"hub exited with {self.proc.returncode}: {self.log_tail()}")
             try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).status_code == 200:
+                if HTTP.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
@@ -70,7 +70,7 @@ class HubProcess:
                 self.kill()
 
     def health(self) -> dict[str, object]:
-        return httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=5).json()  # type: ignore[no-any-return]
+        return HTTP.get(f"http://127.0.0.1:{self.port}/healthz", timeout=5).json()  # type: ignore[no-any-return]
 
     def stored_ids(self, prefix: str = "") -> Counter[str]:
         return stored_ids(self.db, prefix)
