@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+import time
+from typing import Any
+
 import pytest
 
-from hub.ingest.kafka import REJOIN_TIMEOUT_S
+from hub.ingest.kafka import COMMIT_EVERY_S, REJOIN_TIMEOUT_S
 from tests.support import RunningHub, wait_for
 from tests.transport.base import TransportSuite
 from tests.transport.brokers import Tansu
@@ -38,3 +42,38 @@ class TestKafka(TransportSuite):
         await_stored(db_of(hub), "stuck", 200)
         assert_exactly_once(db_of(hub), first + second, "stuck")
         assert ingest.stuck_rejoins == 1, "a rebalance that did end was taken for a stuck one"
+
+    def test_stored_offsets_are_committed_every_so_often_not_after_every_batch(self, hub: RunningHub,
+                                                                                publisher: Publisher) -> None:
+        """A commit is a request and a wait for its answer: one after every stored batch cost a steady stream
+        more than its records. Commits go out at most every COMMIT_EVERY_S, and in the end all that was
+        stored is committed (a replacement worker starts there)."""
+        from kafka import KafkaConsumer
+
+        ingest = ingest_of(hub)
+        commit, made = ingest._commit, []
+
+        def counted(consumer: Any) -> None:
+            made.append(time.monotonic())
+            commit(consumer)
+
+        ingest._commit = counted
+        batches = ingest.worker.batches
+        sent = batch("steady", 300)
+        for start in range(0, len(sent), 10):  # a steady trickle: many small batches
+            publisher.publish(TOPIC, sent[start:start + 10])
+            publisher.flush()
+            time.sleep(0.03)
+        await_stored(db_of(hub), "steady", 300)
+        assert_exactly_once(db_of(hub), sent, "steady")
+        stored_batches = ingest.worker.batches - batches
+        group = KafkaConsumer(bootstrap_servers=ingest.bootstrap, group_id=ingest.group, enable_auto_commit=False)
+        try:  # not subscribed: it only asks the coordinator what the hub's group has committed
+            read = dict(ingest._read)
+            wait_for(lambda: all(group.committed(tp) == offset for tp, offset in read.items()), timeout=10,
+                     what="every stored offset committed")
+        finally:
+            group.close(autocommit=False)
+        gaps = [b - a for a, b in itertools.pairwise(made)]
+        assert stored_batches >= 15, f"only {stored_batches} batches: not the steady trickle this is about"
+        assert len(made) < stored_batches and min(gaps) >= COMMIT_EVERY_S * 0.99
