@@ -69,6 +69,7 @@ class Hub:
             from hub.ingest.kafka import KafkaIngest
 
             kafka = self.ingests["kafka"] = KafkaIngest(self.pipeline, settings.kafka, group=settings.kafka_group,
+                                                        fetch_wait_ms=settings.kafka_fetch_wait_ms,
                                                         **settings.kafka_options)
             if settings.fresh_view:
                 from hub.ingest.kafka_glance import KafkaGlance

@@ -61,9 +61,11 @@ class _Rebalance(ConsumerRebalanceListener):
 
 class KafkaIngest:
     def __init__(self, pipeline: Pipeline, bootstrap: str, group: str = "cityhub", *, topic: str = TOPIC,
-                 partitions: int = 6, client_id: str = "cityhub", **client_options: Any) -> None:
+                 partitions: int = 6, client_id: str = "cityhub", fetch_wait_ms: int = FETCH_WAIT_MS,
+                 **client_options: Any) -> None:
         """`client_options` go to kafka-python as they are (security_protocol, sasl_*, ssl_* …)."""
         self.bootstrap, self.group, self.topic, self.partitions = bootstrap, group, topic, partitions
+        self.fetch_wait_ms = fetch_wait_ms
         self.client_options = {"bootstrap_servers": bootstrap.split(","), "client_id": client_id,
                                "bootstrap_timeout_ms": 5000} | client_options
         self.worker: BatchWorker[Token] = BatchWorker(pipeline, self._ack, name="kafka-ingest")
@@ -125,7 +127,7 @@ class KafkaIngest:
             group_id=self.group, enable_auto_commit=False, auto_offset_reset="earliest",
             session_timeout_ms=6000, heartbeat_interval_ms=2000, max_poll_records=1000,
             metadata_max_age_ms=10_000, reconnect_backoff_max_ms=5000, allow_auto_create_topics=False,
-            fetch_max_wait_ms=FETCH_WAIT_MS, **self.client_options)
+            fetch_max_wait_ms=self.fetch_wait_ms, **self.client_options)
         self._incarnation += 1
         self._rebalancing_since = time.monotonic()
         consumer.subscribe([self.topic], listener=_Rebalance(self))

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import itertools
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from hub.ingest.kafka import COMMIT_EVERY_S, REJOIN_TIMEOUT_S
+from hub.ingest.kafka import COMMIT_EVERY_S, FETCH_WAIT_MS, REJOIN_TIMEOUT_S
+from hub.runtime import Hub
+from hub.settings import Settings
 from tests.support import RunningHub, wait_for
 from tests.transport.base import TransportSuite
 from tests.transport.brokers import Tansu
@@ -77,3 +80,21 @@ class TestKafka(TransportSuite):
         gaps = [b - a for a, b in itertools.pairwise(made)]
         assert stored_batches >= 15, f"only {stored_batches} batches: not the steady trickle this is about"
         assert len(made) < stored_batches and min(gaps) >= COMMIT_EVERY_S * 0.99
+
+
+def test_the_fetch_wait_is_the_deployments_to_choose(tansu: Tansu, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """tansu answers a fetch only when its wait ends, Apache Kafka as records come: 20 ms unless the
+    deployment says otherwise (docker-compose.yml, on Apache Kafka, says 500)."""
+    assert Settings(data_dir=tmp_path).kafka_fetch_wait_ms == FETCH_WAIT_MS == 20
+    monkeypatch.setenv("CITYHUB_KAFKA_FETCH_WAIT_MS", "500")
+    hub = Hub(Settings(data_dir=tmp_path, kafka=tansu.bootstrap))
+    try:
+        consumer = hub.ingests["kafka"]._consumer()
+        try:
+            assert consumer.config["fetch_max_wait_ms"] == 500
+        finally:
+            consumer.close(autocommit=False)
+    finally:  # never started: nothing of the ingest runs
+        hub.incidents.close()
+        hub.store.close()
