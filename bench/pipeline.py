@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.load import build_load
+from bench.stats import python_pace
 from hub.events import Message
 
 WARMUP = 500
@@ -82,6 +83,7 @@ def run(events: int, batch: int, db: str | None) -> dict[str, Any]:
     from hub.runtime import Hub
     from hub.settings import Settings
 
+    pace = python_pace()
     load = build_load(events + WARMUP, run_tag=str(int(time.time())))
     all_messages = messages(load.items)
     warmup, all_messages = all_messages[:WARMUP], all_messages[WARMUP:]
@@ -110,6 +112,7 @@ def run(events: int, batch: int, db: str | None) -> dict[str, Any]:
         "events_per_s": rate(count, seconds), "events_per_cpu_s": rate(count, cpu),
         "cpu_us_per_event": round(1e6 * cpu / count, 1), "stages_cpu_us_per_event": stages.micros_per_event(count),
         "stored": totals.stored, "duplicates": totals.duplicates, "dead": totals.dead, "load": load.summary(),
+        "python_pace_s": pace,
     }
 
 

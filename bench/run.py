@@ -21,7 +21,7 @@ from bench.hubproc import HubProcess, Hubs
 from bench.live import LiveClients
 from bench.load import Load, build_load
 from bench.publish import KAFKA_TOPIC, Producers
-from bench.stats import latency_summary
+from bench.stats import latency_summary, python_pace
 
 WARMUP = 100
 
@@ -43,6 +43,7 @@ class Options:
 
 def run(opts: Options) -> dict[str, Any]:
     busy = round(os.getloadavg()[0], 2)  # what else this machine was doing before the run
+    pace = python_pace()  # and how fast it is now
     count = int(opts.rate * opts.duration) if opts.rate and opts.duration else opts.events
     tag = f"b{int(time.time() * 1000) % 10**10}"
     say(opts, f"generating {count:,} events …")
@@ -63,7 +64,7 @@ def run(opts: Options) -> dict[str, Any]:
                                     env=shared, name=f"hub{n}") for n in range(opts.workers)])
             try:
                 hubs.start()
-                return measure(opts, load, broker, hubs, producers) | {"loadavg_before": busy}
+                return measure(opts, load, broker, hubs, producers) | {"loadavg_before": busy, "python_pace_s": pace}
             finally:
                 producers.stop()
                 hubs.stop()

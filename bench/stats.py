@@ -3,6 +3,20 @@
 from __future__ import annotations
 
 import math
+import time
+
+PACE_LOOP = 2_000_000
+
+
+def python_pace() -> float:
+    """CPU seconds a fixed pure-Python loop takes now: how fast this machine is at the time of a run.
+    The shared VM's speed moves by two to three times between hours (docs/BENCHMARKS.md), so runs made
+    at different times are compared with this beside them."""
+    began = time.process_time()
+    total = 0
+    for i in range(PACE_LOOP):
+        total += i
+    return round(time.process_time() - began, 3)
 
 
 def percentile(ordered: list[float], share: float) -> float:
