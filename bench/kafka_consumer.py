@@ -23,11 +23,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 from bench.brokers import Tansu
 from bench.publish import KAFKA_TOPIC
-from bench.run import create_topic
+from bench.run import cpu_of, create_topic
 from bench.stats import latency_summary
 from hub.ingest.kafka import COMMIT_EVERY_S, FETCH_WAIT_MS
 
@@ -65,8 +63,7 @@ def run(rate: float, seconds: float, commit: str, min_bytes: int, wait_ms: int) 
             warm_until = time.monotonic() + 8  # the group join and the first fetches
             while time.monotonic() < warm_until:
                 consumer.poll(timeout_ms=200)
-            broker_proc = psutil.Process(broker.proc.pid) if broker.proc else None
-            broker0 = sum(broker_proc.cpu_times()[:2]) if broker_proc else 0.0
+            broker0 = cpu_of(broker)
             own0 = resource.getrusage(resource.RUSAGE_SELF)
             began, got, polls, commits, committed_at = time.monotonic(), 0, 0, 0, 0.0
             pending: dict[Any, Any] = {}
@@ -85,7 +82,7 @@ def run(rate: float, seconds: float, commit: str, min_bytes: int, wait_ms: int) 
             elapsed = time.monotonic() - began
             own1 = resource.getrusage(resource.RUSAGE_SELF)
             own = (own1.ru_utime + own1.ru_stime) - (own0.ru_utime + own0.ru_stime)
-            broker_cpu = (sum(broker_proc.cpu_times()[:2]) - broker0) if broker_proc else 0.0
+            broker_cpu = cpu_of(broker) - broker0
         finally:
             stop.set()
             producer.join(15)
