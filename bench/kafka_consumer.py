@@ -46,6 +46,59 @@ def produce(bootstrap: str, rate: float, stop: Any) -> None:
     producer.flush(10)
 
 
+def run_confluent(rate: float, seconds: float, wait_ms: int) -> dict[str, Any]:
+    import confluent_kafka
+
+    with tempfile.TemporaryDirectory(prefix="cityhub-consumer-") as tmp, Tansu(Path(tmp) / "broker") as broker:
+        create_topic(broker.url, 6)
+        stop = multiprocessing.Event()
+        producer = multiprocessing.Process(target=produce, args=(broker.url, rate, stop), daemon=True)
+        producer.start()
+        consumer = confluent_kafka.Consumer({"bootstrap.servers": broker.url, "group.id": "bench-consumer",
+                                             "enable.auto.commit": False, "auto.offset.reset": "earliest",
+                                             "session.timeout.ms": 6000, "heartbeat.interval.ms": 2000,
+                                             "fetch.wait.max.ms": wait_ms})
+        consumer.subscribe([KAFKA_TOPIC])
+        try:
+            warm_until = time.monotonic() + 8
+            while time.monotonic() < warm_until:
+                consumer.consume(1000, 0.2)
+            broker0 = cpu_of(broker)
+            own0 = resource.getrusage(resource.RUSAGE_SELF)
+            began, got, polls, commits, committed_at = time.monotonic(), 0, 0, 0, 0.0
+            pending: dict[Any, Any] = {}
+            latency: list[float] = []
+            while time.monotonic() < began + seconds:
+                first = consumer.poll(0.2)  # returns with the first record in hand; the rest already fetched follow
+                polled = [first, *consumer.consume(999, 0)] if first is not None else []
+                polls += 1
+                now_ms = time.time() * 1000
+                got += len(polled)
+                for m in polled:
+                    latency.append(now_ms - m.timestamp()[1])
+                    pending[(m.topic(), m.partition())] = m.offset() + 1
+                if pending and time.monotonic() - committed_at >= COMMIT_EVERY_S:
+                    consumer.commit(offsets=[confluent_kafka.TopicPartition(t, p, o) for (t, p), o in pending.items()],
+                                    asynchronous=True)
+                    pending, commits, committed_at = {}, commits + 1, time.monotonic()
+            elapsed = time.monotonic() - began
+            own1 = resource.getrusage(resource.RUSAGE_SELF)
+            own = (own1.ru_utime + own1.ru_stime) - (own0.ru_utime + own0.ru_stime)
+            broker_cpu = cpu_of(broker) - broker0
+        finally:
+            stop.set()
+            producer.join(15)
+            consumer.close()
+    return {
+        "client": "confluent", "rate": rate, "fetch_wait_ms": wait_ms,
+        "events_per_s": round(got / elapsed), "consumer_cpu_percent": round(100 * own / elapsed, 1),
+        "consumer_cpu_us_per_event": round(1e6 * own / max(got, 1)),
+        "broker_cpu_percent": round(100 * broker_cpu / elapsed, 1),
+        "polls_per_s": round(polls / elapsed), "commits_per_s": round(commits / elapsed),
+        "latency_ms": latency_summary(latency),
+    }
+
+
 def run(rate: float, seconds: float, commit: str, min_bytes: int, wait_ms: int) -> dict[str, Any]:
     from kafka import KafkaConsumer
     from kafka.structs import OffsetAndMetadata
@@ -104,7 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--commit", choices=("every", "throttled"), default="throttled")
     parser.add_argument("--fetch-min-bytes", type=int, default=1)
     parser.add_argument("--fetch-wait-ms", type=int, default=FETCH_WAIT_MS)
+    parser.add_argument("--client", choices=("kafka-python", "confluent"), default="kafka-python")
     args = parser.parse_args(argv)
+    if args.client == "confluent":
+        print(json.dumps(run_confluent(args.rate, args.seconds, args.fetch_wait_ms)))
+        return 0
     print(json.dumps(run(args.rate, args.seconds, args.commit, args.fetch_min_bytes, args.fetch_wait_ms)))
     return 0
 

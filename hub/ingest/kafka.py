@@ -1,4 +1,4 @@
-"""Kafka ingest with kafka-python: consumer group `cityhub` on `city.events`, offsets committed after store.
+"""Kafka ingest (librdkafka): consumer group `cityhub` on `city.events`, offsets committed after store.
 
 At least once: auto-commit is off; a partition's offset is committed only after every record
 before it has been stored or dead-lettered. A hub that dies replays from the last commit, and
@@ -7,7 +7,12 @@ device's events stay in one partition and with the one hub worker that owns it; 
 and `on_revoke` let per-partition state (correlation) follow a rebalance. Normalized events
 go to `city.events.normalized` (keyed by grid code), dead letters to `city.events.deadletter`.
 
-kafka-python is imported here only, and this module only when Kafka is configured.
+The consumer is librdkafka's: its fetching, decoding and group membership run in C threads that
+do not hold the GIL. kafka-python's pure-Python consumer, used until 2026-11-27, cost ≈ 50 µs of
+CPU a record at a steady 2,500 records/s here (≈ 3.5 ms per fetch, a hundred fetches a second),
+this one ≈ 7 µs, with the same latency (`python -m bench.kafka_consumer --client …`). The
+kafka-python options of `kafka_options` are translated (`librdkafka_config`); kafka-python still
+creates the topics (`ensure_topics`). Imported only when Kafka is configured.
 """
 
 from __future__ import annotations
@@ -18,56 +23,50 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from kafka import KafkaConsumer, TopicPartition
-from kafka.consumer.subscription_state import ConsumerRebalanceListener
-from kafka.errors import KafkaError
-from kafka.structs import OffsetAndMetadata
+import confluent_kafka
+from confluent_kafka import Consumer, KafkaException, TopicPartition
 
 from hub.events import Message
 from hub.ingest.batching import BatchWorker
-from hub.ingest.kafka_out import DEADLETTER, NORMALIZED, TOPIC, Republisher, ensure_topics
+from hub.ingest.kafka_out import DEADLETTER, NORMALIZED, TOPIC, Republisher, ensure_topics, librdkafka_config
 from hub.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 FETCH_WAIT_MS = 20  # a broker may hold a fetch this long waiting for records (default 500: that was the latency)
-# Stored offsets go to the group coordinator at most this often. A commit is a request and a wait for its
-# answer; after every stored batch, at a steady 2,500 events/s (≈ 100 polls a second), the consumer took
-# ≈ 48 % of a core here, ≈ 37 % with this. A partition taken by another worker replays up to this much
-# more (dedup by source and id keeps that harmless). Closing commits whatever is stored, however soon.
+MOST_PER_POLL = 1000  # records taken from librdkafka's queue at a time, one hand-off to the worker
+# Stored offsets go to the group coordinator at most this often. A commit is a request; after every stored
+# batch, at a steady 2,500 events/s (≈ 100 polls a second), kafka-python's consumer took ≈ 48 % of a core
+# here, ≈ 37 % with this. A partition taken by another worker replays up to this much more (dedup by
+# source and id keeps that harmless). Closing commits whatever is stored, however soon.
 COMMIT_EVERY_S = 0.1
 # A rebalance that began (partitions revoked) and brought no assignment within this many seconds is
-# taken as stuck and the consumer is made anew. kafka-python 3.0 can end a rejoin without ever calling
-# the assignment callback: when the rejoin was asked for only because the topic's partitions changed
-# (a broker that came back empty, a topic recreated) and the JoinGroup answer (tansu holds it 3 s)
-# arrives after `poll`'s timeout, the finished join is never taken up and the consumer sits in the
-# group with no partitions, for good. A normal rebalance ends within the session timeout (6 s) plus
-# the broker's join delay.
+# taken as stuck and the consumer is made anew. kafka-python 3.0 could end a rejoin without ever calling
+# the assignment callback (a JoinGroup answer arriving after `poll`'s timeout was never taken up);
+# librdkafka has not been seen to, and the watchdog stays as a guard: a consumer left in the group with
+# no partitions for good would be a silent outage. A normal rebalance ends within the session timeout
+# (6 s) plus the broker's join delay.
 REJOIN_TIMEOUT_S = 30.0
+TOPIC_CHECK_S = 10.0  # with no partitions, how often the topics are checked (and made again if gone)
 __all__ = ["DEADLETTER", "NORMALIZED", "TOPIC", "KafkaIngest"]
 Token = tuple[int, str, int, int]  # consumer incarnation, topic, partition, offset
 PartitionHook = Callable[[set[int]], None]
-
-
-class _Rebalance(ConsumerRebalanceListener):
-    def __init__(self, ingest: KafkaIngest) -> None:
-        self.ingest = ingest
-
-    def on_partitions_revoked(self, revoked: Any) -> None:
-        self.ingest._revoked(revoked)
-
-    def on_partitions_assigned(self, assigned: Any) -> None:
-        self.ingest._assigned(assigned)
 
 
 class KafkaIngest:
     def __init__(self, pipeline: Pipeline, bootstrap: str, group: str = "cityhub", *, topic: str = TOPIC,
                  partitions: int = 6, client_id: str = "cityhub", fetch_wait_ms: int = FETCH_WAIT_MS,
                  **client_options: Any) -> None:
-        """`client_options` go to kafka-python as they are (security_protocol, sasl_*, ssl_* …)."""
+        """`client_options` are kafka-python's names (security_protocol, sasl_*, ssl_* …), translated for
+        librdkafka; one with no librdkafka equivalent (an `ssl_context` object …) is refused here."""
         self.bootstrap, self.group, self.topic, self.partitions = bootstrap, group, topic, partitions
         self.fetch_wait_ms = fetch_wait_ms
         self.client_options = {"bootstrap_servers": bootstrap.split(","), "client_id": client_id,
                                "bootstrap_timeout_ms": 5000} | client_options
+        librdkafka = librdkafka_config(self.client_options)
+        if librdkafka is None:
+            raise ValueError("kafka_options holds a setting librdkafka cannot take (an ssl_context or a token "
+                             "provider object): give file paths and names instead (docs/TRANSPORTS.md)")
+        self.librdkafka = librdkafka
         self.worker: BatchWorker[Token] = BatchWorker(pipeline, self._ack, name="kafka-ingest")
         self.assignment: set[int] = set()
         self.rebalances = 0  # assignments received so far; a rejoin after a broker restart makes it grow
@@ -83,8 +82,8 @@ class KafkaIngest:
         self._stored: dict[tuple[str, int], int] = {}  # next offset to commit, per partition
         self._committed_at = 0.0  # monotonic time of the last commit request
         self._stored_lock = threading.Lock()
-        self._read: dict[TopicPartition, int] = {}  # next offset to read, per partition (for the lag)
-        self._unpositioned: set[TopicPartition] = set()  # assigned, not yet moved to their committed offset
+        self._read: dict[tuple[str, int], int] = {}  # next offset to read, per partition (for the lag)
+        self._error_logged: dict[str, float] = {}  # client error → when last logged
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="kafka-poll", daemon=True)
         pipeline.sinks.append(self.republish)
@@ -122,105 +121,134 @@ class KafkaIngest:
         self.worker.stop()  # if no consumer was ever made (broker away), still stop the worker
         self.republish.close()
 
-    def _consumer(self) -> KafkaConsumer:
-        consumer = KafkaConsumer(
-            group_id=self.group, enable_auto_commit=False, auto_offset_reset="earliest",
-            session_timeout_ms=6000, heartbeat_interval_ms=2000, max_poll_records=1000,
-            metadata_max_age_ms=10_000, reconnect_backoff_max_ms=5000, allow_auto_create_topics=False,
-            fetch_max_wait_ms=self.fetch_wait_ms, **self.client_options)
+    def consumer_config(self) -> dict[str, Any]:
+        """librdkafka's properties for the group consumer."""
+        return self.librdkafka | {
+            "group.id": self.group, "enable.auto.commit": False, "auto.offset.reset": "earliest",
+            "session.timeout.ms": 6000, "heartbeat.interval.ms": 2000, "fetch.wait.max.ms": self.fetch_wait_ms,
+            "topic.metadata.refresh.interval.ms": 5000, "reconnect.backoff.max.ms": 5000,
+            "allow.auto.create.topics": False, "on_commit": self._committed, "error_cb": self._client_error,
+            "logger": log, "log.connection.close": False}
+
+    def _consumer(self) -> Consumer:
+        consumer = Consumer(self.consumer_config())
         self._incarnation += 1
         self._rebalancing_since = time.monotonic()
-        consumer.subscribe([self.topic], listener=_Rebalance(self))
+        consumer.subscribe([self.topic], on_assign=lambda c, tps: self._assigned(tps),
+                           on_revoke=lambda c, tps: self._revoked(tps), on_lost=lambda c, tps: self._revoked(tps))
         return consumer
 
-    def _poll(self, consumer: KafkaConsumer) -> None:
+    def _poll(self, consumer: Consumer) -> None:
         incarnation = self._incarnation
         checked = time.monotonic()
+        poll, consume = consumer.poll, consumer.consume
         while not self._stopping.is_set():
-            if not self.assignment and time.monotonic() - checked > 10:
+            if not self.assignment and time.monotonic() - checked > TOPIC_CHECK_S:
                 checked = time.monotonic()
-                try:
-                    if not consumer.partitions_for_topic(self.topic):  # gone, e.g. a broker that lost its data
-                        ensure_topics(self.client_options, self.topic, self.partitions)
+                try:  # gone, e.g. a broker that lost its data: make it again, the group rejoins on it
+                    ensure_topics(self.client_options, self.topic, self.partitions)
                 except Exception as err:
                     log.warning("Kafka topic check failed (%s: %s)", type(err).__name__, err)
             self._check_rebalance()
-            polled = consumer.poll(timeout_ms=200)
-            if self._unpositioned:
-                with self._stored_lock:
-                    fresh, self._unpositioned = self._unpositioned, set()
-                self._position(consumer, fresh)
-                polled = {tp: records for tp, records in polled.items() if tp not in fresh}
+            first = poll(0.2)  # returns with the first record; the rest already fetched follow at once
+            polled: list[Any] = [first, *consume(MOST_PER_POLL - 1, 0)] if first is not None else []
             now = time.time()
             pairs: list[tuple[Message, Token]] = []
             add = pairs.append
-            for tp, records in polled.items():
-                self._read[tp] = records[-1].offset + 1
-                topic, partition = tp.topic, tp.partition
-                for r in records:
-                    offset, headers = r.offset, r.headers
-                    message = Message(r.value or b"", topic, "kafka", partition, offset,
-                                      tuple((k, v or b"") for k, v in headers) if headers else (), now)
-                    add((message, (incarnation, topic, partition, offset)))
+            read = self._read
+            for r in polled:
+                error = r.error()
+                if error is not None:
+                    self._record_error(error)
+                    continue
+                topic, partition, offset, headers = r.topic(), r.partition(), r.offset(), r.headers()
+                read[(topic, partition)] = offset + 1
+                message = Message(r.value() or b"", topic, "kafka", partition, offset,
+                                  tuple((k, v or b"") for k, v in headers) if headers else (), now)
+                add((message, (incarnation, topic, partition, offset)))
             if pairs:
                 self.worker.put_many(pairs)  # one hand-off per poll; blocks while the worker is full
             if time.monotonic() - self._committed_at >= COMMIT_EVERY_S:
                 self._commit(consumer)
             self.lag = self._lag(consumer)
 
+    def _record_error(self, error: confluent_kafka.KafkaError) -> None:
+        """A consumer error: fatal ones make the consumer anew; the rest (a topic gone, a broker away)
+        librdkafka recovers from by itself, and they are logged at most every 10 s each."""
+        if error.fatal():
+            raise KafkaException(error)
+        self._client_error(error)
+
+    def _client_error(self, error: confluent_kafka.KafkaError) -> None:
+        """librdkafka reconnects by itself; a broker away longer than the session loses the assignment
+        (`on_lost`), which is when `connected` turns false."""
+        name, now = error.name(), time.monotonic()
+        if now - self._error_logged.get(name, -1e9) >= 10:
+            self._error_logged[name] = now
+            log.warning("Kafka consumer: %s", error.str())
+
     def _check_rebalance(self) -> None:
         began = self._rebalancing_since
         if began is not None and time.monotonic() - began > self.rejoin_timeout_s:
             self.stuck_rejoins += 1
-            raise KafkaError(f"no partitions assigned within {self.rejoin_timeout_s:.0f} s of the last rebalance; "
-                             "making the consumer anew")
+            raise KafkaException(f"no partitions assigned within {self.rejoin_timeout_s:.0f} s of the last "
+                                 "rebalance; making the consumer anew")
 
-    def _lag(self, consumer: KafkaConsumer) -> int | None:
+    def _lag(self, consumer: Consumer) -> int | None:
         """From what the last fetches said (no request of its own): high watermark minus position."""
         total = 0
-        for tp in consumer.assignment():
-            high, read = consumer.highwater(tp), self._read.get(tp)
-            if high is None or read is None:
+        topic, read = self.topic, self._read
+        for partition in self.assignment:
+            done = read.get((topic, partition))
+            if done is None:
                 continue
-            total += max(0, high - read)
+            _low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), cached=True)
+            if high >= 0:
+                total += max(0, high - done)
         return total
 
     def status(self) -> dict[str, Any]:
         return {"connected": self.connected, "healthy": self.worker.healthy, "backlog": self.worker.inbox.qsize(),
                 "partitions": sorted(self.assignment), "lag": self.lag, "last_stored_at": self.worker.last_stored_at}
 
-    def _close(self, consumer: KafkaConsumer) -> None:
+    def _close(self, consumer: Consumer) -> None:
         if self._stopping.is_set():
             self.worker.stop()  # store what is in hand, then commit it
             try:
-                self._commit(consumer)
+                self._commit(consumer, wait=True)
             except Exception as err:
                 log.warning("final Kafka commit failed (%s); those records will be replayed", err)
         try:
-            consumer.close(autocommit=False)
+            consumer.close()  # leaves the group at once: the others take the partitions without the session timeout
         except Exception:
             log.debug("closing the Kafka consumer", exc_info=True)
         self.assignment = set()
 
-    def _commit(self, consumer: KafkaConsumer) -> None:
+    def _commit(self, consumer: Consumer, *, wait: bool = False) -> None:
+        """Send what is stored; answers come back through `_committed`, inside a later poll."""
         self._committed_at = time.monotonic()
         with self._stored_lock:
             ready, self._stored = self._stored, {}
-        owned = {(tp.topic, tp.partition) for tp in consumer.assignment()}
-        offsets = {TopicPartition(t, p): OffsetAndMetadata(o, "", -1) for (t, p), o in ready.items() if (t, p) in owned}
+        owned = self.assignment
+        offsets = [TopicPartition(t, p, o) for (t, p), o in ready.items() if t == self.topic and p in owned]
         if not offsets:
             return
         try:
-            consumer.commit(offsets)
-        except KafkaError as err:  # e.g. a rebalance took the partition: its new owner replays, dedup holds
-            log.warning("Kafka offset commit failed (%s: %s); those records will be read again",
-                        type(err).__name__, err)
+            if wait:
+                consumer.commit(offsets=offsets, asynchronous=False)
+            else:
+                consumer.commit(offsets=offsets, asynchronous=True)
+        except KafkaException as err:  # e.g. a rebalance took the partition: its new owner replays, dedup holds
+            log.warning("Kafka offset commit failed (%s); those records will be read again", err)
 
-    def _assigned(self, assigned: Any) -> None:
-        """Called inside `poll` on kafka-python's IO thread, which must not block: the partitions are
-        positioned by the poll thread right after (`_position`)."""
-        with self._stored_lock:
-            self._unpositioned |= set(assigned)
+    def _committed(self, error: Any, partitions: list[TopicPartition]) -> None:
+        if error is not None or any(tp.error for tp in partitions):
+            log.warning("Kafka offset commit failed (%s); those records will be read again",
+                        error or next(tp.error for tp in partitions if tp.error))
+
+    def _assigned(self, assigned: list[TopicPartition]) -> None:
+        """Called inside `poll` on the poll thread. librdkafka starts each partition at its committed offset
+        (the beginning when none), not where an earlier assignment of it had got to."""
         self.assignment = {tp.partition for tp in assigned}
         self.connected = True
         self._rebalancing_since = None
@@ -229,9 +257,10 @@ class KafkaIngest:
         for hook in self.on_assign:
             hook(self.assignment)
 
-    def _revoked(self, revoked: Any) -> None:
-        """Called inside `poll` on the IO thread. Stored offsets are committed every COMMIT_EVERY_S, so the
-        next owner replays at most the last moments of the partition; dedup makes that harmless."""
+    def _revoked(self, revoked: list[TopicPartition]) -> None:
+        """Called inside `poll` on the poll thread (also when the assignment was lost: the session ended
+        without us). Stored offsets are committed every COMMIT_EVERY_S, so the next owner replays at most
+        the last moments of the partition; dedup makes that harmless."""
         partitions = {tp.partition for tp in revoked}
         self.connected = False
         self.assignment = self.assignment - partitions
@@ -239,18 +268,6 @@ class KafkaIngest:
         log.info("Kafka partitions of %s revoked: %s", self.topic, sorted(partitions))
         for hook in self.on_revoke:
             hook(partitions)
-
-    def _position(self, consumer: KafkaConsumer, partitions: set[TopicPartition]) -> None:
-        """Start each newly assigned partition at its committed offset (the beginning if none). The client
-        would keep the old position of a partition it had before, which, after the topic was recreated
-        or a broker lost its data, points past records nobody has read."""
-        owned = consumer.assignment()
-        for tp in partitions & owned:
-            committed = consumer.committed(tp)
-            if committed is None:
-                consumer.seek_to_beginning(tp)
-            else:
-                consumer.seek(tp, committed)
 
     # -- the worker thread --------------------------------------------------------------------------
 
