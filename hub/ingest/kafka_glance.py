@@ -10,50 +10,71 @@ near the end rather than show old records.
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
-from kafka import KafkaConsumer, TopicPartition
+from confluent_kafka import OFFSET_END, Consumer, KafkaException, TopicPartition
 
 from hub.events import Message
 from hub.ingest.kafka import FETCH_WAIT_MS
+from hub.ingest.kafka_out import librdkafka_config
 
 log = logging.getLogger(__name__)
-POLL_MS = 20  # how long a take waits for a fetch
+POLL_S = 0.02  # how long a take waits for a first record
 MOST_READ = 20_000  # records one take may read (a tenth of a second at 200,000/s)
 FAR_BEHIND = 5  # × what a take keeps: a partition this far behind its end is skipped forward
 
 
 class KafkaGlance:
     def __init__(self, client_options: dict[str, Any], topic: str, partitions: set[int] | None = None) -> None:
-        """`partitions` None: all of the topic's."""
-        self.consumer = KafkaConsumer(group_id=None, enable_auto_commit=False, fetch_max_wait_ms=FETCH_WAIT_MS,
-                                      **client_options)
+        """`partitions` None: all of the topic's. librdkafka, as the ingest (hub.ingest.kafka): what the glance
+        passes over costs C, not the interpreter the store lane needs."""
+        config = librdkafka_config(client_options)
+        if config is None:
+            raise ValueError("kafka_options holds a setting librdkafka cannot take")
+        # assign() joins no group and nothing is committed; librdkafka wants a group id all the same
+        self.consumer = Consumer(config | {"group.id": f"cityhub-glance-{uuid.uuid4().hex[:8]}",
+                                           "enable.auto.commit": False, "fetch.wait.max.ms": FETCH_WAIT_MS,
+                                           "logger": log, "log.connection.close": False})
         if partitions is None:
-            partitions = self.consumer.partitions_for_topic(topic) or set()
-        self.partitions = [TopicPartition(topic, p) for p in sorted(partitions)]
-        self.consumer.assign(self.partitions)
-        self.consumer.seek_to_end()
-        log.info("fresh view: the newest records of %s partitions %s", topic, sorted(partitions))
+            meta = self.consumer.list_topics(topic, timeout=10).topics.get(topic)
+            partitions = set(meta.partitions) if meta is not None and meta.error is None else set()
+        self.topic = topic
+        self.partitions = sorted(partitions)
+        self.consumer.assign([TopicPartition(topic, p, OFFSET_END) for p in self.partitions])
+        log.info("fresh view: the newest records of %s partitions %s", topic, self.partitions)
 
     def take(self, most: int) -> tuple[list[Message], int]:
         if not self.partitions:  # the worker owned none when the view opened
             return [], 0
-        polled = self.consumer.poll(timeout_ms=POLL_MS, max_records=MOST_READ)
-        if not polled:
+        first = self.consumer.poll(POLL_S)
+        if first is None:
             return [], 0
-        share = max(1, most // len(polled))
+        by_partition: dict[int, list[Any]] = {}
+        polled: list[Any] = [first, *self.consumer.consume(MOST_READ - 1, 0)]
+        for r in polled:
+            if r.error() is None:
+                by_partition.setdefault(r.partition(), []).append(r)
+        if not by_partition:
+            return [], 0
+        share = max(1, most // len(by_partition))
         messages: list[Message] = []
         passed_over = 0
-        for tp, records in polled.items():
+        for partition, records in by_partition.items():
             passed_over += max(0, len(records) - share)
             for r in records[-share:]:
-                headers = tuple((k, v or b"") for k, v in r.headers) if r.headers else ()
-                messages.append(Message(r.value or b"", tp.topic, "kafka", tp.partition, r.offset, headers))
-            read_to, end = records[-1].offset + 1, self.consumer.highwater(tp)
-            if end is not None and end - read_to > FAR_BEHIND * share:
-                self.consumer.seek(tp, end - share)
-                passed_over += end - share - read_to
+                headers = r.headers()
+                messages.append(Message(r.value() or b"", self.topic, "kafka", partition, r.offset(),
+                                        tuple((k, v or b"") for k, v in headers) if headers else ()))
+            read_to = records[-1].offset() + 1
+            _low, end = self.consumer.get_watermark_offsets(TopicPartition(self.topic, partition), cached=True)
+            if end >= 0 and end - read_to > FAR_BEHIND * share:
+                try:
+                    self.consumer.seek(TopicPartition(self.topic, partition, end - share))
+                    passed_over += end - share - read_to
+                except KafkaException as err:  # a seek while the partition is between fetch states: next take
+                    log.debug("fresh view: seek on %s/%d skipped (%s)", self.topic, partition, err)
         return messages, passed_over
 
     def close(self) -> None:
-        self.consumer.close(autocommit=False)
+        self.consumer.close()

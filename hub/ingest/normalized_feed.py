@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from typing import Any
 
 import orjson
-from kafka import KafkaConsumer, TopicPartition
+from confluent_kafka import OFFSET_END, Consumer, TopicPartition
 
 from hub.events import Event, HubBlock, Message
-from hub.ingest.kafka_out import NORMALIZED
+from hub.ingest.kafka_out import NORMALIZED, librdkafka_config
 from hub.live import LiveStream, map_item
 
 log = logging.getLogger(__name__)
@@ -73,24 +74,42 @@ class NormalizedFeed:
                 delay = min(delay * 2, 30)
 
     def _follow(self) -> None:
-        consumer = KafkaConsumer(group_id=None, enable_auto_commit=False, **self.client_options)
+        config = librdkafka_config(self.client_options)
+        if config is None:
+            raise ValueError("kafka_options holds a setting librdkafka cannot take")
+        # librdkafka (as the ingest, hub.ingest.kafka); assign() joins no group, but it wants a group id
+        consumer = Consumer(config | {"group.id": f"cityhub-map-{uuid.uuid4().hex[:8]}", "enable.auto.commit": False,
+                                      "fetch.wait.max.ms": 100, "logger": log, "log.connection.close": False})
         try:
-            parts = consumer.partitions_for_topic(NORMALIZED)
-            if not parts:
+            meta = consumer.list_topics(NORMALIZED, timeout=10).topics.get(NORMALIZED)
+            if meta is None or meta.error is not None or not meta.partitions:
                 raise LookupError(f"topic {NORMALIZED} has no partitions yet")
-            assigned = [TopicPartition(NORMALIZED, p) for p in sorted(parts)]
-            consumer.assign(assigned)
-            consumer.seek_to_end(*assigned)
+            parts = sorted(meta.partitions)
+            consumer.assign([TopicPartition(NORMALIZED, p, OFFSET_END) for p in parts])
             self.connected = True
+            consume = consumer.consume
+            read: dict[int, int] = {}
             while not self._stopping.is_set():
-                items = []
-                for records in consumer.poll(timeout_ms=200, max_records=5000).values():
-                    for record in records:
-                        items.append(self._item(record.value))
+                first = consumer.poll(0.2)
+                polled: list[Any] = [first, *consume(4999, 0)] if first is not None else []
+                items: list[dict[str, Any] | None] = []
+                newest: dict[int, int] = {}
+                for record in polled:
+                    if record.error() is not None:
+                        continue
+                    partition, offset = record.partition(), record.offset()
+                    read[partition] = offset + 1
+                    cut = newest.get(partition)
+                    if cut is None:
+                        cut = newest[partition] = self._newest_from(consumer, partition)
+                    if offset < cut:  # librdkafka fetches ahead: what it holds may be far behind the end
+                        self.skipped += 1
+                        continue
+                    items.append(self._item(record.value()))
                 shown = [i for i in items if i is not None]
                 if self.live.relay(shown):  # held back while the fresh view shows newer ones
                     self.shown += len(shown)
-                self._shed(consumer, assigned)
+                self._shed(consumer, read)
         finally:
             consumer.close()
 
@@ -103,10 +122,17 @@ class NormalizedFeed:
             self.bad += 1
         return found
 
-    def _shed(self, consumer: KafkaConsumer, assigned: list[TopicPartition]) -> None:
-        ends = consumer.end_offsets(assigned)
-        for tp in assigned:
-            behind = ends[tp] - consumer.position(tp)
-            if behind > self.max_lag:
-                consumer.seek(tp, ends[tp])
+    def _newest_from(self, consumer: Consumer, partition: int) -> int:
+        """The first offset of a partition worth showing: `max_lag` before its end as the last fetch saw it."""
+        _low, end = consumer.get_watermark_offsets(TopicPartition(NORMALIZED, partition), cached=True)
+        return end - self.max_lag if end >= 0 else -1
+
+    def _shed(self, consumer: Consumer, read: dict[int, int]) -> None:
+        """From the ends the last fetches reported (no request of its own)."""
+        for partition, done in read.items():
+            _low, end = consumer.get_watermark_offsets(TopicPartition(NORMALIZED, partition), cached=True)
+            behind = end - done
+            if end >= 0 and behind > self.max_lag:
+                consumer.seek(TopicPartition(NORMALIZED, partition, end))
+                read[partition] = end
                 self.skipped += behind
