@@ -33,6 +33,13 @@ from hub.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 FETCH_WAIT_MS = 20  # a broker may hold a fetch this long waiting for records (default 500: that was the latency)
+# librdkafka fetches ahead into its own queue, by default up to 64 MiB; behind a backlog (where the inbox
+# is full and the poll thread waits) that is memory held for records the worker reaches seconds later.
+# 16 MiB is ≈ 35,000 records of 450 bytes, two seconds of a worker at full speed.
+PREFETCH_KIB = 16 * 1024
+# Once that queue is full, librdkafka waits this long before it fetches again (its default, 1 s, showed as
+# a second of latency on the map behind a backlog)
+FETCH_QUEUE_BACKOFF_MS = 20
 MOST_PER_POLL = 1000  # records taken from librdkafka's queue at a time, one hand-off to the worker
 # Stored offsets go to the group coordinator at most this often. A commit is a request; after every stored
 # batch, at a steady 2,500 events/s (≈ 100 polls a second), kafka-python's consumer took ≈ 48 % of a core
@@ -126,6 +133,7 @@ class KafkaIngest:
         return self.librdkafka | {
             "group.id": self.group, "enable.auto.commit": False, "auto.offset.reset": "earliest",
             "session.timeout.ms": 6000, "heartbeat.interval.ms": 2000, "fetch.wait.max.ms": self.fetch_wait_ms,
+            "queued.max.messages.kbytes": PREFETCH_KIB, "fetch.queue.backoff.ms": FETCH_QUEUE_BACKOFF_MS,
             "topic.metadata.refresh.interval.ms": 5000, "reconnect.backoff.max.ms": 5000,
             "allow.auto.create.topics": False, "on_commit": self._committed, "error_cb": self._client_error,
             "logger": log, "log.connection.close": False}

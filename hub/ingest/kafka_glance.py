@@ -16,12 +16,14 @@ from typing import Any
 from confluent_kafka import OFFSET_END, Consumer, KafkaException, TopicPartition
 
 from hub.events import Message
-from hub.ingest.kafka import FETCH_WAIT_MS
+from hub.ingest.kafka import FETCH_QUEUE_BACKOFF_MS, FETCH_WAIT_MS
 from hub.ingest.kafka_out import librdkafka_config
 
 log = logging.getLogger(__name__)
 POLL_S = 0.02  # how long a take waits for a first record
 MOST_READ = 20_000  # records one take may read (a tenth of a second at 200,000/s)
+# librdkafka's queue ahead of a take: small, since a glance keeps only the newest and skips the rest
+PREFETCH_KIB = 2048
 FAR_BEHIND = 5  # × what a take keeps: a partition this far behind its end is skipped forward
 
 
@@ -35,6 +37,8 @@ class KafkaGlance:
         # assign() joins no group and nothing is committed; librdkafka wants a group id all the same
         self.consumer = Consumer(config | {"group.id": f"cityhub-glance-{uuid.uuid4().hex[:8]}",
                                            "enable.auto.commit": False, "fetch.wait.max.ms": FETCH_WAIT_MS,
+                                           "queued.max.messages.kbytes": PREFETCH_KIB,
+                                           "fetch.queue.backoff.ms": FETCH_QUEUE_BACKOFF_MS,
                                            "logger": log, "log.connection.close": False})
         if partitions is None:
             meta = self.consumer.list_topics(topic, timeout=10).topics.get(topic)
