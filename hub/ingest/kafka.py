@@ -32,7 +32,7 @@ from hub.ingest.kafka_out import DEADLETTER, NORMALIZED, TOPIC, Republisher, ens
 from hub.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
-FETCH_WAIT_MS = 20  # a broker may hold a fetch this long waiting for records (default 500: that was the latency)
+FETCH_WAIT_MS = 10  # how long a broker may hold a fetch for records (tansu holds it all that time)
 # librdkafka fetches ahead into its own queue, by default up to 64 MiB; behind a backlog (where the inbox
 # is full and the poll thread waits) that is memory held for records the worker reaches seconds later.
 # 16 MiB is ≈ 35,000 records of 450 bytes, two seconds of a worker at full speed.

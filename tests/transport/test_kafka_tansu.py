@@ -84,9 +84,9 @@ class TestKafka(TransportSuite):
 
 def test_the_fetch_wait_is_the_deployments_to_choose(tansu: Tansu, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """tansu answers a fetch only when its wait ends, Apache Kafka as records come: 20 ms unless the
+    """tansu answers a fetch only when its wait ends, Apache Kafka as records come: 10 ms unless the
     deployment says otherwise (docker-compose.yml, on Apache Kafka, says 500)."""
-    assert Settings(data_dir=tmp_path).kafka_fetch_wait_ms == FETCH_WAIT_MS == 20
+    assert Settings(data_dir=tmp_path).kafka_fetch_wait_ms == FETCH_WAIT_MS == 10
     monkeypatch.setenv("CITYHUB_KAFKA_FETCH_WAIT_MS", "500")
     hub = Hub(Settings(data_dir=tmp_path, kafka=tansu.bootstrap))
     try:
