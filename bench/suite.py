@@ -3,8 +3,8 @@
     .venv/bin/python -m bench.suite [--quick] [--db postgresql://…] [--only NAME …] > results.jsonl
 
 Each run is `cityhub bench` (or `python -m bench.pipeline`) as a subprocess, so a run is exactly
-the command printed beside its figures. The overload run publishes at twice the capacity the
-sustained MQTT run measured, for 60 s.
+the command printed beside its figures. The overload runs publish at twice the capacity the
+sustained one-worker MQTT and Kafka runs measured, for 60 s.
 """
 
 from __future__ import annotations
@@ -57,21 +57,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="20,000 events a run instead of 100,000")
     parser.add_argument("--db", help="a PostgreSQL+PostGIS URL for the PostGIS runs (a fresh database)")
     parser.add_argument("--only", nargs="*", help="run only these names")
-    parser.add_argument("--overload", action="store_true", help="also the 60 s run at twice the MQTT capacity")
+    parser.add_argument("--overload", action="store_true", help="also the 60 s runs at twice the one-worker capacity")
     args = parser.parse_args(argv)
-    capacity = None
+    capacity: dict[str, int] = {}
     for name, command in plan(args.db, args.quick):
         if args.only and name not in args.only:
             continue
         result = run(name, command)
-        if name == "mqtt" and result.get("events_per_s"):
-            capacity = int(result["events_per_s"])
+        if name in ("mqtt", "kafka-sqlite") and result.get("events_per_s"):
+            capacity[name] = int(result["events_per_s"])
         print(json.dumps(result, ensure_ascii=False), flush=True)
-    if args.overload and capacity:
-        rate = str(2 * capacity)
-        print(json.dumps(run("mqtt-overload-2x-60s", [*CITYHUB, "--transport", "mqtt", "--rate", rate,
-                                                     "--duration", "60", "--producers", "2"]),
-                         ensure_ascii=False), flush=True)
+    for transport, base in (("mqtt", "mqtt"), ("kafka", "kafka-sqlite")):
+        if args.overload and base in capacity:  # one worker, twice what it sustained above
+            rate = str(2 * capacity[base])
+            print(json.dumps(run(f"{transport}-overload-2x-60s", [*CITYHUB, "--transport", transport, "--rate", rate,
+                                                                 "--duration", "60", "--producers", "2"]),
+                             ensure_ascii=False), flush=True)
     return 0
 
 
