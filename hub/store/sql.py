@@ -28,7 +28,8 @@ def event_row(event: Event) -> tuple[Any, ...]:
         raise ValueError(f"event {event.key} was not normalized: it has no hub block")
     ce = event.ce
     return (
-        hub.uid, ce["source"], ce["id"], ce["type"], event.domain, epoch(ce["time"]), hub.received_at,
+        hub.uid, ce["source"], ce["id"], ce["type"], event.domain,
+        epoch(ce["time"]) if event.epoch is None else event.epoch, hub.received_at,
         hub.lon, hub.lat, hub.grid_code, hub.town_code, hub.district_code, hub.severity,
         hub.department, event.normalized_json(), event.message.payload,
     )

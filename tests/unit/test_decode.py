@@ -116,3 +116,18 @@ def test_binary_mode_mqtt5_user_properties_must_match_topic() -> None:
     headers = tuple((k, str(event[k]).encode()) for k in ("specversion", "id", "source", "type", "time"))
     assert isinstance(run(orjson.dumps(event["data"]), headers=headers), Event)
     assert "does not match topic" in reason(orjson.dumps(event["data"]), topic="city/parking/x", headers=headers)
+
+
+def test_the_normalized_json_is_the_normalized_event() -> None:
+    """The store and the republish take `normalized_json`, encoded from the hub block's dataclass itself:
+    the same JSON as `normalized()`, field for field, lists and all."""
+    from hub.events import HubBlock
+
+    event = run(orjson.dumps(parking_event()))
+    assert isinstance(event, Event)
+    event.hub = HubBlock(uid="u1", received_at=NOW, lon=113.08, lat=22.58, location_method="coordinates",
+                         grid_code="440703001001001", district_code="440703", severity=2, department="市城管局",
+                         plan_items=["智慧停车"], alarms=["full"])
+    assert orjson.loads(event.normalized_json()) == orjson.loads(orjson.dumps(event.normalized()))
+    assert list(orjson.loads(event.normalized_json())["hub"]) == list(event.normalized()["hub"])
+    assert event.epoch == datetime.fromisoformat(str(event.ce["time"])).timestamp()
