@@ -1,14 +1,16 @@
-"""The Kafka consumer alone at a steady rate: its CPU per event, by commit policy and fetch size.
+"""A Kafka consumer alone at a steady rate: its CPU per event, by client, commit policy and fetch size.
 
-    .venv/bin/python -m bench.kafka_consumer [--rate 2500] [--seconds 15] [--commit every|throttled]
-                                             [--fetch-min-bytes 1] [--fetch-wait-ms 20]
+    .venv/bin/python -m bench.kafka_consumer [--client kafka-python|confluent] [--rate 2500] [--seconds 15]
+                                             [--commit every|throttled] [--fetch-min-bytes 1] [--fetch-wait-ms 10]
 
 Starts tansu, a producer process at `--rate` (450-byte records, librdkafka, 20 ms linger as the
-benchmark's producers), and in this process a kafka-python consumer in a group with the hub's
-settings, which commits what it read after every poll (`every`, as the hub did) or at most every
-`hub.ingest.kafka.COMMIT_EVERY_S` (`throttled`, as it does now). Prints one JSON object: events/s,
-the consumer's and the broker's CPU, polls and commits per second, and record latency (producer
-timestamp → poll) p50/p99. No pipeline: what the hub's poll thread and kafka-python's IO thread cost.
+benchmark's producers), and in this process a consumer in a group with the hub's settings, which
+commits what it read at most every `hub.ingest.kafka.COMMIT_EVERY_S` (`throttled`, as the hub does)
+or, for kafka-python, after every poll (`every`, as the hub once did). `--client confluent` is
+librdkafka taken as the hub takes it (the hub's consumer since 2026-11-27): a poll for the first
+record, then what is already fetched, asynchronous commits. Prints one JSON object: events/s, the
+consumer's and the broker's CPU, polls and commits per second, and record latency (producer
+timestamp → poll) p50/p99. No pipeline: what the consuming alone costs.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 import paho.mqtt.client as paho
+import pytest
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
@@ -108,3 +109,19 @@ def test_kafka_commits_the_next_offset_of_each_partition_and_forgets_old_consume
     topic = "city.events"
     ingest._ack([(2, topic, 0, 5), (2, topic, 1, 9), (2, topic, 0, 6), (1, topic, 3, 99)])
     assert ingest._stored == {("city.events", 0): 7, ("city.events", 1): 10}
+
+
+def test_kafka_options_librdkafka_cannot_take_are_refused_when_the_hub_starts() -> None:
+    """The consumer is librdkafka's: an option only Python code can pass (an ssl_context object) has no
+    equivalent there, and the hub says so at once instead of retrying a consumer it can never make."""
+    import ssl
+
+    from hub.ingest.kafka import KafkaIngest
+
+    with pytest.raises(ValueError, match="librdkafka cannot take"):
+        KafkaIngest(FlakyPipeline(0), "127.0.0.1:9", ssl_context=ssl.create_default_context())  # type: ignore[arg-type]
+    ingest = KafkaIngest(FlakyPipeline(0), "k1:9093,k2:9093", security_protocol="SASL_SSL",  # type: ignore[arg-type]
+                         sasl_mechanism="SCRAM-SHA-512", sasl_plain_username="cityhub", sasl_plain_password="pw")
+    config = ingest.consumer_config()
+    assert config["bootstrap.servers"] == "k1:9093,k2:9093" and config["sasl.mechanism"] == "SCRAM-SHA-512"
+    assert config["group.id"] == "cityhub" and config["enable.auto.commit"] is False
