@@ -48,89 +48,84 @@ def produce(bootstrap: str, rate: float, stop: Any) -> None:
     producer.flush(10)
 
 
-def run_confluent(rate: float, seconds: float, wait_ms: int) -> dict[str, Any]:
-    import confluent_kafka
+Read = tuple[tuple[str, int], int, float]  # (topic, partition), next offset, producer timestamp in ms
 
+
+class KafkaPythonClient:
+    def __init__(self, url: str, min_bytes: int, wait_ms: int) -> None:
+        from kafka import KafkaConsumer
+
+        self.consumer = KafkaConsumer(bootstrap_servers=url, group_id="bench-consumer", enable_auto_commit=False,
+                                      auto_offset_reset="earliest", session_timeout_ms=6000,
+                                      heartbeat_interval_ms=2000, max_poll_records=1000, fetch_max_wait_ms=wait_ms,
+                                      fetch_min_bytes=min_bytes)
+        self.consumer.subscribe([KAFKA_TOPIC])
+
+    def poll(self) -> list[Read]:
+        return [((tp.topic, tp.partition), r.offset + 1, r.timestamp)
+                for tp, records in self.consumer.poll(timeout_ms=200).items() for r in records]
+
+    def commit(self, pending: dict[tuple[str, int], int]) -> None:
+        from kafka import TopicPartition
+        from kafka.structs import OffsetAndMetadata
+
+        self.consumer.commit({TopicPartition(t, p): OffsetAndMetadata(o, "", -1) for (t, p), o in pending.items()})
+
+    def close(self) -> None:
+        self.consumer.close(autocommit=False)
+
+
+class LibrdkafkaClient:
+    """As the hub takes records (hub.ingest.kafka): a poll for the first, then what is already fetched."""
+
+    def __init__(self, url: str, wait_ms: int) -> None:
+        import confluent_kafka
+
+        self.consumer = confluent_kafka.Consumer({
+            "bootstrap.servers": url, "group.id": "bench-consumer", "enable.auto.commit": False,
+            "auto.offset.reset": "earliest", "session.timeout.ms": 6000, "heartbeat.interval.ms": 2000,
+            "fetch.wait.max.ms": wait_ms})
+        self.consumer.subscribe([KAFKA_TOPIC])
+
+    def poll(self) -> list[Read]:
+        first = self.consumer.poll(0.2)
+        polled: list[Any] = [first, *self.consumer.consume(999, 0)] if first is not None else []
+        return [((m.topic(), m.partition()), m.offset() + 1, m.timestamp()[1]) for m in polled if m.error() is None]
+
+    def commit(self, pending: dict[tuple[str, int], int]) -> None:
+        from confluent_kafka import TopicPartition
+
+        self.consumer.commit(offsets=[TopicPartition(t, p, o) for (t, p), o in pending.items()], asynchronous=True)
+
+    def close(self) -> None:
+        self.consumer.close()
+
+
+def run(client: str, rate: float, seconds: float, commit: str, min_bytes: int, wait_ms: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="cityhub-consumer-") as tmp, Tansu(Path(tmp) / "broker") as broker:
         create_topic(broker.url, 6)
         stop = multiprocessing.Event()
         producer = multiprocessing.Process(target=produce, args=(broker.url, rate, stop), daemon=True)
         producer.start()
-        consumer = confluent_kafka.Consumer({"bootstrap.servers": broker.url, "group.id": "bench-consumer",
-                                             "enable.auto.commit": False, "auto.offset.reset": "earliest",
-                                             "session.timeout.ms": 6000, "heartbeat.interval.ms": 2000,
-                                             "fetch.wait.max.ms": wait_ms})
-        consumer.subscribe([KAFKA_TOPIC])
-        try:
-            warm_until = time.monotonic() + 8
-            while time.monotonic() < warm_until:
-                consumer.consume(1000, 0.2)
-            broker0 = cpu_of(broker)
-            own0 = resource.getrusage(resource.RUSAGE_SELF)
-            began, got, polls, commits, committed_at = time.monotonic(), 0, 0, 0, 0.0
-            pending: dict[Any, Any] = {}
-            latency: list[float] = []
-            while time.monotonic() < began + seconds:
-                first = consumer.poll(0.2)  # returns with the first record in hand; the rest already fetched follow
-                polled = [first, *consumer.consume(999, 0)] if first is not None else []
-                polls += 1
-                now_ms = time.time() * 1000
-                got += len(polled)
-                for m in polled:
-                    latency.append(now_ms - m.timestamp()[1])
-                    pending[(m.topic(), m.partition())] = m.offset() + 1
-                if pending and time.monotonic() - committed_at >= COMMIT_EVERY_S:
-                    consumer.commit(offsets=[confluent_kafka.TopicPartition(t, p, o) for (t, p), o in pending.items()],
-                                    asynchronous=True)
-                    pending, commits, committed_at = {}, commits + 1, time.monotonic()
-            elapsed = time.monotonic() - began
-            own1 = resource.getrusage(resource.RUSAGE_SELF)
-            own = (own1.ru_utime + own1.ru_stime) - (own0.ru_utime + own0.ru_stime)
-            broker_cpu = cpu_of(broker) - broker0
-        finally:
-            stop.set()
-            producer.join(15)
-            consumer.close()
-    return {
-        "client": "confluent", "rate": rate, "fetch_wait_ms": wait_ms,
-        "events_per_s": round(got / elapsed), "consumer_cpu_percent": round(100 * own / elapsed, 1),
-        "consumer_cpu_us_per_event": round(1e6 * own / max(got, 1)),
-        "broker_cpu_percent": round(100 * broker_cpu / elapsed, 1),
-        "polls_per_s": round(polls / elapsed), "commits_per_s": round(commits / elapsed),
-        "latency_ms": latency_summary(latency),
-    }
-
-
-def run(rate: float, seconds: float, commit: str, min_bytes: int, wait_ms: int) -> dict[str, Any]:
-    from kafka import KafkaConsumer
-    from kafka.structs import OffsetAndMetadata
-
-    with tempfile.TemporaryDirectory(prefix="cityhub-consumer-") as tmp, Tansu(Path(tmp) / "broker") as broker:
-        create_topic(broker.url, 6)
-        stop = multiprocessing.Event()
-        producer = multiprocessing.Process(target=produce, args=(broker.url, rate, stop), daemon=True)
-        producer.start()
-        consumer = KafkaConsumer(bootstrap_servers=broker.url, group_id="bench-consumer", enable_auto_commit=False,
-                                 auto_offset_reset="earliest", session_timeout_ms=6000, heartbeat_interval_ms=2000,
-                                 max_poll_records=1000, fetch_max_wait_ms=wait_ms, fetch_min_bytes=min_bytes)
-        consumer.subscribe([KAFKA_TOPIC])
+        consumer = (LibrdkafkaClient(broker.url, wait_ms) if client == "confluent"
+                    else KafkaPythonClient(broker.url, min_bytes, wait_ms))
         try:
             warm_until = time.monotonic() + 8  # the group join and the first fetches
             while time.monotonic() < warm_until:
-                consumer.poll(timeout_ms=200)
+                consumer.poll()
             broker0 = cpu_of(broker)
             own0 = resource.getrusage(resource.RUSAGE_SELF)
             began, got, polls, commits, committed_at = time.monotonic(), 0, 0, 0, 0.0
-            pending: dict[Any, Any] = {}
+            pending: dict[tuple[str, int], int] = {}
             latency: list[float] = []
             while time.monotonic() < began + seconds:
-                polled = consumer.poll(timeout_ms=200)
+                polled = consumer.poll()
                 polls += 1
                 now_ms = time.time() * 1000
-                for tp, records in polled.items():
-                    got += len(records)
-                    latency.extend(now_ms - r.timestamp for r in records)
-                    pending[tp] = OffsetAndMetadata(records[-1].offset + 1, "", -1)
+                got += len(polled)
+                for key, offset, stamp in polled:
+                    latency.append(now_ms - stamp)
+                    pending[key] = offset
                 if pending and (commit == "every" or time.monotonic() - committed_at >= COMMIT_EVERY_S):
                     consumer.commit(pending)
                     pending, commits, committed_at = {}, commits + 1, time.monotonic()
@@ -141,9 +136,9 @@ def run(rate: float, seconds: float, commit: str, min_bytes: int, wait_ms: int) 
         finally:
             stop.set()
             producer.join(15)
-            consumer.close(autocommit=False)
+            consumer.close()
     return {
-        "rate": rate, "commit": commit, "fetch_min_bytes": min_bytes, "fetch_wait_ms": wait_ms,
+        "client": client, "rate": rate, "commit": commit, "fetch_min_bytes": min_bytes, "fetch_wait_ms": wait_ms,
         "events_per_s": round(got / elapsed), "consumer_cpu_percent": round(100 * own / elapsed, 1),
         "consumer_cpu_us_per_event": round(1e6 * own / max(got, 1)),
         "broker_cpu_percent": round(100 * broker_cpu / elapsed, 1),
@@ -154,17 +149,14 @@ def run(rate: float, seconds: float, commit: str, min_bytes: int, wait_ms: int) 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.kafka_consumer", description=__doc__.splitlines()[0])
+    parser.add_argument("--client", choices=("kafka-python", "confluent"), default="kafka-python")
     parser.add_argument("--rate", type=float, default=2500)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--commit", choices=("every", "throttled"), default="throttled")
-    parser.add_argument("--fetch-min-bytes", type=int, default=1)
+    parser.add_argument("--fetch-min-bytes", type=int, default=1, help="kafka-python only")
     parser.add_argument("--fetch-wait-ms", type=int, default=FETCH_WAIT_MS)
-    parser.add_argument("--client", choices=("kafka-python", "confluent"), default="kafka-python")
     args = parser.parse_args(argv)
-    if args.client == "confluent":
-        print(json.dumps(run_confluent(args.rate, args.seconds, args.fetch_wait_ms)))
-        return 0
-    print(json.dumps(run(args.rate, args.seconds, args.commit, args.fetch_min_bytes, args.fetch_wait_ms)))
+    print(json.dumps(run(args.client, args.rate, args.seconds, args.commit, args.fetch_min_bytes, args.fetch_wait_ms)))
     return 0
 
 
