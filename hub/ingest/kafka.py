@@ -11,7 +11,7 @@ The consumer is librdkafka's: its fetching, decoding and group membership run in
 do not hold the GIL. kafka-python's pure-Python consumer, used until 2026-11-27, cost ≈ 50 µs of
 CPU a record at a steady 2,500 records/s here (≈ 3.5 ms per fetch, a hundred fetches a second),
 this one ≈ 7 µs, with the same latency (`python -m bench.kafka_consumer --client …`). The
-kafka-python options of `kafka_options` are translated (`librdkafka_config`); kafka-python still
+kafka-python options of `kafka_options` are translated (`reader_config`); kafka-python still
 creates the topics (`ensure_topics`). Imported only when Kafka is configured.
 """
 
@@ -28,7 +28,7 @@ from confluent_kafka import Consumer, KafkaException, TopicPartition
 
 from hub.events import Message
 from hub.ingest.batching import BatchWorker
-from hub.ingest.kafka_out import DEADLETTER, NORMALIZED, TOPIC, Republisher, ensure_topics, librdkafka_config
+from hub.ingest.kafka_out import DEADLETTER, NORMALIZED, TOPIC, Republisher, ensure_topics, reader_config
 from hub.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
@@ -69,11 +69,7 @@ class KafkaIngest:
         self.fetch_wait_ms = fetch_wait_ms
         self.client_options = {"bootstrap_servers": bootstrap.split(","), "client_id": client_id,
                                "bootstrap_timeout_ms": 5000} | client_options
-        librdkafka = librdkafka_config(self.client_options)
-        if librdkafka is None:
-            raise ValueError("kafka_options holds a setting librdkafka cannot take (an ssl_context or a token "
-                             "provider object): give file paths and names instead (docs/TRANSPORTS.md)")
-        self.librdkafka = librdkafka
+        self.librdkafka = reader_config(self.client_options)
         self.worker: BatchWorker[Token] = BatchWorker(pipeline, self._ack, name="kafka-ingest")
         self.assignment: set[int] = set()
         self.rebalances = 0  # assignments received so far; a rejoin after a broker restart makes it grow

@@ -17,7 +17,7 @@ from confluent_kafka import OFFSET_END, Consumer, KafkaException, TopicPartition
 
 from hub.events import Message
 from hub.ingest.kafka import FETCH_QUEUE_BACKOFF_MS, FETCH_WAIT_MS
-from hub.ingest.kafka_out import librdkafka_config
+from hub.ingest.kafka_out import reader_config
 
 log = logging.getLogger(__name__)
 POLL_S = 0.02  # how long a take waits for a first record
@@ -31,15 +31,11 @@ class KafkaGlance:
     def __init__(self, client_options: dict[str, Any], topic: str, partitions: set[int] | None = None) -> None:
         """`partitions` None: all of the topic's. librdkafka, as the ingest (hub.ingest.kafka): what the glance
         passes over costs C, not the interpreter the store lane needs."""
-        config = librdkafka_config(client_options)
-        if config is None:
-            raise ValueError("kafka_options holds a setting librdkafka cannot take")
         # assign() joins no group and nothing is committed; librdkafka wants a group id all the same
-        self.consumer = Consumer(config | {"group.id": f"cityhub-glance-{uuid.uuid4().hex[:8]}",
-                                           "enable.auto.commit": False, "fetch.wait.max.ms": FETCH_WAIT_MS,
-                                           "queued.max.messages.kbytes": PREFETCH_KIB,
-                                           "fetch.queue.backoff.ms": FETCH_QUEUE_BACKOFF_MS,
-                                           "logger": log, "log.connection.close": False})
+        self.consumer = Consumer(reader_config(client_options) | {
+            "group.id": f"cityhub-glance-{uuid.uuid4().hex[:8]}", "enable.auto.commit": False,
+            "fetch.wait.max.ms": FETCH_WAIT_MS, "queued.max.messages.kbytes": PREFETCH_KIB,
+            "fetch.queue.backoff.ms": FETCH_QUEUE_BACKOFF_MS, "logger": log, "log.connection.close": False})
         if partitions is None:
             meta = self.consumer.list_topics(topic, timeout=10).topics.get(topic)
             partitions = set(meta.partitions) if meta is not None and meta.error is None else set()

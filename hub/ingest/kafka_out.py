@@ -98,6 +98,16 @@ def librdkafka_config(client_options: dict[str, Any]) -> dict[str, Any] | None:
     return config
 
 
+def reader_config(client_options: dict[str, Any]) -> dict[str, Any]:
+    """librdkafka's properties for a consumer (the hub reads Kafka only through librdkafka); an option with
+    no librdkafka equivalent is refused, with the reason."""
+    config = librdkafka_config(client_options)
+    if config is None:
+        raise ValueError("kafka_options holds a setting librdkafka cannot take (an ssl_context or a token "
+                         "provider object): give file paths and names instead (docs/TRANSPORTS.md)")
+    return config
+
+
 class Republisher:
     """A pipeline sink. Best effort: the store is the record, so a failure here is logged, not retried.
 

@@ -24,7 +24,7 @@ import orjson
 from confluent_kafka import OFFSET_END, Consumer, TopicPartition
 
 from hub.events import Event, HubBlock, Message
-from hub.ingest.kafka_out import NORMALIZED, librdkafka_config
+from hub.ingest.kafka_out import NORMALIZED, reader_config
 from hub.live import LiveStream, map_item
 
 log = logging.getLogger(__name__)
@@ -74,12 +74,10 @@ class NormalizedFeed:
                 delay = min(delay * 2, 30)
 
     def _follow(self) -> None:
-        config = librdkafka_config(self.client_options)
-        if config is None:
-            raise ValueError("kafka_options holds a setting librdkafka cannot take")
         # librdkafka (as the ingest, hub.ingest.kafka); assign() joins no group, but it wants a group id
-        consumer = Consumer(config | {"group.id": f"cityhub-map-{uuid.uuid4().hex[:8]}", "enable.auto.commit": False,
-                                      "fetch.wait.max.ms": 100, "logger": log, "log.connection.close": False})
+        consumer = Consumer(reader_config(self.client_options) | {
+            "group.id": f"cityhub-map-{uuid.uuid4().hex[:8]}", "enable.auto.commit": False, "fetch.wait.max.ms": 100,
+            "logger": log, "log.connection.close": False})
         try:
             meta = consumer.list_topics(NORMALIZED, timeout=10).topics.get(NORMALIZED)
             if meta is None or meta.error is not None or not meta.partitions:
