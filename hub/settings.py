@@ -27,8 +27,9 @@ class Settings(BaseSettings):
     # and spares the broker the empty fetches of an idle worker (tansu: 7 % of a core at 10 ms, 3 % at 20)
     kafka_fetch_wait_ms: int = 10
     live_from_kafka: str | None = None  # host:port: a map/API instance whose live map follows city.events.normalized
-    # kafka-python client settings passed as they are, e.g. {"security_protocol": "SASL_SSL",
-    # "sasl_mechanism": "SCRAM-SHA-512", "sasl_plain_username": …, "ssl_cafile": …}; see docs/TRANSPORTS.md
+    # Kafka client settings by kafka-python's names, e.g. {"security_protocol": "SASL_SSL", "sasl_mechanism":
+    # "SCRAM-SHA-512", "sasl_plain_username": …, "ssl_cafile": …}: as they are for kafka-python's admin
+    # client, translated for librdkafka's consumers and producer; see docs/TRANSPORTS.md
     kafka_options: dict[str, Any] = {}
     max_payload_bytes: int = 256 * 1024
     max_age_days: float = 30

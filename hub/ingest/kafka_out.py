@@ -8,8 +8,9 @@ Republishing uses librdkafka (confluent-kafka): a record costs ≈ 2 µs of the 
 against ≈ 35 µs through kafka-python's pure-Python producer, which was close to a fifth of the
 hub. Its partitioner is murmur2 (`murmur2_random`), the Java client's and kafka-python's, so a
 grid code lands in the same partition as before. The kafka-python options of `kafka_options`
-are translated (`librdkafka_config`); options with no librdkafka equivalent (an `ssl_context`,
-a token provider object) keep the kafka-python producer.
+are translated (`librdkafka_config`; `reader_config` for the hub's librdkafka consumers, which refuse
+options with no librdkafka equivalent); for such an option (an `ssl_context`, a token provider object)
+the republisher alone would fall back to kafka-python's producer.
 Imported only when Kafka is configured (through hub.ingest.kafka).
 """
 
