@@ -88,8 +88,9 @@ class LibrdkafkaClient:
         self.consumer.subscribe([KAFKA_TOPIC])
 
     def poll(self) -> list[Read]:
-        first = self.consumer.poll(0.2)
-        polled: list[Any] = [first, *self.consumer.consume(999, 0)] if first is not None else []
+        from hub.ingest.kafka_out import take_fetched
+
+        polled = take_fetched(self.consumer, 1000, 0.2)
         return [((m.topic(), m.partition()), m.offset() + 1, m.timestamp()[1]) for m in polled if m.error() is None]
 
     def commit(self, pending: dict[tuple[str, int], int]) -> None:

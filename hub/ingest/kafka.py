@@ -28,7 +28,16 @@ from confluent_kafka import Consumer, KafkaException, TopicPartition
 
 from hub.events import Message
 from hub.ingest.batching import BatchWorker
-from hub.ingest.kafka_out import DEADLETTER, NORMALIZED, TOPIC, Republisher, ensure_topics, reader_config
+from hub.ingest.kafka_out import (
+    DEADLETTER,
+    NORMALIZED,
+    TOPIC,
+    Republisher,
+    ensure_topics,
+    fetched_end,
+    reader_config,
+    take_fetched,
+)
 from hub.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
@@ -145,7 +154,6 @@ class KafkaIngest:
     def _poll(self, consumer: Consumer) -> None:
         incarnation = self._incarnation
         checked = time.monotonic()
-        poll, consume = consumer.poll, consumer.consume
         while not self._stopping.is_set():
             if not self.assignment and time.monotonic() - checked > TOPIC_CHECK_S:
                 checked = time.monotonic()
@@ -154,8 +162,7 @@ class KafkaIngest:
                 except Exception as err:
                     log.warning("Kafka topic check failed (%s: %s)", type(err).__name__, err)
             self._check_rebalance()
-            first = poll(0.2)  # returns with the first record; the rest already fetched follow at once
-            polled: list[Any] = [first, *consume(MOST_PER_POLL - 1, 0)] if first is not None else []
+            polled = take_fetched(consumer, MOST_PER_POLL, 0.2)
             now = time.time()
             pairs: list[tuple[Message, Token]] = []
             add = pairs.append
@@ -206,7 +213,7 @@ class KafkaIngest:
             done = read.get((topic, partition))
             if done is None:
                 continue
-            _low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), cached=True)
+            high = fetched_end(consumer, topic, partition)
             if high >= 0:
                 total += max(0, high - done)
         return total

@@ -17,7 +17,7 @@ from confluent_kafka import OFFSET_END, Consumer, KafkaException, TopicPartition
 
 from hub.events import Message
 from hub.ingest.kafka import FETCH_QUEUE_BACKOFF_MS, FETCH_WAIT_MS
-from hub.ingest.kafka_out import reader_config
+from hub.ingest.kafka_out import fetched_end, reader_config, take_fetched
 
 log = logging.getLogger(__name__)
 POLL_S = 0.02  # how long a take waits for a first record
@@ -47,12 +47,8 @@ class KafkaGlance:
     def take(self, most: int) -> tuple[list[Message], int]:
         if not self.partitions:  # the worker owned none when the view opened
             return [], 0
-        first = self.consumer.poll(POLL_S)
-        if first is None:
-            return [], 0
         by_partition: dict[int, list[Any]] = {}
-        polled: list[Any] = [first, *self.consumer.consume(MOST_READ - 1, 0)]
-        for r in polled:
+        for r in take_fetched(self.consumer, MOST_READ, POLL_S):
             if r.error() is None:
                 by_partition.setdefault(r.partition(), []).append(r)
         if not by_partition:
@@ -67,7 +63,7 @@ class KafkaGlance:
                 messages.append(Message(r.value() or b"", self.topic, "kafka", partition, r.offset(),
                                         tuple((k, v or b"") for k, v in headers) if headers else ()))
             read_to = records[-1].offset() + 1
-            _low, end = self.consumer.get_watermark_offsets(TopicPartition(self.topic, partition), cached=True)
+            end = fetched_end(self.consumer, self.topic, partition)
             if end >= 0 and end - read_to > FAR_BEHIND * share:
                 try:
                     self.consumer.seek(TopicPartition(self.topic, partition, end - share))

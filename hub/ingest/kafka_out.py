@@ -22,6 +22,7 @@ import time
 from typing import Any
 
 import orjson
+from confluent_kafka import TopicPartition
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
@@ -107,6 +108,20 @@ def reader_config(client_options: dict[str, Any]) -> dict[str, Any]:
         raise ValueError("kafka_options holds a setting librdkafka cannot take (an ssl_context or a token "
                          "provider object): give file paths and names instead (docs/TRANSPORTS.md)")
     return config
+
+
+def take_fetched(consumer: Any, most: int, wait_s: float) -> list[Any]:
+    """Up to `most` records of a librdkafka consumer, errors among them: it waits up to `wait_s` for the
+    first, then takes what is already fetched without waiting (`consume(most, wait_s)` alone waits out its
+    whole timeout whenever fewer than `most` came: 120 ms of latency at a steady rate)."""
+    first = consumer.poll(wait_s)
+    return [first, *consumer.consume(most - 1, 0)] if first is not None else []
+
+
+def fetched_end(consumer: Any, topic: str, partition: int) -> int:
+    """A partition's end (high watermark) as the consumer's last fetch reported it, no request of its own;
+    -1 while unknown."""
+    return int(consumer.get_watermark_offsets(TopicPartition(topic, partition), cached=True)[1])
 
 
 class Republisher:

@@ -24,7 +24,7 @@ import orjson
 from confluent_kafka import OFFSET_END, Consumer, TopicPartition
 
 from hub.events import Event, HubBlock, Message
-from hub.ingest.kafka_out import NORMALIZED, reader_config
+from hub.ingest.kafka_out import NORMALIZED, fetched_end, reader_config, take_fetched
 from hub.live import LiveStream, map_item
 
 log = logging.getLogger(__name__)
@@ -85,11 +85,9 @@ class NormalizedFeed:
             parts = sorted(meta.partitions)
             consumer.assign([TopicPartition(NORMALIZED, p, OFFSET_END) for p in parts])
             self.connected = True
-            consume = consumer.consume
             read: dict[int, int] = {}
             while not self._stopping.is_set():
-                first = consumer.poll(0.2)
-                polled: list[Any] = [first, *consume(4999, 0)] if first is not None else []
+                polled = take_fetched(consumer, 5000, 0.2)
                 items: list[dict[str, Any] | None] = []
                 newest: dict[int, int] = {}
                 for record in polled:
@@ -122,13 +120,13 @@ class NormalizedFeed:
 
     def _newest_from(self, consumer: Consumer, partition: int) -> int:
         """The first offset of a partition worth showing: `max_lag` before its end as the last fetch saw it."""
-        _low, end = consumer.get_watermark_offsets(TopicPartition(NORMALIZED, partition), cached=True)
+        end = fetched_end(consumer, NORMALIZED, partition)
         return end - self.max_lag if end >= 0 else -1
 
     def _shed(self, consumer: Consumer, read: dict[int, int]) -> None:
         """From the ends the last fetches reported (no request of its own)."""
         for partition, done in read.items():
-            _low, end = consumer.get_watermark_offsets(TopicPartition(NORMALIZED, partition), cached=True)
+            end = fetched_end(consumer, NORMALIZED, partition)
             behind = end - done
             if end >= 0 and behind > self.max_lag:
                 consumer.seek(TopicPartition(NORMALIZED, partition, end))
