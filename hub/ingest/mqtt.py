@@ -303,12 +303,14 @@ class MqttIngest:
         self.client = mqtt_client(url, client_id, v5=v5, persistent=True, manual_ack=True)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
+        self.client.on_subscribe = self._on_subscribe
         self.client.on_message = self._on_message  # MQTT 5 properties (binary mode), QoS 2
         self.client.fast_handler = self._on_publish  # everything else
         self.client.batch_handler = self._on_publishes  # the same, several already in the read buffer at once
         self.worker: BatchWorker[tuple[int, int, int]] = BatchWorker(pipeline, self._ack, name="mqtt-ingest",
                                                                       capacity=inbox_capacity)
-        self.connected = threading.Event()
+        self.connected = threading.Event()  # subscribed: set on the SUBACK, not on the CONNACK
+        self._subscribe_mid: int | None = None
         self.connections = 0  # successful connections so far; a reconnect makes it grow
         self.stale_acks = 0  # acknowledgements dropped because their connection had gone
         self.republish_shed = 0  # normalized events not republished because the broker was not reading
@@ -361,7 +363,20 @@ class MqttIngest:
             self.unacked = 0  # the broker resends what was in flight; counted again as it comes
         log.info("MQTT connected to %s (session %s); subscribing to %s", redacted(self.url),
                  "resumed" if resumed else "new", self.topic)
-        client.subscribe(self.topic, qos=1)
+        self._subscribe_mid = client.subscribe(self.topic, qos=1)[1]
+
+    def _on_subscribe(self, client: paho.Client, userdata: object, mid: int, reasons: list[object],
+                      props: object) -> None:
+        """Connected once the broker has granted the subscription: a message published after that reaches the
+        hub. (Set on the CONNACK instead, a test or an operator could publish in the gap and, on a clean
+        session, lose it.)"""
+        if mid != self._subscribe_mid:
+            return
+        refused = [r for r in reasons if getattr(r, "is_failure", False)]
+        if refused:
+            log.error("MQTT broker %s refused the hub's subscription to %s: %s", redacted(self.url), self.topic,
+                      refused[0])
+            return
         self.connected.set()
 
     def _on_disconnect(self, client: paho.Client, userdata: object, flags: object, reason: object,

@@ -81,19 +81,17 @@ def started() -> Iterator[list[MqttIngest]]:
 
 def start(url: str, store: HeldStore, started: list[MqttIngest], **kwargs: object) -> MqttIngest:
     ingest = MqttIngest(store, url, **kwargs)  # type: ignore[arg-type]
-    subscribed = threading.Event()
-    ingest.client.on_subscribe = lambda *_: subscribed.set()
     started.append(ingest)
     ingest.start()
-    assert ingest.connected.wait(20), "the hub did not connect"
-    assert subscribed.wait(20), "no SUBACK for city/+/+"
+    assert ingest.connected.wait(20), "the hub did not connect, or had no SUBACK for city/+/+"
     return ingest
 
 
 def round_trip(ingest: MqttIngest) -> None:
     """A SUBACK on the hub's connection: the broker queued it after every PUBLISH it had released before."""
     done = threading.Event()
-    ingest.client.on_subscribe = lambda *_: done.set()
+    hubs_own = ingest.client.on_subscribe
+    ingest.client.on_subscribe = lambda *args: (hubs_own(*args), done.set())
     ingest.client.subscribe("cityhub-test/round-trip", qos=1)
     assert done.wait(20), "no SUBACK"
 
