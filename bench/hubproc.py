@@ -89,7 +89,7 @@ class HubProcess:
         assert isinstance(totals, dict) and isinstance(transports, dict)
         mqtt = transports.get("mqtt") or {}
         views = [transports.get(name) or {} for name in ("mqtt_fresh", "kafka_fresh")]
-        return {k: int(totals[k]) for k in ("stored", "duplicates", "dead")} | {
+        return {k: int(totals.get(k, 0)) for k in ("stored", "duplicates", "dead", "batches")} | {
             "republish_shed": int(mqtt.get("republish_shed", 0)),
             "mqtt_connections": int(mqtt.get("connections", 0))} | {
             f"fresh_{k}": sum(int(v.get(k, 0)) for v in views) for k in ("opened", "shown", "skipped")} | {

@@ -119,6 +119,7 @@ def measure(opts: Options, load: Load, broker: Broker, hubs: Hubs, producers: Pr
         "producer_cpu_percent": round(100 * sum(producers.cpu) / elapsed, 1),
         "map_clients_cpu_percent": round(100 * own_cpu / elapsed, 1),  # this process: the WebSocket clients
         "stored": outcome["stored"], "duplicates": outcome["duplicates"], "dead": outcome["dead"],
+        "mean_batch": round((done + outcome["duplicates"]) / max(outcome["batches"], 1)),  # events a transaction
         "dead_reasons": hubs.dead_reasons(outcome["dead"]) if outcome["dead"] else {},
         "arrived_on_map": len(lat), "map_dropped": live.dropped, "republish_shed": outcome["republish_shed"],
         "fresh_view": {k: outcome[f"fresh_{k}"] for k in ("opened", "shown", "skipped", "held_back")}

@@ -30,6 +30,7 @@ class Outcome:
     stored: int = 0
     duplicates: int = 0
     dead: int = 0
+    batches: int = 0  # in the totals: the batches committed (events per transaction = the others ÷ this)
 
 
 @dataclass(slots=True)
@@ -73,6 +74,7 @@ class Pipeline:
         self.totals.stored += outcome.stored
         self.totals.duplicates += outcome.duplicates
         self.totals.dead += outcome.dead
+        self.totals.batches += 1
         for sink in self.sinks:
             try:
                 sink(fresh, dead)

@@ -70,6 +70,7 @@ class Hub:
 
             kafka = self.ingests["kafka"] = KafkaIngest(self.pipeline, settings.kafka, group=settings.kafka_group,
                                                         fetch_wait_ms=settings.kafka_fetch_wait_ms,
+                                                        max_batch=settings.max_batch,
                                                         **settings.kafka_options)
             if settings.fresh_view:
                 from hub.ingest.kafka_glance import KafkaGlance
@@ -121,5 +122,5 @@ class Hub:
         transports = {name: i.status() for name, i in self.ingests.items()}  # connected, healthy, backlog, lag
         return {"status": "ok", "store": self.store.counts(), "transports": transports,
                 "totals": {"stored": self.pipeline.totals.stored, "duplicates": self.pipeline.totals.duplicates,
-                           "dead": self.pipeline.totals.dead},
+                           "dead": self.pipeline.totals.dead, "batches": self.pipeline.totals.batches},
                 "live_clients": len(self.live.clients), "warm": self.warm.is_set()}
