@@ -22,6 +22,7 @@ import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
 
 from hub.events import DeadLetter, Event, Message
 from hub.ingest.batching import BatchWorker
@@ -365,14 +366,14 @@ class MqttIngest:
                  "resumed" if resumed else "new", self.topic)
         self._subscribe_mid = client.subscribe(self.topic, qos=1)[1]
 
-    def _on_subscribe(self, client: paho.Client, userdata: object, mid: int, reasons: list[object],
-                      props: object) -> None:
+    def _on_subscribe(self, client: paho.Client, userdata: object, mid: int, reasons: list[ReasonCode],
+                      props: Properties) -> None:
         """Connected once the broker has granted the subscription: a message published after that reaches the
         hub. (Set on the CONNACK instead, a test or an operator could publish in the gap and, on a clean
         session, lose it.)"""
         if mid != self._subscribe_mid:
             return
-        refused = [r for r in reasons if getattr(r, "is_failure", False)]
+        refused = [r for r in reasons if r.is_failure]
         if refused:
             log.error("MQTT broker %s refused the hub's subscription to %s: %s", redacted(self.url), self.topic,
                       refused[0])
