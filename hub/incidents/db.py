@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS incident_members (
   incident_id BIGINT NOT NULL, event_uid TEXT NOT NULL, source TEXT NOT NULL, type TEXT NOT NULL,
   time {real} NOT NULL, lon {real}, lat {real}, grid_code TEXT, severity INTEGER NOT NULL DEFAULT 0,
   alarms TEXT NOT NULL DEFAULT '[]', joined_at {real} NOT NULL, PRIMARY KEY (incident_id, event_uid));
-CREATE INDEX IF NOT EXISTS incident_members_event ON incident_members (event_uid);
+DROP INDEX IF EXISTS incident_members_event;
 CREATE TABLE IF NOT EXISTS incident_steps (
   seq {id_column}, incident_id BIGINT NOT NULL, action TEXT NOT NULL, from_state TEXT,
   to_state TEXT NOT NULL, who TEXT NOT NULL, at {real} NOT NULL, note TEXT NOT NULL DEFAULT '');
@@ -49,6 +49,9 @@ CREATE TABLE IF NOT EXISTS incident_timers (
 CREATE TABLE IF NOT EXISTS incident_generation (id INTEGER PRIMARY KEY, n BIGINT NOT NULL);
 INSERT INTO incident_generation (id, n) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
 """
+# Members are read by incident (the primary key's prefix), never by event. An index of them by event uid,
+# kept until 2026-11-27, served no query; its keys come at random, so at full speed each member written
+# cost a page of it in the write-ahead log. Dropped where an older hub made it.
 LOCK_KEY = 0x4369747948756201  # pg advisory lock of the incident engine ("CityHub" 01)
 
 

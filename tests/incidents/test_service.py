@@ -3,12 +3,15 @@ workers, the fire timer, the case flow with its history, and overdue escalation 
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from hub.incidents import IncidentService, InvalidTransition, UnknownIncident
+from hub.incidents.db import SqliteDb
 from tests.incidents.conftest import Clock
 from tests.incidents.factory import BAISHA, T0, offset, sighting, waterlogging
 
@@ -157,3 +160,22 @@ def test_titles_name_the_place_and_the_thing() -> None:
     s.town_name = "杜阮镇"
     [d] = Correlator(load_related(), load_rules().name).correlate([s], [], T0)
     assert d.incident.title == "火灾：突发事件「杜阮镇某五金厂火灾」 · 蓬江区杜阮镇"
+
+
+def test_an_older_database_loses_the_unused_index_of_members_by_event(tmp_path: Path) -> None:
+    path = str(tmp_path / "hub.sqlite")
+    old = sqlite3.connect(path)
+    old.executescript("CREATE TABLE incident_members (incident_id BIGINT NOT NULL, event_uid TEXT NOT NULL,"
+                      " source TEXT NOT NULL, type TEXT NOT NULL, time REAL NOT NULL, lon REAL, lat REAL,"
+                      " grid_code TEXT, severity INTEGER NOT NULL DEFAULT 0, alarms TEXT NOT NULL DEFAULT '[]',"
+                      " joined_at REAL NOT NULL, PRIMARY KEY (incident_id, event_uid));"
+                      "CREATE INDEX incident_members_event ON incident_members (event_uid);")
+    old.close()
+    db = SqliteDb(path)
+    try:
+        indexes = {r["name"] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'"
+                                                   " AND tbl_name = 'incident_members'")}
+        assert "incident_members_event" not in indexes
+        assert indexes  # the primary key's own index stays: members are read by incident
+    finally:
+        db.close()
