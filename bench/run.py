@@ -131,7 +131,41 @@ def measure(opts: Options, load: Load, broker: Broker, hubs: Hubs, producers: Pr
         "workers": opts.workers, "producers": opts.producers,
         "partitions": opts.partitions if opts.transport == "kafka" else None,
         "load": load.summary(), "cores": cores(),
-    }
+    } | ({"lost_clues": lost_clues(opts, broker, hubs)} if done < sent else {})
+
+
+def lost_clues(opts: Options, broker: Broker, hubs: Hubs) -> dict[str, Any]:
+    """When events were not handled: what each worker's transports said (a Kafka lag of 0 means its consumer
+    saw nothing more to read), its last warnings, and for Kafka how many records the broker holds in
+    `city.events` (the warm-up's and the run's: fewer than were sent means the broker never had them)."""
+    clues: dict[str, Any] = {"workers": [
+        {"transports": (w.health().get("transports") or {}),
+         "warnings": [line for line in w.log_tail(400).split(" | ") if " WARNING " in line or " ERROR " in line][-10:]}
+        for w in hubs.workers]}
+    if opts.transport == "kafka":
+        clues["broker_records"] = broker_records(broker.url)
+    return clues
+
+
+def broker_records(bootstrap: str) -> int | None:
+    """Records in `city.events`: the sum over partitions of the high watermark minus the low, as the broker
+    reports them. tansu (0.x, memory storage) reports a partition's high watermark as the first offset of
+    its last record batch plus one, so this falls short by each last batch's size less one: a clue to a
+    broker that lost thousands, not a count to the record."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-count", "enable.auto.commit": False})
+    try:
+        topic = consumer.list_topics(KAFKA_TOPIC, timeout=10).topics[KAFKA_TOPIC]
+        total = 0
+        for partition in topic.partitions:
+            low, high = consumer.get_watermark_offsets(TopicPartition(KAFKA_TOPIC, partition), timeout=10)
+            total += high - low
+        return total
+    except Exception:  # a clue, not a measurement: never fail the run for it
+        return None
+    finally:
+        consumer.close()
 
 
 def watch(opts: Options, producers: Producers, hubs: Hubs, before: int) -> tuple[int, int, float]:
