@@ -39,6 +39,7 @@ class Options:
     drain_timeout: float = 600
     seed: int = 2021
     progress: bool = False
+    latencies: str | None = None  # a CSV file: each event's send time and publish→map latency
 
 
 def run(opts: Options) -> dict[str, Any]:
@@ -107,6 +108,8 @@ def measure(opts: Options, load: Load, broker: Broker, hubs: Hubs, producers: Pr
     previews = live.previews()
     lat_fresh = [(arrivals[k] - times[i]) * 1000 for i, k in enumerate(load.keys) if i >= WARMUP and k in previews]
     first_send = min((t for t in times[WARMUP:] if t), default=t0)
+    if opts.latencies:
+        write_latencies(opts.latencies, load, times, arrivals, previews, first_send)
     last_send = max(times[WARMUP:], default=t0)
     return {
         "transport": opts.transport, "store": "postgresql" if (opts.db or "").startswith("postgres") else "sqlite",
@@ -132,6 +135,18 @@ def measure(opts: Options, load: Load, broker: Broker, hubs: Hubs, producers: Pr
         "partitions": opts.partitions if opts.transport == "kafka" else None,
         "load": load.summary(), "cores": cores(),
     } | ({"lost_clues": lost_clues(opts, broker, hubs)} if done < sent else {})
+
+
+def write_latencies(path: str, load: Load, times: Any, arrivals: dict[Any, float], previews: Any,
+                    first_send: float) -> None:
+    """One line an event that reached the map: seconds from the first send, latency in ms, and whether it came
+    as a fresh-view preview. When the tail clusters in time it is a stall (a checkpoint, a collection, a
+    rebalance); spread evenly, it is the batching."""
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("sent_s,latency_ms,preview\n")
+        for i, key in enumerate(load.keys):
+            if i >= WARMUP and key in arrivals:
+                out.write(f"{times[i] - first_send:.4f},{(arrivals[key] - times[i]) * 1000:.2f},{int(key in previews)}\n")
 
 
 def lost_clues(opts: Options, broker: Broker, hubs: Hubs) -> dict[str, Any]:

@@ -26,6 +26,7 @@ def register(commands: Any) -> None:
     bench.add_argument("--partitions", type=int, default=6, help="partitions of city.events (Kafka)")
     bench.add_argument("--seed", type=int, default=2021)
     bench.add_argument("--json", action="store_true", help="only the JSON line, no progress on stderr")
+    bench.add_argument("--latencies", metavar="CSV", help="also write each event's send time and latency here")
     bench.set_defaults(func=run_bench)
 
 
@@ -39,7 +40,7 @@ def run_bench(args: argparse.Namespace) -> int:
         return 2
     opts = Options(transport=args.transport, events=args.events, rate=args.rate, db=args.db,
                    duration=args.duration, producers=args.producers, workers=args.workers, partitions=args.partitions,
-                   seed=args.seed,
+                   seed=args.seed, latencies=args.latencies,
                    progress=not args.json and sys.stderr.isatty())
     result = run(opts)
     print(json.dumps(result, ensure_ascii=False))

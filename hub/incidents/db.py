@@ -86,14 +86,18 @@ class SqliteDb(Db):
         self.path = path
         self._lock = threading.RLock()
         # the events store's file and its WAL settings (hub.store.wal)
-        self._connections = wal.Connections(path, row_factory=sqlite3.Row)
+        self._connections = wal.Connections.shared(path)  # the events store's, when it is open
         self._conn().executescript(TABLES.format(id_column="INTEGER PRIMARY KEY AUTOINCREMENT", real="REAL"))
 
     def _conn(self) -> sqlite3.Connection:
         return self._connections.get()
 
     def execute(self, sql: str, args: tuple[Any, ...] | list[Any] = ()) -> list[dict[str, Any]]:
-        return [dict(row) for row in self._conn().execute(sql, tuple(args)).fetchall()]
+        cursor = self._conn().execute(sql, tuple(args))
+        if cursor.description is None:
+            return []
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def executemany(self, sql: str, rows: list[tuple[Any, ...]] | list[list[Any]]) -> int:
         return self._conn().executemany(sql, rows).rowcount if rows else 0

@@ -74,7 +74,7 @@ class SqliteStore(SqlStore):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._write_lock = threading.Lock()
-        self._connections = wal.Connections(path, cache_mib=64, mmap_mib=256)  # mapped pages count in RSS
+        self._connections = wal.Connections.shared(path)  # shared with the incident tables in this file
         conn = self._conn()
         conn.executescript(SCHEMA)
         self._upgrade(conn)

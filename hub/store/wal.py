@@ -26,6 +26,8 @@ from typing import ClassVar
 log = logging.getLogger(__name__)
 
 CHECKPOINT_EVERY_S = 0.2
+CACHE_MIB = 64  # each connection's page cache on the hub's file
+MMAP_MIB = 256  # and how much of the file it maps (mapped pages count in the RSS)
 SAFETY_CHECKPOINT_PAGES = 10_000  # ≈ 40 MiB: a writer checkpoints itself only if the thread falls behind
 
 
@@ -104,15 +106,36 @@ class Checkpointer:
 
 class Connections:
     """One connection per thread to the hub's SQLite file, each with `connect`'s settings, and the file's
-    `Checkpointer` held while any is open. `close` closes them all; the next `get` opens anew."""
+    `Checkpointer` held while any is open. `close` closes them all; the next `get` opens anew.
 
-    def __init__(self, path: str, *, cache_mib: int = 0, mmap_mib: int = 0,
-                 row_factory: Callable[[sqlite3.Cursor, tuple[object, ...]], object] | None = None) -> None:
-        self.path, self.cache_mib, self.mmap_mib, self.row_factory = path, cache_mib, mmap_mib, row_factory
+    The events store and the incident tables share one (`shared`): a connection drops its whole page
+    cache whenever another connection has written to the file, so with one each, every batch (the store's
+    transaction, then the incident engine's) emptied the other's cache, and it read its pages back (at
+    batches of 80 events, a tenth of the pipeline's CPU went to `pread`). One connection per thread keeps
+    what the ingest thread wrote in its own cache."""
+
+    _shared: ClassVar[dict[str, Connections]] = {}
+    _shared_lock = threading.Lock()
+
+    def __init__(self, path: str, *, cache_mib: int = 0, mmap_mib: int = 0) -> None:
+        self.path, self.cache_mib, self.mmap_mib = path, cache_mib, mmap_mib
         self._local = threading.local()
         self._lock = threading.Lock()
         self._opened: list[sqlite3.Connection] = []
         self._checkpointer: Checkpointer | None = None
+        self._holders = 0  # of a shared one: the users that have not closed it yet
+
+    @classmethod
+    def shared(cls, path: str) -> Connections:
+        """The connections to the hub's file at `path` that every user of it in this process shares, with
+        `CACHE_MIB` of page cache and `MMAP_MIB` mapped; each user `close`s once, the last close closes them."""
+        key = os.path.realpath(path)
+        with cls._shared_lock:
+            found = cls._shared.get(key)
+            if found is None:
+                found = cls._shared[key] = cls(path, cache_mib=CACHE_MIB, mmap_mib=MMAP_MIB)
+            found._holders += 1
+            return found
 
     @property
     def checkpointer(self) -> Checkpointer | None:
@@ -124,8 +147,6 @@ class Connections:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = connect(self.path, cache_mib=self.cache_mib, mmap_mib=self.mmap_mib)
-            if self.row_factory is not None:
-                conn.row_factory = self.row_factory
             self._local.conn = conn
             with self._lock:
                 self._opened.append(conn)
@@ -134,7 +155,17 @@ class Connections:
         return conn
 
     def close(self, last: Callable[[sqlite3.Connection], object] | None = None) -> None:
-        """Close every thread's connection, after `last(conn)` on each (its errors ignored)."""
+        """Close every thread's connection, after `last(conn)` on each (its errors ignored). A shared one only
+        when its last user closes it."""
+        with self._shared_lock:
+            if self._holders > 1:
+                self._holders -= 1
+                return
+            if self._holders == 1:
+                self._holders = 0
+                key = os.path.realpath(self.path)
+                if self._shared.get(key) is self:
+                    del self._shared[key]
         with self._lock:
             opened, self._opened = self._opened, []
             checkpointer, self._checkpointer = self._checkpointer, None

@@ -4,6 +4,8 @@ copies the WAL back into the file so that no worker's COMMIT does it."""
 from __future__ import annotations
 
 import copy
+import sqlite3
+import threading
 from pathlib import Path
 
 from hub.incidents.db import SqliteDb
@@ -41,24 +43,33 @@ def test_the_wal_reaches_the_database_file_without_a_writer_checkpointing(tmp_pa
         store.close()
 
 
-def test_the_store_and_the_incident_tables_share_one_checkpointer_that_ends_with_its_last_holder(
+def test_the_store_and_the_incident_tables_share_one_connection_a_thread_until_the_last_closes(
         tmp_path: Path) -> None:
     path = str(tmp_path / "hub.sqlite")
     store, db = SqliteStore(path), SqliteDb(path)
+    assert store._connections is db._connections
+    conn = store._conn()
+    assert db._conn() is conn  # a write by one leaves the other's page cache as it is: it is the same cache
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == wal.SAFETY_CHECKPOINT_PAGES
+    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    assert conn.execute("PRAGMA cache_size").fetchone()[0] == -64 * 1024  # the store's, for both
+    others: list[sqlite3.Connection] = []
+    elsewhere = threading.Thread(target=lambda: others.append(db._conn()))
+    elsewhere.start()
+    elsewhere.join()
+    assert others[0] is not conn  # another thread, its own connection
     shared = store._connections.checkpointer
-    assert shared is not None and shared is db._connections.checkpointer and shared.holders == 2
+    assert shared is not None and shared.holders == 1
     thread = shared._thread
-    for conn in (store._conn(), db._conn()):  # the same settings on both connections to the file
-        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == wal.SAFETY_CHECKPOINT_PAGES
-        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
     store.close()
-    assert thread.is_alive() and shared.holders == 1
+    assert thread.is_alive() and db.execute("SELECT count(*) AS n FROM incidents") == [{"n": 0}]
     db.close()
     thread.join(timeout=10)
     assert not thread.is_alive()
-    again = SqliteStore(path)  # a reopened store starts a new one
+    again = SqliteStore(path)  # a reopened store starts anew
     try:
+        assert again._connections is not store._connections
         assert again._connections.checkpointer is not None and again._connections.checkpointer is not shared
         assert again._connections.checkpointer._thread.is_alive()
     finally:
