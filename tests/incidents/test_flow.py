@@ -46,3 +46,12 @@ def test_deadlines_come_from_the_stage_limits_and_the_department_time_limit() ->
     assert due_at("verified", 9000.0, 5000.0, 2, LIMITS) == 9000 + 7200
     assert due_at("closed", 9000.0, 5000.0, 2, LIMITS) is None
     assert due_at("in_progress", 6000.0, 5000.0, None, LIMITS) is None
+
+
+def test_incident_times_are_beijing_time_cut_to_the_second() -> None:
+    from hub.incidents.views import iso
+
+    assert iso(None) is None
+    assert iso(1795790000.999) == "2026-11-27T22:33:20+08:00"  # cut, not rounded
+    assert iso(1795790000.0) == iso(1795790000.5) == "2026-11-27T22:33:20+08:00"
+    assert iso(-1.5) == "1970-01-01T07:59:58+08:00"
