@@ -71,6 +71,7 @@ class Hub:
             kafka = self.ingests["kafka"] = KafkaIngest(self.pipeline, settings.kafka, group=settings.kafka_group,
                                                         fetch_wait_ms=settings.kafka_fetch_wait_ms,
                                                         max_batch=settings.max_batch,
+                                                        batch_wait_s=settings.batch_wait_ms / 1000,
                                                         **settings.kafka_options)
             if settings.fresh_view:
                 from hub.ingest.kafka_glance import KafkaGlance

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # larger batch shares those page writes among more events (SQLite's write-ahead log: ≈ 10.5 KB an
     # event at 2,000, ≈ 7.9 at 4,000). MQTT batches stay under the 1,000 messages in flight.
     max_batch: int = 5000
+    # how long a Kafka worker gathers a batch after its first event: longer makes fewer, larger batches,
+    # cheaper per event, for that much more latency at low rates (docs/TRANSPORTS.md: 40 ms at 5,000/s)
+    batch_wait_ms: float = 20
     live_from_kafka: str | None = None  # host:port: a map/API instance whose live map follows city.events.normalized
     # Kafka client settings by kafka-python's names, e.g. {"security_protocol": "SASL_SSL", "sasl_mechanism":
     # "SCRAM-SHA-512", "sasl_plain_username": …, "ssl_cafile": …}: as they are for kafka-python's admin

@@ -71,7 +71,7 @@ PartitionHook = Callable[[set[int]], None]
 class KafkaIngest:
     def __init__(self, pipeline: Pipeline, bootstrap: str, group: str = "cityhub", *, topic: str = TOPIC,
                  partitions: int = 6, client_id: str = "cityhub", fetch_wait_ms: int = FETCH_WAIT_MS,
-                 max_batch: int = 5000, **client_options: Any) -> None:
+                 max_batch: int = 5000, batch_wait_s: float = 0.02, **client_options: Any) -> None:
         """`client_options` are kafka-python's names (security_protocol, sasl_*, ssl_* …), translated for
         librdkafka; one with no librdkafka equivalent (an `ssl_context` object …) is refused here."""
         self.bootstrap, self.group, self.topic, self.partitions = bootstrap, group, topic, partitions
@@ -80,7 +80,7 @@ class KafkaIngest:
                                "bootstrap_timeout_ms": 5000} | client_options
         self.librdkafka = reader_config(self.client_options)
         self.worker: BatchWorker[Token] = BatchWorker(pipeline, self._ack, name="kafka-ingest",
-                                                      max_batch=max_batch)
+                                                      max_batch=max_batch, max_wait_s=batch_wait_s)
         self.assignment: set[int] = set()
         self.rebalances = 0  # assignments received so far; a rejoin after a broker restart makes it grow
         self.connected = False  # in the consumer group with partitions assigned
