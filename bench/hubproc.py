@@ -125,9 +125,12 @@ class HubProcess:
         except subprocess.TimeoutExpired:
             self.kill()
 
-    def log_tail(self, lines: int = 15) -> str:
+    def log_lines(self, lines: int) -> list[str]:
         path = self.workdir / f"{self.name}.log"
-        return " | ".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+        return path.read_text(errors="replace").splitlines()[-lines:] if path.exists() else []
+
+    def log_tail(self, lines: int = 15) -> str:
+        return " | ".join(self.log_lines(lines))
 
 
 class Hubs:

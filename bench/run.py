@@ -155,7 +155,7 @@ def lost_clues(opts: Options, broker: Broker, hubs: Hubs) -> dict[str, Any]:
     `city.events` (the warm-up's and the run's: fewer than were sent means the broker never had them)."""
     clues: dict[str, Any] = {"workers": [
         {"transports": (w.health().get("transports") or {}),
-         "warnings": [line for line in w.log_tail(400).split(" | ") if " WARNING " in line or " ERROR " in line][-10:]}
+         "warnings": [line for line in w.log_lines(400) if " WARNING " in line or " ERROR " in line][-10:]}
         for w in hubs.workers]}
     if opts.transport == "kafka":
         clues["broker_records"] = broker_records(broker.url)

@@ -117,8 +117,8 @@ class Connections:
     _shared: ClassVar[dict[str, Connections]] = {}
     _shared_lock = threading.Lock()
 
-    def __init__(self, path: str, *, cache_mib: int = 0, mmap_mib: int = 0) -> None:
-        self.path, self.cache_mib, self.mmap_mib = path, cache_mib, mmap_mib
+    def __init__(self, path: str) -> None:
+        self.path = path
         self._local = threading.local()
         self._lock = threading.Lock()
         self._opened: list[sqlite3.Connection] = []
@@ -133,7 +133,7 @@ class Connections:
         with cls._shared_lock:
             found = cls._shared.get(key)
             if found is None:
-                found = cls._shared[key] = cls(path, cache_mib=CACHE_MIB, mmap_mib=MMAP_MIB)
+                found = cls._shared[key] = cls(path)
             found._holders += 1
             return found
 
@@ -146,7 +146,7 @@ class Connections:
         """This thread's connection."""
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = connect(self.path, cache_mib=self.cache_mib, mmap_mib=self.mmap_mib)
+            conn = connect(self.path, cache_mib=CACHE_MIB, mmap_mib=MMAP_MIB)
             self._local.conn = conn
             with self._lock:
                 self._opened.append(conn)
