@@ -23,8 +23,8 @@ class HubProcess:
         self.workdir, self.name = workdir, name
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        args = [sys.executable, "-m", "hub.cli", "serve", "--port", str(self.port),
-                "--db", db or f"sqlite:///{workdir / (name + '.sqlite')}"]
+        self.db_url = db or f"sqlite:///{workdir / (name + '.sqlite')}"
+        args = [sys.executable, "-m", "hub.cli", "serve", "--port", str(self.port), "--db", self.db_url]
         args += ["--mqtt", mqtt] if mqtt else []
         args += ["--kafka", kafka] if kafka else []
         self.args = args

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.brokers import Broker, Mosquitto, Tansu
+from bench.census import census
 from bench.hubproc import HubProcess, Hubs
 from bench.live import LiveClients
 from bench.load import Load, build_load
@@ -46,7 +47,8 @@ def run(opts: Options) -> dict[str, Any]:
     busy = round(os.getloadavg()[0], 2)  # what else this machine was doing before the run
     pace = python_pace()  # and how fast it is now
     count = int(opts.rate * opts.duration) if opts.rate and opts.duration else opts.events
-    tag = f"b{int(time.time() * 1000) % 10**10}"
+    began = time.time()
+    tag = f"b{int(began * 1000) % 10**10}"
     say(opts, f"generating {count:,} events …")
     load = build_load(count + WARMUP, seed=opts.seed, run_tag=tag)
     with tempfile.TemporaryDirectory(prefix="cityhub-bench-") as tmp:
@@ -65,7 +67,11 @@ def run(opts: Options) -> dict[str, Any]:
                                     env=shared, name=f"hub{n}") for n in range(opts.workers)])
             try:
                 hubs.start()
-                return measure(opts, load, broker, hubs, producers) | {"loadavg_before": busy, "python_pace_s": pace}
+                figures = measure(opts, load, broker, hubs, producers)
+                if "lost_clues" in figures and opts.transport == "kafka":
+                    figures["lost_clues"]["census"] = census(broker.url, [w.db_url for w in hubs.workers], load.keys,
+                                                             tag, began)
+                return figures | {"loadavg_before": busy, "python_pace_s": pace}
             finally:
                 producers.stop()
                 hubs.stop()
@@ -134,7 +140,7 @@ def measure(opts: Options, load: Load, broker: Broker, hubs: Hubs, producers: Pr
         "workers": opts.workers, "producers": opts.producers,
         "partitions": opts.partitions if opts.transport == "kafka" else None,
         "load": load.summary(), "cores": cores(),
-    } | ({"lost_clues": lost_clues(opts, broker, hubs)} if done < sent else {})
+    } | ({"lost_clues": lost_clues(hubs)} if done < sent else {})
 
 
 def write_latencies(path: str, load: Load, times: Any, arrivals: dict[Any, float], previews: Any,
@@ -149,38 +155,13 @@ def write_latencies(path: str, load: Load, times: Any, arrivals: dict[Any, float
                 out.write(f"{times[i] - first_send:.4f},{(arrivals[key] - times[i]) * 1000:.2f},{int(key in previews)}\n")
 
 
-def lost_clues(opts: Options, broker: Broker, hubs: Hubs) -> dict[str, Any]:
+def lost_clues(hubs: Hubs) -> dict[str, Any]:
     """When events were not handled: what each worker's transports said (a Kafka lag of 0 means its consumer
-    saw nothing more to read), its last warnings, and for Kafka how many records the broker holds in
-    `city.events` (the warm-up's and the run's: fewer than were sent means the broker never had them)."""
-    clues: dict[str, Any] = {"workers": [
+    saw nothing more to read) and its last warnings. `run` adds, for Kafka, the broker's census."""
+    return {"workers": [
         {"transports": (w.health().get("transports") or {}),
          "warnings": [line for line in w.log_lines(400) if " WARNING " in line or " ERROR " in line][-10:]}
         for w in hubs.workers]}
-    if opts.transport == "kafka":
-        clues["broker_records"] = broker_records(broker.url)
-    return clues
-
-
-def broker_records(bootstrap: str) -> int | None:
-    """Records in `city.events`: the sum over partitions of the high watermark minus the low, as the broker
-    reports them. tansu (0.x, memory storage) reports a partition's high watermark as the first offset of
-    its last record batch plus one, so this falls short by each last batch's size less one: a clue to a
-    broker that lost thousands, not a count to the record."""
-    from confluent_kafka import Consumer, TopicPartition
-
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-count", "enable.auto.commit": False})
-    try:
-        topic = consumer.list_topics(KAFKA_TOPIC, timeout=10).topics[KAFKA_TOPIC]
-        total = 0
-        for partition in topic.partitions:
-            low, high = consumer.get_watermark_offsets(TopicPartition(KAFKA_TOPIC, partition), timeout=10)
-            total += high - low
-        return total
-    except Exception:  # a clue, not a measurement: never fail the run for it
-        return None
-    finally:
-        consumer.close()
 
 
 def watch(opts: Options, producers: Producers, hubs: Hubs, before: int) -> tuple[int, int, float]:
