@@ -28,6 +28,7 @@ from confluent_kafka import Consumer, KafkaException, TopicPartition
 
 from hub.events import Message
 from hub.ingest.batching import BatchWorker
+from hub.ingest.kafka_gaps import OffsetGaps
 from hub.ingest.kafka_out import (
     DEADLETTER,
     NORMALIZED,
@@ -95,7 +96,7 @@ class KafkaIngest:
         self._stored: dict[tuple[str, int], int] = {}  # next offset to commit, per partition
         self._committed_at = 0.0  # monotonic time of the last commit request
         self._stored_lock = threading.Lock()
-        self._read: dict[tuple[str, int], int] = {}  # next offset to read, per partition (for the lag)
+        self.gaps = OffsetGaps()  # the next offset to read per partition (also for the lag), and fetches that skipped
         self._error_logged: dict[str, float] = {}  # client error → when last logged
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="kafka-poll", daemon=True)
@@ -167,22 +168,33 @@ class KafkaIngest:
             now = time.time()
             pairs: list[tuple[Message, Token]] = []
             add = pairs.append
-            read = self._read
+            seen, skipped = self.gaps.seen, False
             for r in polled:
                 error = r.error()
                 if error is not None:
                     self._record_error(error)
                     continue
                 topic, partition, offset, headers = r.topic(), r.partition(), r.offset(), r.headers()
-                read[(topic, partition)] = offset + 1
+                skipped = seen((topic, partition), offset) or skipped
                 message = Message(r.value() or b"", topic, "kafka", partition, offset,
                                   tuple((k, v or b"") for k, v in headers) if headers else (), now)
                 add((message, (incarnation, topic, partition, offset)))
             if pairs:
                 self.worker.put_many(pairs)  # one hand-off per poll; blocks while the worker is full
+            if skipped:
+                self._reread(consumer)
             if time.monotonic() - self._committed_at >= COMMIT_EVERY_S:
                 self._commit(consumer)
             self.lag = self._lag(consumer)
+
+    def _reread(self, consumer: Consumer) -> None:
+        """Send the consumer back to the first offset a fetch skipped (hub/ingest/kafka_gaps.py)."""
+        for (topic, partition), start in self.gaps.to_seek():
+            try:
+                consumer.seek(TopicPartition(topic, partition, start))
+            except KafkaException as err:  # no longer assigned: its next owner starts from the committed offset
+                log.warning("could not re-read %s[%d] from offset %d (%s)", topic, partition, start, err)
+                self.gaps.forget({(topic, partition)})
 
     def _record_error(self, error: confluent_kafka.KafkaError) -> None:
         """A consumer error: fatal ones make the consumer anew; the rest (a topic gone, a broker away)
@@ -209,7 +221,7 @@ class KafkaIngest:
     def _lag(self, consumer: Consumer) -> int | None:
         """From what the last fetches said (no request of its own): high watermark minus position."""
         total = 0
-        topic, read = self.topic, self._read
+        topic, read = self.topic, self.gaps.expected
         for partition in self.assignment:
             done = read.get((topic, partition))
             if done is None:
@@ -221,7 +233,8 @@ class KafkaIngest:
 
     def status(self) -> dict[str, Any]:
         return {"connected": self.connected, "healthy": self.worker.healthy, "backlog": self.worker.inbox.qsize(),
-                "partitions": sorted(self.assignment), "lag": self.lag, "last_stored_at": self.worker.last_stored_at}
+                "partitions": sorted(self.assignment), "lag": self.lag, "last_stored_at": self.worker.last_stored_at,
+                "offset_gaps": self.gaps.status()}
 
     def _close(self, consumer: Consumer) -> None:
         if self._stopping.is_set():
@@ -241,8 +254,9 @@ class KafkaIngest:
         self._committed_at = time.monotonic()
         with self._stored_lock:
             ready, self._stored = self._stored, {}
-        owned = self.assignment
-        offsets = [TopicPartition(t, p, o) for (t, p), o in ready.items() if t == self.topic and p in owned]
+        owned, limit = self.assignment, self.gaps.commit_limit
+        offsets = [TopicPartition(t, p, o if (most := limit((t, p))) is None else min(o, most))
+                   for (t, p), o in ready.items() if t == self.topic and p in owned]
         if not offsets:
             return
         try:
@@ -262,6 +276,7 @@ class KafkaIngest:
         """Called inside `poll` on the poll thread. librdkafka starts each partition at its committed offset
         (the beginning when none), not where an earlier assignment of it had got to."""
         self.assignment = {tp.partition for tp in assigned}
+        self.gaps.forget({(tp.topic, tp.partition) for tp in assigned})
         self.connected = True
         self._rebalancing_since = None
         self.rebalances += 1
@@ -276,6 +291,7 @@ class KafkaIngest:
         partitions = {tp.partition for tp in revoked}
         self.connected = False
         self.assignment = self.assignment - partitions
+        self.gaps.forget({(tp.topic, tp.partition) for tp in revoked})
         self._rebalancing_since = time.monotonic()
         log.info("Kafka partitions of %s revoked: %s", self.topic, sorted(partitions))
         for hook in self.on_revoke:
