@@ -69,8 +69,9 @@ def run(opts: Options) -> dict[str, Any]:
                 hubs.start()
                 figures = measure(opts, load, broker, hubs, producers)
                 if "lost_clues" in figures and opts.transport == "kafka":
-                    figures["lost_clues"]["census"] = census(broker.url, [w.db_url for w in hubs.workers], load.keys,
-                                                             tag, began)
+                    sent = [k for k, t in zip(load.keys, producers.times(), strict=True) if t]  # a timed run stops short
+                    figures["lost_clues"]["census"] = census(broker.url, [w.db_url for w in hubs.workers], sent, tag,
+                                                             began)
                 return figures | {"loadavg_before": busy, "python_pace_s": pace}
             finally:
                 producers.stop()
