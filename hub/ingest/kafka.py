@@ -6,6 +6,8 @@ dedup by (source, id) makes the replay change nothing. Records are keyed by sour
 device's events stay in one partition and with the one hub worker that owns it; `on_assign`
 and `on_revoke` let per-partition state (correlation) follow a rebalance. Normalized events
 go to `city.events.normalized` (keyed by grid code), dead letters to `city.events.deadletter`.
+A fetch that jumps past offsets never read is read again from the first one missing before anything
+past it is committed (hub/ingest/kafka_gaps.py: tansu skips a batch that way under two producers).
 
 The consumer is librdkafka's: its fetching, decoding and group membership run in C threads that
 do not hold the GIL. kafka-python's pure-Python consumer, used until 2026-11-27, cost ≈ 50 µs of
