@@ -83,15 +83,18 @@ class HubProcess:
         """What the hub's pipeline has finished with: stored, duplicates, dead (letters); the events whose
         MQTT republish it shed because the broker was not reading (`republish_shed`); its MQTT connections
         so far (a reconnect makes the broker send again what was in flight); its fresh view behind a backlog
-        (times opened, events shown, skipped, and stored events held back from the map meanwhile)."""
+        (times opened, events shown, skipped, and stored events held back from the map meanwhile); Kafka
+        fetches that jumped past offsets, read again (`kafka_gaps_*`, hub/ingest/kafka_gaps.py)."""
         health = self.health()
         totals, transports = health["totals"], health.get("transports") or {}
         assert isinstance(totals, dict) and isinstance(transports, dict)
         mqtt = transports.get("mqtt") or {}
+        gaps = (transports.get("kafka") or {}).get("offset_gaps") or {}
         views = [transports.get(name) or {} for name in ("mqtt_fresh", "kafka_fresh")]
         return {k: int(totals.get(k, 0)) for k in ("stored", "duplicates", "dead", "batches")} | {
             "republish_shed": int(mqtt.get("republish_shed", 0)),
             "mqtt_connections": int(mqtt.get("connections", 0))} | {
+            f"kafka_gaps_{k}": int(gaps.get(k, 0)) for k in ("found", "recovered", "accepted")} | {
             f"fresh_{k}": sum(int(v.get(k, 0)) for v in views) for k in ("opened", "shown", "skipped")} | {
             "fresh_held_back": max(int(v.get("held_back", 0)) for v in views)}  # the live stream's, shared
 

@@ -135,6 +135,7 @@ def measure(opts: Options, load: Load, broker: Broker, hubs: Hubs, producers: Pr
         "fresh_view": {k: outcome[f"fresh_{k}"] for k in ("opened", "shown", "skipped", "held_back")}
         | {"latency_ms": latency_summary(lat_fresh) if lat_fresh else None},
         "mqtt_reconnects": outcome["mqtt_connections"],  # connections made during the run, all workers
+        "kafka_offset_gaps": {k: outcome[f"kafka_gaps_{k}"] for k in ("found", "recovered", "accepted")},
         "all_arrived": len(lat) == outcome["stored"] and done == sent, "lost": max(0, sent - done),
         "seconds": round(elapsed, 2), "publish_s": round(last_send - first_send, 2),
         "drain_s": round(max(0.0, t_end - last_send), 2), "backlog_peak": backlog_peak,

@@ -36,7 +36,7 @@ def test_bench_runs_end_to_end_and_every_event_arrives(transport: str) -> None:
     result = json.loads(lines[0])
     for key in ("events_per_s", "latency_ms", "cpu_percent", "rss_mb", "transport", "store", "events", "rate",
                 "broker_cpu_percent", "producer_cpu_percent", "map_clients_cpu_percent", "republish_shed",
-                "mqtt_reconnects"):
+                "mqtt_reconnects", "kafka_offset_gaps"):
         assert key in result, key
     assert set(result["latency_ms"]) == {"p50", "p95", "p99", "max"}
     assert all(isinstance(v, int | float) and v >= 0 for v in result["latency_ms"].values())
@@ -48,6 +48,7 @@ def test_bench_runs_end_to_end_and_every_event_arrives(transport: str) -> None:
     assert result["dead"] < 20 and result["duplicates"] == 0
     assert result["republish_shed"] == 0  # 2,000 map items are under a megabyte: never past the write limit
     assert result["mqtt_reconnects"] == 0  # the hub kept its session through the run (0 on Kafka too)
+    assert result["kafka_offset_gaps"]["accepted"] == 0  # one producer, no transactions: no offset is missing
     assert result["arrived_on_map"] == result["stored"] and result["all_arrived"] is True
     assert result["events_per_s"] > 0 and result["cpu_percent"] > 0 and result["rss_mb"] > 0
     assert result["producer_cpu_percent"] > 0  # the producers reported what they spent
