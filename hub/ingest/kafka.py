@@ -98,6 +98,7 @@ class KafkaIngest:
         self._stored: dict[tuple[str, int], int] = {}  # next offset to commit, per partition
         self._committed_at = 0.0  # monotonic time of the last commit request
         self._stored_lock = threading.Lock()
+        self._skipped_pending = False  # a re-read whose seek failed, tried again after the next poll
         self.gaps = OffsetGaps()  # the next offset to read per partition (also for the lag), and fetches that skipped
         self._error_logged: dict[str, float] = {}  # client error → when last logged
         self._stopping = threading.Event()
@@ -183,7 +184,8 @@ class KafkaIngest:
                 add((message, (incarnation, topic, partition, offset)))
             if pairs:
                 self.worker.put_many(pairs)  # one hand-off per poll; blocks while the worker is full
-            if skipped:
+            if skipped or self._skipped_pending:
+                self._skipped_pending = False
                 self._reread(consumer)
             if time.monotonic() - self._committed_at >= COMMIT_EVERY_S:
                 self._commit(consumer)
@@ -194,9 +196,13 @@ class KafkaIngest:
         for (topic, partition), start in self.gaps.to_seek():
             try:
                 consumer.seek(TopicPartition(topic, partition, start))
-            except KafkaException as err:  # no longer assigned: its next owner starts from the committed offset
-                log.warning("could not re-read %s[%d] from offset %d (%s)", topic, partition, start, err)
-                self.gaps.forget({(topic, partition)})
+            except KafkaException as err:
+                if topic == self.topic and partition in self.assignment:  # between fetch states: after the next poll
+                    self.gaps.unsought((topic, partition))
+                    self._skipped_pending = True
+                    log.debug("re-reading %s[%d] from %d deferred (%s)", topic, partition, start, err)
+                else:  # no longer ours: its next owner starts from the committed offset, before the gap
+                    self.gaps.forget({(topic, partition)})
 
     def _record_error(self, error: confluent_kafka.KafkaError) -> None:
         """A consumer error: fatal ones make the consumer anew; the rest (a topic gone, a broker away)

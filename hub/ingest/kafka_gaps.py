@@ -90,6 +90,12 @@ class OffsetGaps:
                 wanted.append((partition, gap.start))
         return wanted
 
+    def unsought(self, partition: Partition) -> None:
+        """The seek failed: offer the gap again at the next `to_seek`."""
+        gap = self.open.get(partition)
+        if gap is not None:
+            gap.sought = False
+
     def commit_limit(self, partition: Partition) -> int | None:
         """The highest offset that may be committed while a gap of the partition is unsettled."""
         gap = self.open.get(partition)

@@ -47,3 +47,14 @@ def test_a_partition_assigned_anew_starts_wherever_its_committed_offset_is() -> 
     read(gaps, 905)
     gaps.forget({P})  # an open gap of a revoked partition is its next owner's
     assert gaps.commit_limit(P) is None and gaps.to_seek() == []
+
+
+def test_a_seek_that_failed_is_offered_again_and_records_meanwhile_do_not_settle_the_gap() -> None:
+    gaps = OffsetGaps()
+    read(gaps, 1, 5)
+    assert gaps.to_seek() == [(P, 2)]
+    gaps.unsought(P)  # the consumer refused the seek (the partition between fetch states)
+    assert read(gaps, 6, 7) == [] and gaps.status()["accepted"] == 0 and gaps.commit_limit(P) == 2
+    assert gaps.to_seek() == [(P, 2)]
+    read(gaps, 2)
+    assert gaps.status() == {"found": 1, "recovered": 1, "accepted": 0}
