@@ -9,8 +9,8 @@ producer, would never be stored.
 tansu 0.6 (the bench's and tests' broker) makes such jumps: a produce takes its offsets from the
 partition's high watermark before its batch is written, so with two producers writing one partition a
 fetch at the tail can find the later batch written and the earlier one not yet, and returns the later
-one (tansu-storage/src/dynostore.rs, `produce` and `fetch`). A benchmark run at twice the sustainable rate
-with two producer processes lost one batch of 36 records that way (docs/BENCHMARKS.md).
+one (tansu-storage/src/dynostore.rs, `produce` and `fetch`). Benchmark runs at twice the sustainable rate
+with two producer processes lost one batch that way (41 records in the broker, never read; docs/BENCHMARKS.md).
 
 So the consumer seeks back to the first offset missing, once per gap. If the re-read starts there the
 records were only late (recovered); if it jumps the same way again they are not in the partition
