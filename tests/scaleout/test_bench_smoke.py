@@ -1,5 +1,5 @@
 """CI's short runs of `cityhub bench`: the whole path (own Mosquitto or tansu, a hub process, a WebSocket
-map client) for 2,000 events on each transport. Checks the shape of the JSON and that every event
+map client) for 1,500 events on each transport. Checks the shape of the JSON and that every event
 arrived — no timing."""
 
 from __future__ import annotations
@@ -11,9 +11,14 @@ import sys
 import pytest
 
 from bench.brokers import mosquitto_bin
+from hub.ingest.fresh_view import ON_BACKLOG
 from tests.support import need
 
 pytestmark = pytest.mark.integration
+# Fewer than open the fresh view: a Kafka worker can have the whole burst in its inbox at once, and with
+# ON_BACKLOG there the view opens and the map shows previews instead of every stored event (by design: the
+# fresh view's own tests), which this test is not about. CI saw it once with 2,000 (96 of 1,999 on the map).
+EVENTS = 1500
 
 
 def mosquitto_installed() -> bool:
@@ -27,7 +32,8 @@ def mosquitto_installed() -> bool:
 def test_bench_runs_end_to_end_and_every_event_arrives(transport: str) -> None:
     if transport == "mqtt":
         need(mosquitto_installed(), "mosquitto is not installed (apt-get install mosquitto)")
-    done = subprocess.run([sys.executable, "-m", "hub.cli", "bench", "--events", "2000", "--json",
+    assert EVENTS < ON_BACKLOG
+    done = subprocess.run([sys.executable, "-m", "hub.cli", "bench", "--events", str(EVENTS), "--json",
                            "--transport", transport],
                           capture_output=True, text=True, timeout=280, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -42,11 +48,11 @@ def test_bench_runs_end_to_end_and_every_event_arrives(transport: str) -> None:
     assert all(isinstance(v, int | float) and v >= 0 for v in result["latency_ms"].values())
     assert result["latency_ms"]["p50"] <= result["latency_ms"]["p99"] <= result["latency_ms"]["max"]
     assert result["transport"] == transport and result["store"] == "sqlite"
-    assert result["events"] == 2000
+    assert result["events"] == EVENTS
     # a few simulated vehicles drive out of the city: dead letters with a reason, never lost
-    assert result["stored"] + result["duplicates"] + result["dead"] == 2000 and result["lost"] == 0
+    assert result["stored"] + result["duplicates"] + result["dead"] == EVENTS and result["lost"] == 0
     assert result["dead"] < 20 and result["duplicates"] == 0
-    assert result["republish_shed"] == 0  # 2,000 map items are under a megabyte: never past the write limit
+    assert result["republish_shed"] == 0  # 1,500 map items are under a megabyte: never past the write limit
     assert result["mqtt_reconnects"] == 0  # the hub kept its session through the run (0 on Kafka too)
     assert result["kafka_offset_gaps"]["accepted"] == 0  # one producer, no transactions: no offset is missing
     assert result["arrived_on_map"] == result["stored"] and result["all_arrived"] is True
