@@ -98,7 +98,6 @@ class KafkaIngest:
         self._stored: dict[tuple[str, int], int] = {}  # next offset to commit, per partition
         self._committed_at = 0.0  # monotonic time of the last commit request
         self._stored_lock = threading.Lock()
-        self._skipped_pending = False  # a re-read whose seek failed, tried again after the next poll
         self.gaps = OffsetGaps()  # the next offset to read per partition (also for the lag), and fetches that skipped
         self._error_logged: dict[str, float] = {}  # client error → when last logged
         self._stopping = threading.Event()
@@ -171,21 +170,20 @@ class KafkaIngest:
             now = time.time()
             pairs: list[tuple[Message, Token]] = []
             add = pairs.append
-            seen, skipped = self.gaps.seen, False
+            seen = self.gaps.seen
             for r in polled:
                 error = r.error()
                 if error is not None:
                     self._record_error(error)
                     continue
                 topic, partition, offset, headers = r.topic(), r.partition(), r.offset(), r.headers()
-                skipped = seen((topic, partition), offset) or skipped
+                seen((topic, partition), offset)
                 message = Message(r.value() or b"", topic, "kafka", partition, offset,
                                   tuple((k, v or b"") for k, v in headers) if headers else (), now)
                 add((message, (incarnation, topic, partition, offset)))
             if pairs:
                 self.worker.put_many(pairs)  # one hand-off per poll; blocks while the worker is full
-            if skipped or self._skipped_pending:
-                self._skipped_pending = False
+            if self.gaps.open:  # a jump found now, or one whose seek was refused before
                 self._reread(consumer)
             if time.monotonic() - self._committed_at >= COMMIT_EVERY_S:
                 self._commit(consumer)
@@ -197,9 +195,8 @@ class KafkaIngest:
             try:
                 consumer.seek(TopicPartition(topic, partition, start))
             except KafkaException as err:
-                if topic == self.topic and partition in self.assignment:  # between fetch states: after the next poll
+                if partition in self.assignment:  # between fetch states: after the next poll
                     self.gaps.unsought((topic, partition))
-                    self._skipped_pending = True
                     log.debug("re-reading %s[%d] from %d deferred (%s)", topic, partition, start, err)
                 else:  # no longer ours: its next owner starts from the committed offset, before the gap
                     self.gaps.forget({(topic, partition)})

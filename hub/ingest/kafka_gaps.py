@@ -48,7 +48,8 @@ class OffsetGaps:
         self._logged = -1e9
 
     def seen(self, partition: Partition, offset: int) -> bool:
-        """Note a record read; True when it jumped past offsets never read (the caller seeks to `open[...]`)."""
+        """Note a record read; True when it jumped past offsets never read (a new gap in `open`: `to_seek` says
+        where to read again)."""
         expected = self.expected.get(partition)
         self.expected[partition] = offset + 1
         gap = self.open.get(partition)
