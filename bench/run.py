@@ -18,6 +18,7 @@ from typing import Any
 
 from bench.brokers import Broker, Mosquitto, Tansu
 from bench.census import census
+from bench.dbserver import postmaster, server_cpu_seconds
 from bench.hubproc import HubProcess, Hubs
 from bench.live import LiveClients
 from bench.load import Load, build_load
@@ -93,6 +94,8 @@ def measure(opts: Options, load: Load, broker: Broker, hubs: Hubs, producers: Pr
         wait(warmed, 120, "the warm-up events on the map")
         settle(hubs)
         before = hubs.totals()
+        server = postmaster(opts.db) if (opts.db or "").startswith("postgres") else None
+        db_cpu0 = server_cpu_seconds(server) if server else 0.0
         cpu0, broker_cpu0, t0 = hubs.cpu_seconds(), cpu_of(broker), time.time()
         own_cpu0 = time.process_time()
         producers.go.set()
@@ -106,6 +109,7 @@ def measure(opts: Options, load: Load, broker: Broker, hubs: Hubs, producers: Pr
         t_end = finished_at
         elapsed = max(t_end - t0, 1e-9)
         cpu, broker_cpu = hubs.cpu_seconds() - cpu0, cpu_of(broker) - broker_cpu0
+        db_cpu = server_cpu_seconds(server) - db_cpu0 if server else None
         own_cpu = time.process_time() - own_cpu0
         time.sleep(0.3)  # the last flush of the live stream
     finally:
@@ -126,6 +130,10 @@ def measure(opts: Options, load: Load, broker: Broker, hubs: Hubs, producers: Pr
         "cpu_percent": round(100 * cpu / elapsed, 1), "rss_mb": round(hubs.peak_rss / 2**20, 1),
         "events_per_cpu_s": round(done / max(cpu, 1e-9)),  # per CPU second of the hubs: steadier on a busy box
         "broker_cpu_percent": round(100 * broker_cpu / elapsed, 1),
+        # PostgreSQL on this machine: its processes' CPU, and events per CPU second of the hubs and it together,
+        # which compares with a SQLite run's events_per_cpu_s (there the store's work is in the hubs' own CPU)
+        "db_cpu_percent": None if db_cpu is None else round(100 * db_cpu / elapsed, 1),
+        "events_per_cpu_s_with_db": None if db_cpu is None else round(done / max(cpu + db_cpu, 1e-9)),
         "producer_cpu_percent": round(100 * sum(producers.cpu) / elapsed, 1),
         "map_clients_cpu_percent": round(100 * own_cpu / elapsed, 1),  # this process: the WebSocket clients
         "stored": outcome["stored"], "duplicates": outcome["duplicates"], "dead": outcome["dead"],
