@@ -8,6 +8,16 @@ from typing import Any
 import yaml
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# the most events a Kafka worker stores in one transaction. At full speed batches fill up; each commit
+# writes every page it changed, and the uid and (id, source) indexes take their keys at random, so a
+# larger batch shares those page writes among more events (SQLite's write-ahead log: ≈ 10.5 KB an
+# event at 2,000, ≈ 7.9 at 4,000). MQTT batches stay under the 1,000 messages in flight.
+KAFKA_MAX_BATCH = 5000
+# how long a worker gathers a batch after its first event (the setting is a Kafka worker's; MQTT's keep 20):
+# longer makes fewer, larger batches, cheaper per event, for that much more latency at low rates
+# (docs/TRANSPORTS.md: 40 ms at 5,000/s)
+BATCH_WAIT_MS = 20
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CITYHUB_", extra="forbid")
@@ -26,14 +36,8 @@ class Settings(BaseSettings):
     # so it is latency there (10 ms); Apache Kafka answers as records come, so a long wait costs nothing
     # and spares the broker the empty fetches of an idle worker (tansu: 7 % of a core at 10 ms, 3 % at 20)
     kafka_fetch_wait_ms: int = 10
-    # the most events a Kafka worker stores in one transaction. At full speed batches fill up; each commit
-    # writes every page it changed, and the uid and (id, source) indexes take their keys at random, so a
-    # larger batch shares those page writes among more events (SQLite's write-ahead log: ≈ 10.5 KB an
-    # event at 2,000, ≈ 7.9 at 4,000). MQTT batches stay under the 1,000 messages in flight.
-    max_batch: int = 5000
-    # how long a Kafka worker gathers a batch after its first event: longer makes fewer, larger batches,
-    # cheaper per event, for that much more latency at low rates (docs/TRANSPORTS.md: 40 ms at 5,000/s)
-    batch_wait_ms: float = 20
+    max_batch: int = KAFKA_MAX_BATCH
+    batch_wait_ms: float = BATCH_WAIT_MS
     live_from_kafka: str | None = None  # host:port: a map/API instance whose live map follows city.events.normalized
     # Kafka client settings by kafka-python's names, e.g. {"security_protocol": "SASL_SSL", "sasl_mechanism":
     # "SCRAM-SHA-512", "sasl_plain_username": …, "ssl_cafile": …}: as they are for kafka-python's admin

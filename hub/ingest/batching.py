@@ -25,6 +25,7 @@ from typing import Generic, Protocol, TypeVar
 
 from hub.events import Message
 from hub.pipeline import Normalized, Pipeline
+from hub.settings import BATCH_WAIT_MS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -146,8 +147,8 @@ class BatchWorker(Generic[T]):
     acknowledged (the broker redelivers all of it)."""
 
     def __init__(self, pipeline: Pipeline, ack: Callable[[list[T]], None], *,
-                 max_batch: int = 2000, max_wait_s: float = 0.02, capacity: int = 20000, name: str = "ingest",
-                 overlap: bool | None = None, handoff: int = 1) -> None:
+                 max_batch: int = 2000, max_wait_s: float = BATCH_WAIT_MS / 1000, capacity: int = 20000,
+                 name: str = "ingest", overlap: bool | None = None, handoff: int = 1) -> None:
         self.pipeline, self.ack = pipeline, ack
         self.max_batch, self.max_wait_s = max_batch, max_wait_s
         self.inbox: Inbox[T] = Inbox(capacity)

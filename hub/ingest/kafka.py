@@ -42,6 +42,7 @@ from hub.ingest.kafka_out import (
     take_fetched,
 )
 from hub.pipeline import Pipeline
+from hub.settings import BATCH_WAIT_MS, KAFKA_MAX_BATCH
 
 log = logging.getLogger(__name__)
 FETCH_WAIT_MS = 10  # how long a broker may hold a fetch for records (tansu holds it all that time)
@@ -74,7 +75,8 @@ PartitionHook = Callable[[set[int]], None]
 class KafkaIngest:
     def __init__(self, pipeline: Pipeline, bootstrap: str, group: str = "cityhub", *, topic: str = TOPIC,
                  partitions: int = 6, client_id: str = "cityhub", fetch_wait_ms: int = FETCH_WAIT_MS,
-                 max_batch: int = 5000, batch_wait_s: float = 0.02, **client_options: Any) -> None:
+                 max_batch: int = KAFKA_MAX_BATCH, batch_wait_s: float = BATCH_WAIT_MS / 1000,
+                 **client_options: Any) -> None:
         """`client_options` are kafka-python's names (security_protocol, sasl_*, ssl_* …), translated for
         librdkafka; one with no librdkafka equivalent (an `ssl_context` object …) is refused here."""
         self.bootstrap, self.group, self.topic, self.partitions = bootstrap, group, topic, partitions
