@@ -28,7 +28,7 @@ test: $(STAMP) system
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
-	$(BIN)/ruff check hub adapters simulators maps tests
+	$(BIN)/ruff check hub adapters simulators maps tests bench
 	$(BIN)/mypy hub adapters simulators
 
 bench: $(STAMP)

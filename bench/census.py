@@ -84,6 +84,7 @@ def census(bootstrap: str, db_urls: list[str], keys: list[tuple[str, str]], tag:
     return {"sent": len(keys), "broker_holds": len(held), "not_in_broker": len(never),
             "not_in_broker_examples": never[:EXAMPLES],
             "in_broker_unhandled": len(unhandled),
-            "unhandled_by_partition": {p: {"first": a, "last": b, "count": n} for p, (a, b, n) in sorted(spans.items())},
+            "unhandled_by_partition": {p: {"first": a, "last": b, "count": n}
+                                       for p, (a, b, n) in sorted(spans.items())},
             "unhandled_examples": [{"partition": p, "offset": o, "source": s, "id": i}
                                    for (p, o), (s, i) in unhandled[:EXAMPLES]]}

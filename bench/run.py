@@ -70,7 +70,8 @@ def run(opts: Options) -> dict[str, Any]:
                 hubs.start()
                 figures = measure(opts, load, broker, hubs, producers)
                 if "lost_clues" in figures and opts.transport == "kafka":
-                    sent = [k for k, t in zip(load.keys, producers.times(), strict=True) if t]  # a timed run stops short
+                    # a timed run stops short: the census looks for what was sent
+                    sent = [k for k, t in zip(load.keys, producers.times(), strict=True) if t]
                     figures["lost_clues"]["census"] = census(broker.url, [w.db_url for w in hubs.workers], sent, tag,
                                                              began)
                 return figures | {"loadavg_before": busy, "python_pace_s": pace}
@@ -162,7 +163,8 @@ def write_latencies(path: str, load: Load, times: Any, arrivals: dict[Any, float
         out.write("sent_s,latency_ms,preview\n")
         for i, key in enumerate(load.keys):
             if i >= WARMUP and key in arrivals:
-                out.write(f"{times[i] - first_send:.4f},{(arrivals[key] - times[i]) * 1000:.2f},{int(key in previews)}\n")
+                latency = (arrivals[key] - times[i]) * 1000
+                out.write(f"{times[i] - first_send:.4f},{latency:.2f},{int(key in previews)}\n")
 
 
 def lost_clues(hubs: Hubs) -> dict[str, Any]:
