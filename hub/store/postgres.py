@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import queue
+import struct
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 import psycopg
-from psycopg import pq
+from psycopg import errors, pq
+from psycopg.adapt import Dumper
+from psycopg.types import TypeInfo
 
 from hub.events import DeadLetter, Event
 from hub.store.analysis import rebuild_statements
@@ -40,12 +43,25 @@ CREATE TABLE IF NOT EXISTS tallies (
   dim text NOT NULL, hour bigint NOT NULL, domain text NOT NULL, key text NOT NULL, count bigint NOT NULL,
   PRIMARY KEY (dim, hour, domain, key));
 """
-# A batch goes in as one binary COPY into a temporary staging table (one per connection, emptied at
-# commit), then one statement: sequence numbers drawn in batch order (newest stored first means last of
-# the batch first; nextval runs after the sort), rows inserted in uid order with the geometry built here
-# from lon/lat, duplicates skipped (ON CONFLICT DO NOTHING), and the hourly counters of the rows that
-# went in upserted per (dim, hour, domain, key) group in key order. Fixed orders keep concurrent writers
-# from deadlocking one another.
+# A batch of new events goes straight into `events` by one binary COPY: sequence numbers drawn first in
+# batch order (one round trip), rows copied in uid order, the geometry sent as EWKB, the hourly counters
+# computed here and upserted in key order. A COPY is a bulk insert in the server (a WAL record per page,
+# not per row) and skips the staging table and the executor: the server spends about half the CPU per
+# event of the statement below (docs/BENCHMARKS.md, bench.pg_write). It runs in a savepoint; if the batch
+# holds an event already stored, the COPY fails on the unique index, is rolled back, and the batch takes
+# the staging path, which skips what is stored.
+NEXT_SEQS = "SELECT nextval(pg_get_serial_sequence('events', 'seq')) FROM generate_series(1, %s) ORDER BY 1"
+COPY_EVENTS = ("COPY events (seq, uid, source, id, type, domain, time, received_at, lon, lat, grid_code, town_code,"
+               " district_code, severity, department, body, raw, geom) FROM STDIN (FORMAT BINARY)")
+EVENT_TYPES = ["int8", "text", "text", "text", "text", "text", "float8", "float8", "float8", "float8", "text",
+               "text", "text", "int2", "text", "bytea", "bytea", "geometry"]
+EWKB_POINT = struct.Struct("<BIIdd")  # little-endian, Point with an SRID, the SRID, x, y
+# A batch with an event already stored goes in as one binary COPY into a temporary staging table (one
+# per connection, emptied at commit), then one statement: sequence numbers drawn in batch order (newest
+# stored first means last of the batch first; nextval runs after the sort), rows inserted in uid order
+# with the geometry built here from lon/lat, duplicates skipped (ON CONFLICT DO NOTHING), and the hourly
+# counters of the rows that went in upserted per (dim, hour, domain, key) group in key order. Fixed
+# orders keep concurrent writers from deadlocking one another.
 STAGE = """
 CREATE TEMP TABLE IF NOT EXISTS staged_events (
   ord int4, uid text, source text, id text, type text, domain text, time float8, received_at float8,
@@ -104,6 +120,31 @@ def staged_row(event: Event) -> tuple[Any, ...]:
     return row
 
 
+def point(lon: float | None, lat: float | None) -> bytes | None:
+    """The geometry column's binary value (EWKB, SRID 4326); NULL without coordinates, as ST_MakePoint gives."""
+    return None if lon is None or lat is None else EWKB_POINT.pack(1, 0x20000001, 4326, lon, lat)
+
+
+def geometry_dumper(oid: int) -> type[Dumper]:
+    """Bytes already in the geometry type's binary form, for the COPY: PostGIS gives each database its own oid."""
+    class GeometryDumper(Dumper):
+        format = pq.Format.BINARY
+
+        def dump(self, obj: Any) -> bytes:
+            return bytes(obj)
+
+    GeometryDumper.oid = oid
+    return GeometryDumper
+
+
+def know_geometry(conn: psycopg.Connection[Any]) -> None:
+    """Teach a connection the geometry type, once PostGIS is in its database."""
+    info = TypeInfo.fetch(conn, "geometry")
+    if info is not None:
+        info.register(conn)
+        conn.adapters.register_dumper(None, geometry_dumper(info.oid))  # by oid only: the COPY's set_types
+
+
 class Pool:
     """A few connections shared by the ingest thread and the API's threads (autocommit; writes open a transaction)."""
 
@@ -117,6 +158,7 @@ class Pool:
         conn = psycopg.connect(self.url, autocommit=True, application_name="cityhub")
         conn.execute("SET jit = off")  # short queries: compiling them costs more than it saves
         conn.execute(STAGE)
+        know_geometry(conn)  # a new database has no PostGIS yet: the store's first connection learns it later
         return conn
 
     @contextlib.contextmanager
@@ -173,6 +215,7 @@ class PostgresStore(SqlStore):
                         f"PostGIS is not enabled in this database and cannot be ({err.diag.message_primary});"
                         " install postgresql-15-postgis-3 and run CREATE EXTENSION postgis as a superuser") from None
             conn.execute(SCHEMA)
+        know_geometry(conn)
 
     def _rows(self, sql: str, args: list[Any] | tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """Reads are never prepared on the server: psycopg would after a statement's 5th run, and PostgreSQL may
@@ -189,21 +232,46 @@ class PostgresStore(SqlStore):
         unique = unique_events(events)
         dead_rows = [tuple(text(v) for v in dead_row(d)) for d in dead]
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-            stored: set[str] = set()
+            stored: set[str] | None = None  # None: all of them
             if unique:
-                with cur.copy(COPY_STAGED) as copy:
-                    copy.set_types(STAGED_TYPES)
-                    write_row = copy.write_row
-                    for ord_, event in enumerate(unique.values()):
-                        write_row((ord_, *staged_row(event)))
-                stored = {uid for (uid,) in cur.execute(INSERT_STAGED).fetchall()}
+                rows = [staged_row(event) for event in unique.values()]
+                try:
+                    with conn.transaction():  # a savepoint: an event already stored rolls the COPY back to here
+                        self._copy_new(cur, rows)
+                except errors.UniqueViolation:
+                    stored = self._insert_staged(cur, rows)
             if dead_rows:
                 cur.execute(INSERT_DEAD, [list(column) for column in zip(*dead_rows, strict=True)])
-                tallies = tally_rows([], dead)
-                cur.execute(UPSERT_TALLIES, [list(column) for column in zip(*tallies, strict=True)])
-        if len(stored) == len(unique):
+                self._add_tallies(cur, tally_rows([], dead))
+        if stored is None or len(stored) == len(unique):
             return list(unique.values())
         return [e for uid, e in unique.items() if uid in stored]
+
+    @staticmethod
+    def _add_tallies(cur: psycopg.Cursor[Any], tallies: list[tuple[str, int, str, str, int]]) -> None:
+        cur.execute(UPSERT_TALLIES, [list(column) for column in zip(*tallies, strict=True)])
+
+    @staticmethod
+    def _copy_new(cur: psycopg.Cursor[Any], rows: list[tuple[Any, ...]]) -> None:
+        """All the rows are new: COPY them into `events` and count them (NEXT_SEQS, COPY_EVENTS)."""
+        seqs = [seq for (seq,) in cur.execute(NEXT_SEQS, [len(rows)])]
+        with cur.copy(COPY_EVENTS) as copy:
+            copy.set_types(EVENT_TYPES)
+            write_row = copy.write_row
+            for i in sorted(range(len(rows)), key=lambda i: rows[i][0]):  # uid order
+                row = rows[i]
+                write_row((seqs[i], *row, point(row[7], row[8])))
+        PostgresStore._add_tallies(cur, tally_rows(rows, []))
+
+    @staticmethod
+    def _insert_staged(cur: psycopg.Cursor[Any], rows: list[tuple[Any, ...]]) -> set[str]:
+        """Some rows may be stored already: stage them, insert the others; the uids that went in (INSERT_STAGED)."""
+        with cur.copy(COPY_STAGED) as copy:
+            copy.set_types(STAGED_TYPES)
+            write_row = copy.write_row
+            for ord_, row in enumerate(rows):
+                write_row((ord_, *row))
+        return {uid for (uid,) in cur.execute(INSERT_STAGED).fetchall()}
 
     def rebuild_tallies(self) -> None:
         """Recount the hourly counters from the stored rows (after a bulk load or an upgrade)."""
