@@ -1,7 +1,8 @@
 """The shared store: PostgreSQL with PostGIS (a geometry(Point, 4326) column under a GiST index).
 
-Same tables and behaviour as the SQLite store: one transaction per batch, dedup on (source, id) by
-`INSERT … ON CONFLICT DO NOTHING RETURNING`, so several hub workers may write the same events at once.
+Same tables and behaviour as the SQLite store: one transaction per batch. A batch of new events goes in
+by one COPY; a batch that holds a stored one is deduplicated on (source, id) by `INSERT … ON CONFLICT DO
+NOTHING RETURNING`, so several hub workers may write the same events at once.
 Rows go in uid order and counters in key order: concurrent writers lock in the same order and never
 deadlock one another; sequence numbers still follow the order of the batch.
 """
