@@ -47,8 +47,8 @@ CREATE TABLE IF NOT EXISTS tallies (
 # A batch of new events goes straight into `events` by one binary COPY: sequence numbers drawn first in
 # batch order (one round trip), rows copied in uid order, the geometry sent as EWKB, the hourly counters
 # computed here and upserted in key order. A COPY is a bulk insert in the server (a WAL record per page,
-# not per row) and skips the staging table and the executor: the server spends about half the CPU per
-# event of the statement below (docs/BENCHMARKS.md, bench.pg_write). It runs in a savepoint; if the batch
+# not per row) and skips the staging table and the executor: the server spends a third less CPU per
+# event than on the statement below (docs/BENCHMARKS.md, bench.pg_write). It runs in a savepoint; if the batch
 # holds an event already stored, the COPY fails on the unique index, is rolled back, and the batch takes
 # the staging path, which skips what is stored.
 NEXT_SEQS = "SELECT nextval(pg_get_serial_sequence('events', 'seq')) FROM generate_series(1, %s) ORDER BY 1"
@@ -146,6 +146,32 @@ def know_geometry(conn: psycopg.Connection[Any]) -> None:
         conn.adapters.register_dumper(None, geometry_dumper(info.oid))  # by oid only: the COPY's set_types
 
 
+def add_tallies(cur: psycopg.Cursor[Any], tallies: list[tuple[str, int, str, str, int]]) -> None:
+    cur.execute(UPSERT_TALLIES, [list(column) for column in zip(*tallies, strict=True)])
+
+
+def copy_new(cur: psycopg.Cursor[Any], rows: list[tuple[Any, ...]]) -> None:
+    """All the rows are new: COPY them into `events` and count them (NEXT_SEQS, COPY_EVENTS)."""
+    seqs = [seq for (seq,) in cur.execute(NEXT_SEQS, [len(rows)])]
+    with cur.copy(COPY_EVENTS) as copy:
+        copy.set_types(EVENT_TYPES)
+        write_row = copy.write_row
+        for i in sorted(range(len(rows)), key=lambda i: rows[i][0]):  # uid order
+            row = rows[i]
+            write_row((seqs[i], *row, point(row[7], row[8])))
+    add_tallies(cur, tally_rows(rows, []))
+
+
+def insert_staged(cur: psycopg.Cursor[Any], rows: list[tuple[Any, ...]]) -> set[str]:
+    """Some rows may be stored already: stage them, insert the others; the uids that went in (INSERT_STAGED)."""
+    with cur.copy(COPY_STAGED) as copy:
+        copy.set_types(STAGED_TYPES)
+        write_row = copy.write_row
+        for ord_, row in enumerate(rows):
+            write_row((ord_, *row))
+    return {uid for (uid,) in cur.execute(INSERT_STAGED).fetchall()}
+
+
 class Pool:
     """A few connections shared by the ingest thread and the API's threads (autocommit; writes open a transaction)."""
 
@@ -238,41 +264,15 @@ class PostgresStore(SqlStore):
                 rows = [staged_row(event) for event in unique.values()]
                 try:
                     with conn.transaction():  # a savepoint: an event already stored rolls the COPY back to here
-                        self._copy_new(cur, rows)
+                        copy_new(cur, rows)
                 except errors.UniqueViolation:
-                    stored = self._insert_staged(cur, rows)
+                    stored = insert_staged(cur, rows)
             if dead_rows:
                 cur.execute(INSERT_DEAD, [list(column) for column in zip(*dead_rows, strict=True)])
-                self._add_tallies(cur, tally_rows([], dead))
+                add_tallies(cur, tally_rows([], dead))
         if stored is None or len(stored) == len(unique):
             return list(unique.values())
         return [e for uid, e in unique.items() if uid in stored]
-
-    @staticmethod
-    def _add_tallies(cur: psycopg.Cursor[Any], tallies: list[tuple[str, int, str, str, int]]) -> None:
-        cur.execute(UPSERT_TALLIES, [list(column) for column in zip(*tallies, strict=True)])
-
-    @staticmethod
-    def _copy_new(cur: psycopg.Cursor[Any], rows: list[tuple[Any, ...]]) -> None:
-        """All the rows are new: COPY them into `events` and count them (NEXT_SEQS, COPY_EVENTS)."""
-        seqs = [seq for (seq,) in cur.execute(NEXT_SEQS, [len(rows)])]
-        with cur.copy(COPY_EVENTS) as copy:
-            copy.set_types(EVENT_TYPES)
-            write_row = copy.write_row
-            for i in sorted(range(len(rows)), key=lambda i: rows[i][0]):  # uid order
-                row = rows[i]
-                write_row((seqs[i], *row, point(row[7], row[8])))
-        PostgresStore._add_tallies(cur, tally_rows(rows, []))
-
-    @staticmethod
-    def _insert_staged(cur: psycopg.Cursor[Any], rows: list[tuple[Any, ...]]) -> set[str]:
-        """Some rows may be stored already: stage them, insert the others; the uids that went in (INSERT_STAGED)."""
-        with cur.copy(COPY_STAGED) as copy:
-            copy.set_types(STAGED_TYPES)
-            write_row = copy.write_row
-            for ord_, row in enumerate(rows):
-                write_row((ord_, *row))
-        return {uid for (uid,) in cur.execute(INSERT_STAGED).fetchall()}
 
     def rebuild_tallies(self) -> None:
         """Recount the hourly counters from the stored rows (after a bulk load or an upgrade)."""
