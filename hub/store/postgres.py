@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS tallies (
 """
 # A batch of new events goes straight into `events` by one binary COPY: sequence numbers drawn first in
 # batch order (one round trip), rows copied in uid order, the geometry sent as EWKB, the hourly counters
-# computed here and upserted in key order. A COPY is a bulk insert in the server (a WAL record per page,
+# computed here and upserted in key order. A COPY is a bulk insert in the server (one WAL record a heap page,
 # not per row) and skips the staging table and the executor: the server spends a third less CPU per
 # event than on the statement below (docs/BENCHMARKS.md, bench.pg_write). It runs in a savepoint; if the batch
 # holds an event already stored, the COPY fails on the unique index, is rolled back, and the batch takes
