@@ -95,7 +95,7 @@ def measure(opts: Options, load: Load, broker: Broker, hubs: Hubs, producers: Pr
         wait(warmed, 120, "the warm-up events on the map")
         settle(hubs)
         before = hubs.totals()
-        server = postmaster(opts.db) if (opts.db or "").startswith("postgres") else None
+        server = postmaster(opts.db) if opts.db and opts.db.startswith("postgres") else None
         db_cpu0 = server_cpu_seconds(server) if server else 0.0
         cpu0, broker_cpu0, t0 = hubs.cpu_seconds(), cpu_of(broker), time.time()
         own_cpu0 = time.process_time()
