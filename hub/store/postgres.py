@@ -132,14 +132,17 @@ def geometry_dumper(oid: int) -> type[Dumper]:
         format = pq.Format.BINARY
 
         def dump(self, obj: Any) -> bytes:
-            return bytes(obj)
+            return obj  # `point` made it
 
     GeometryDumper.oid = oid
     return GeometryDumper
 
 
 def know_geometry(conn: psycopg.Connection[Any]) -> None:
-    """Teach a connection the geometry type, once PostGIS is in its database."""
+    """Teach a connection the geometry type, once PostGIS is in its database (a connection that knows it
+    already is not asked again: the store's first one learns it when opened or after creating the schema)."""
+    if conn.adapters.types.get("geometry") is not None:
+        return
     info = TypeInfo.fetch(conn, "geometry")
     if info is not None:
         info.register(conn)
