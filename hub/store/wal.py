@@ -124,6 +124,7 @@ class Connections:
         self._opened: list[sqlite3.Connection] = []
         self._checkpointer: Checkpointer | None = None
         self._holders = 0  # of a shared one: the users that have not closed it yet
+        self._last: list[Callable[[sqlite3.Connection], object]] = []  # the `last` hooks of users closed before
 
     @classmethod
     def shared(cls, path: str) -> Connections:
@@ -156,8 +157,10 @@ class Connections:
 
     def close(self, last: Callable[[sqlite3.Connection], object] | None = None) -> None:
         """Close every thread's connection, after `last(conn)` on each (its errors ignored). A shared one only
-        when its last user closes it."""
+        when its last user closes it, and then after the `last` of every user that closed it before."""
         with self._shared_lock:
+            if last is not None:
+                self._last.append(last)
             if self._holders > 1:
                 self._holders -= 1
                 return
@@ -166,6 +169,7 @@ class Connections:
                 key = os.path.realpath(self.path)
                 if self._shared.get(key) is self:
                     del self._shared[key]
+            hooks, self._last = self._last, []
         with self._lock:
             opened, self._opened = self._opened, []
             checkpointer, self._checkpointer = self._checkpointer, None
@@ -173,7 +177,8 @@ class Connections:
         if checkpointer is not None:
             checkpointer.release()
         for conn in opened:
+            for hook in hooks:
+                with contextlib.suppress(sqlite3.Error):
+                    hook(conn)
             with contextlib.suppress(sqlite3.Error):
-                if last is not None:
-                    last(conn)
                 conn.close()

@@ -8,6 +8,8 @@ import sqlite3
 import threading
 from pathlib import Path
 
+import pytest
+
 from hub.incidents.db import SqliteDb
 from hub.store import EventQuery, wal
 from hub.store.sqlite import SqliteStore
@@ -74,3 +76,17 @@ def test_the_store_and_the_incident_tables_share_one_connection_a_thread_until_t
         assert again._connections.checkpointer._thread.is_alive()
     finally:
         again.close()
+
+
+def test_a_shared_file_runs_every_users_closing_step_when_the_last_user_closes(tmp_path: Path) -> None:
+    path = str(tmp_path / "hub.sqlite")
+    first, second = wal.Connections.shared(path), wal.Connections.shared(path)
+    assert first is second
+    conn = first.get()
+    ran: list[tuple[str, sqlite3.Connection]] = []
+    first.close(lambda c: ran.append(("store", c)))
+    assert ran == [] and conn.execute("SELECT 1").fetchone() == (1,)  # still open for the other user
+    second.close(lambda c: ran.append(("incidents", c)))
+    assert ran == [("store", conn), ("incidents", conn)]  # the first closer's step was not dropped
+    with pytest.raises(sqlite3.ProgrammingError):  # and then closed
+        conn.execute("SELECT 1")
