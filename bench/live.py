@@ -16,6 +16,7 @@ class LiveClient:
     def __init__(self, hub_url: str) -> None:
         self.url = hub_url.replace("http://", "ws://") + "/ws/live"
         self.arrivals: dict[tuple[str, str], float] = {}
+        self.received: dict[tuple[str, str], float] = {}  # when the hub's transport took it (`received_at`)
         self.previews: set[tuple[str, str]] = set()  # first shown by a fresh view, before it was stored
         self.dropped = 0  # what the hub says it shed for this client
         self.messages = 0
@@ -75,6 +76,8 @@ class LiveClient:
                 key = (item["source"], item["id"])
                 if key not in self.arrivals:
                     self.arrivals[key] = now
+                    if item.get("received_at") is not None:
+                        self.received[key] = item["received_at"]
                     if item.get("preview"):
                         self.previews.add(key)
 
@@ -100,6 +103,12 @@ class LiveClients:
         merged: dict[tuple[str, str], float] = {}
         for client in self.clients:
             merged.update(client.arrivals)
+        return merged
+
+    def received(self) -> dict[tuple[str, str], float]:
+        merged: dict[tuple[str, str], float] = {}
+        for client in self.clients:
+            merged.update(client.received)
         return merged
 
     def previews(self) -> set[tuple[str, str]]:

@@ -117,17 +117,23 @@ def measure(opts: Options, load: Load, broker: Broker, hubs: Hubs, producers: Pr
         live.stop()
     times, arrivals = producers.times(), live.arrivals()
     lat = [(arrivals[k] - times[i]) * 1000 for i, k in enumerate(load.keys) if i >= WARMUP and k in arrivals]
-    previews = live.previews()
+    received, previews = live.received(), live.previews()
+    shown = [(i, k) for i, k in enumerate(load.keys) if i >= WARMUP and k in arrivals and k in received]
+    lat_split = {"to_hub": latency_summary([(received[k] - times[i]) * 1000 for i, k in shown]),
+                 "in_hub": latency_summary([(arrivals[k] - received[k]) * 1000 for _, k in shown])}
     lat_fresh = [(arrivals[k] - times[i]) * 1000 for i, k in enumerate(load.keys) if i >= WARMUP and k in previews]
     first_send = min((t for t in times[WARMUP:] if t), default=t0)
     if opts.latencies:
-        write_latencies(opts.latencies, load, times, arrivals, previews, first_send)
+        write_latencies(opts.latencies, load, times, arrivals, received, previews, first_send)
     last_send = max(times[WARMUP:], default=t0)
     return {
         "transport": opts.transport, "store": "postgresql" if (opts.db or "").startswith("postgres") else "sqlite",
         "events": sent, "rate": opts.rate or None, "events_per_s": round(done / elapsed),
         "publish_rate": round(sent / max(last_send - first_send, 1e-9)),
         "latency_ms": latency_summary(lat),
+        # the same split where the hub took the event (its `received_at`): the producer, broker and fetch
+        # before; the inbox, batch window, pipeline, commit and live stream after (each part's own percentiles)
+        "latency_split_ms": lat_split,
         "cpu_percent": round(100 * cpu / elapsed, 1), "rss_mb": round(hubs.peak_rss / 2**20, 1),
         "events_per_cpu_s": round(done / max(cpu, 1e-9)),  # per CPU second of the hubs: steadier on a busy box
         "broker_cpu_percent": round(100 * broker_cpu / elapsed, 1),
@@ -154,17 +160,19 @@ def measure(opts: Options, load: Load, broker: Broker, hubs: Hubs, producers: Pr
     } | ({"lost_clues": lost_clues(hubs)} if done < sent else {})
 
 
-def write_latencies(path: str, load: Load, times: Any, arrivals: dict[Any, float], previews: Any,
-                    first_send: float) -> None:
-    """One line an event that reached the map: seconds from the first send, latency in ms, and whether it came
-    as a fresh-view preview. When the tail clusters in time it is a stall (a checkpoint, a collection, a
-    rebalance); spread evenly, it is the batching."""
+def write_latencies(path: str, load: Load, times: Any, arrivals: dict[Any, float], received: dict[Any, float],
+                    previews: Any, first_send: float) -> None:
+    """One line an event that reached the map: seconds from the first send, latency in ms, the part of it
+    before the hub took the event (empty if unknown), and whether it came as a fresh-view preview. When the
+    tail clusters in time it is a stall (a checkpoint, a collection, a rebalance); spread evenly, it is the
+    batching."""
     with open(path, "w", encoding="utf-8") as out:
-        out.write("sent_s,latency_ms,preview\n")
+        out.write("sent_s,latency_ms,to_hub_ms,preview\n")
         for i, key in enumerate(load.keys):
             if i >= WARMUP and key in arrivals:
                 latency = (arrivals[key] - times[i]) * 1000
-                out.write(f"{times[i] - first_send:.4f},{latency:.2f},{int(key in previews)}\n")
+                to_hub = f"{(received[key] - times[i]) * 1000:.2f}" if key in received else ""
+                out.write(f"{times[i] - first_send:.4f},{latency:.2f},{to_hub},{int(key in previews)}\n")
 
 
 def lost_clues(hubs: Hubs) -> dict[str, Any]:

@@ -35,6 +35,7 @@ def map_item(event: Event) -> dict[str, Any]:
         "grid_code": hub.grid_code, "district_code": hub.district_code, "district_name": hub.district_name,
         "town_code": hub.town_code, "town_name": hub.town_name, "severity": hub.severity,
         "department": hub.department, "address": hub.standard_address, "alarms": hub.alarms,
+        "received_at": hub.received_at,
         "data": {k: v for k, v in event.ce["data"].items() if k != "location"},
     }
 

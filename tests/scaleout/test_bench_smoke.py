@@ -47,6 +47,11 @@ def test_bench_runs_end_to_end_and_every_event_arrives(transport: str) -> None:
     assert set(result["latency_ms"]) == {"p50", "p95", "p99", "max"}
     assert all(isinstance(v, int | float) and v >= 0 for v in result["latency_ms"].values())
     assert result["latency_ms"]["p50"] <= result["latency_ms"]["p99"] <= result["latency_ms"]["max"]
+    # every map item says when the hub took the event: the latency splits there, each part under the whole
+    split = result["latency_split_ms"]
+    assert set(split) == {"to_hub", "in_hub"} and all(set(part) == set(result["latency_ms"]) for part in split.values())
+    whole = result["latency_ms"]["max"]
+    assert 0 <= split["to_hub"]["max"] <= whole and 0 < split["in_hub"]["max"] <= whole
     assert result["transport"] == transport and result["store"] == "sqlite"
     assert result["events"] == EVENTS
     # a few simulated vehicles drive out of the city: dead letters with a reason, never lost

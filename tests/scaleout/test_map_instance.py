@@ -29,8 +29,8 @@ def test_item_of_rebuilds_the_map_item_and_refuses_what_is_not_a_normalized_even
                     "severity": 1, "alarms": ["x"]}}
     item = item_of(body)
     assert item is not None
-    assert (item["uid"], item["id"], item["domain"], item["district_code"], item["alarms"]) == (
-        "u1", "e1", "parking", "440703", ["x"])
+    assert (item["uid"], item["id"], item["domain"], item["district_code"], item["alarms"], item["received_at"]) == (
+        "u1", "e1", "parking", "440703", ["x"], 1.0)
     assert "location" not in item["data"] and item["data"]["free"] == 3
     assert item_of({"id": "x"}) is None and item_of(body | {"hub": None}) is None
 
