@@ -98,7 +98,7 @@ class Pipeline:
         kept = {id(e) for e in fresh}
         letters = []
         for event in events:
-            stored = None if id(event) in kept or event.hub is None else self.store.event(event.hub.uid)
+            stored = None if id(event) in kept else self.store.stored(*event.key)
             if stored is None:
                 continue
             raw = base64.b64decode(stored["raw"])

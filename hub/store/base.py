@@ -52,6 +52,10 @@ class Store(Protocol):
         """One normalized event with its raw original (base64) by the hub's uid or the CE id."""
         ...
 
+    def stored(self, source: str, event_id: str) -> dict[str, Any] | None:
+        """The stored event of this (source, id), as `event` gives it; None if there is none."""
+        ...
+
     def deadletters(self, limit: int = 100, before: int | None = None) -> Page: ...
 
     def stats(self, by: str, since: float | None = None, until: float | None = None,

@@ -40,13 +40,25 @@ def dead_row(dead: DeadLetter) -> tuple[Any, ...]:
 
 
 def unique_events(events: list[Event]) -> dict[str, Event]:
-    """The batch without repeats, by the hub uid (a function of source and id); first one wins."""
+    """The batch without repeats of a (source, id), first one wins, by the hub uid."""
     unique: dict[str, Event] = {}
+    seen: set[tuple[str, str]] = set()
     for event in events:
         if event.hub is None:
             raise ValueError(f"event {event.key} was not normalized: it has no hub block")
-        unique.setdefault(event.hub.uid, event)
+        key = event.key
+        if key not in seen:
+            seen.add(key)
+            unique.setdefault(event.hub.uid, event)
     return unique
+
+
+def _with_raw(rows: list[tuple[Any, ...]]) -> dict[str, Any] | None:
+    """The first (body, raw) row as the normalized event with its raw original (base64)."""
+    if not rows:
+        return None
+    body, raw = rows[0]
+    return orjson.loads(body) | {"raw": base64.b64encode(raw).decode()}
 
 
 class SqlStore(Analysis):
@@ -139,10 +151,10 @@ class SqlStore(Analysis):
     def event(self, uid: str) -> dict[str, Any] | None:
         rows = self._rows("SELECT body, raw FROM events WHERE uid = ?", [uid]) or self._rows(
             "SELECT body, raw FROM events WHERE id = ? ORDER BY seq DESC LIMIT 1", [uid])
-        if not rows:
-            return None
-        body, raw = rows[0]
-        return orjson.loads(body) | {"raw": base64.b64encode(raw).decode()}
+        return _with_raw(rows)
+
+    def stored(self, source: str, event_id: str) -> dict[str, Any] | None:
+        return _with_raw(self._rows("SELECT body, raw FROM events WHERE id = ? AND source = ?", [event_id, source]))
 
     def deadletters(self, limit: int = 100, before: int | None = None) -> Page:
         rows = self._rows(

@@ -129,8 +129,8 @@ class SqliteStore(SqlStore):
 
     @staticmethod
     def _insert_new(conn: sqlite3.Connection, unique: dict[str, Event]) -> tuple[list[Event], list[tuple[Any, ...]]]:
-        """Insert the events not stored yet (the batch is already without repeats; dedup by (source, id), which
-        the uid stands for); the fresh ones and their rows, in batch order.
+        """Insert the events not stored yet (the batch is already without repeats; dedup by (source, id), whose
+        unique index skips a stored one whatever its uid); the fresh ones and their rows, in batch order.
 
         The unique indexes skip what is stored (INSERT OR IGNORE): no lookup before, which at 10 M rows read
         a random index page per event. Only when some were skipped (a redelivery) are the new rows told from
@@ -145,14 +145,15 @@ class SqliteStore(SqlStore):
         if conn.total_changes - before == len(rows):
             return list(unique.values()), rows
         stored = {r[0] for r in conn.execute("SELECT uid FROM events WHERE seq > ?", (top,))}
-        skipped = [row[0] for row in rows if row[0] not in stored]
-        there: set[str] = set()
-        for start in range(0, len(skipped), 500):
-            chunk = skipped[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            there.update(r[0] for r in conn.execute(f"SELECT uid FROM events WHERE uid IN ({marks})", chunk))
+        skipped = [(row[1], row[2]) for row in rows if row[0] not in stored]  # (source, id)
+        there: set[tuple[str, str]] = set()
+        for start in range(0, len(skipped), 400):
+            chunk = skipped[start:start + 400]
+            pairs = ",".join(["(?,?)"] * len(chunk))
+            there.update(conn.execute(f"SELECT source, id FROM events WHERE (id, source) IN (VALUES {pairs})",
+                                      [v for source, event_id in chunk for v in (event_id, source)]))
         if len(there) < len(skipped):  # IGNORE skips any row that breaks a constraint, not only a repeat
-            missing = next(uid for uid in skipped if uid not in there)
+            missing = next(key for key in skipped if key not in there)
             raise sqlite3.IntegrityError(f"{len(skipped) - len(there)} events neither stored nor repeats ({missing} …)")
         kept = [(e, row) for e, row in zip(unique.values(), rows, strict=True) if row[0] in stored]
         return [e for e, _ in kept], [row for _, row in kept]

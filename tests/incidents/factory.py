@@ -29,7 +29,7 @@ def sighting(event_type: str, data: dict[str, Any] | None = None, *, at: float =
     domain = event_type.split(".")[1]
     src = source or f"/jiangmen/{domain}/test/DEV-{n}"
     lon, lat = point if point else (None, None)
-    return Sighting(event_uid(src, str(n)), src, event_type, at, lon, lat, grid, district, "蓬江区",
+    return Sighting(event_uid(src, str(n), at), src, event_type, at, lon, lat, grid, district, "蓬江区",
                     None, None, severity, list(alarms or []), "测试部门", 2.0, event_type, None, dict(data or {}))
 
 
@@ -40,7 +40,7 @@ def event(event_type: str, data: dict[str, Any], *, at: float = T0, district: st
     source = f"/jiangmen/{domain}/test/DEV-{n}"
     ce = {"specversion": "1.0", "id": str(n), "source": source, "type": event_type,
           "time": datetime.fromtimestamp(at, CHINA).isoformat(), "data": data}
-    hub = HubBlock(uid=event_uid(source, str(n)), received_at=at, lon=BAISHA[0], lat=BAISHA[1],
+    hub = HubBlock(uid=event_uid(source, str(n), at), received_at=at, lon=BAISHA[0], lat=BAISHA[1],
                    district_code=district, town_code=town, grid_code=grid)
     return Event(ce, Message(b"{}", f"city/{domain}/test", "mqtt"), hub)
 

@@ -17,9 +17,16 @@ from hub.incidents.neighbours import TOUCH_DEG, CellNeighbours, cell_features
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.text(max_size=80), st.text(max_size=120))
-def test_event_uid_is_uuid5_of_the_source_and_id(source: str, event_id: str) -> None:
-    assert event_uid(source, event_id) == str(uuid.uuid5(uuid.NAMESPACE_URL, f"cityhub:{source}#{event_id}"))
+@given(st.text(max_size=80), st.text(max_size=120), st.text(max_size=80), st.text(max_size=120),
+       st.floats(0, 2e10), st.floats(0, 2e10))
+def test_event_uid_is_stable_ordered_by_time_and_tells_events_apart(
+        source: str, event_id: str, other_source: str, other_id: str, at: float, later: float) -> None:
+    uid = event_uid(source, event_id, at)
+    assert uid == event_uid(source, event_id, at) == str(uuid.UUID(uid))
+    if (other_source, other_id) != (source, event_id):
+        assert event_uid(other_source, other_id, at) != uid
+    if int(later * 1000) > int(at * 1000):  # in the order of event time, to the millisecond
+        assert event_uid(other_source, other_id, later) > uid
 
 
 def nested(depth: int) -> object:

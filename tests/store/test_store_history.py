@@ -40,6 +40,35 @@ def test_dedup_across_batches_and_restarts_by_source_and_id(store: Any, reopen: 
     assert store.counts()["events"] == 4
 
 
+def test_a_repeat_is_its_source_and_id_whatever_its_time_and_uid(store: Any) -> None:
+    """The uid holds the event time, so a repeat of a (source, id) with another time has another uid: it is a
+    repeat all the same, in the batch and across batches, and `stored` finds the first one by (source, id)."""
+    first, later = make_event("a", NOW_HOUR - 60), make_event("a", NOW_HOUR - 30)
+    assert first.hub.uid != later.hub.uid
+    assert [e.hub.uid for e in store.write([first, later, make_event("b", NOW_HOUR - 50)], [])] == [
+        first.hub.uid, make_event("b", NOW_HOUR - 50).hub.uid]
+    assert store.write([make_event("a", NOW_HOUR - 10)], []) == []
+    assert store.counts()["events"] == 2
+    kept = store.stored("/jiangmen/water/test/D1", "a")
+    assert kept is not None and kept["hub"]["uid"] == first.hub.uid and kept["time"] == first.ce["time"]
+    assert store.stored("/jiangmen/water/test/D2", "a") is None
+
+
+def test_an_event_stored_under_its_old_uuid5_uid_is_still_a_repeat_and_found_by_it(store: Any) -> None:
+    """Until 2026-11-28 the uid was uuid5("cityhub:<source>#<id>"); such rows stay as they are."""
+    import uuid
+
+    old = make_event("a", NOW_HOUR - 60)
+    old.hub.uid = str(uuid.uuid5(uuid.NAMESPACE_URL, "cityhub:/jiangmen/water/test/D1#a"))
+    assert store.write([old], []) == [old]
+    redelivered = make_event("a", NOW_HOUR - 60)
+    assert redelivered.hub.uid != old.hub.uid
+    fresh = store.write([redelivered, make_event("b", NOW_HOUR - 50)], [])
+    assert [e.ce["id"] for e in fresh] == ["b"]
+    assert store.event(old.hub.uid)["hub"]["uid"] == old.hub.uid
+    assert store.counts()["events"] == 2
+
+
 def test_an_event_the_table_refuses_fails_the_batch_and_is_never_taken_for_a_repeat(store: Any) -> None:
     """Repeats are skipped by the unique indexes; a row refused for anything else (here a NULL where the
     table wants a value) must fail the whole batch — stored by no one and acknowledged to no one — rather

@@ -80,10 +80,18 @@ def test_fast_accept_on_the_hostile_corpus() -> None:
             assert not accept(body) or _full_accepts(body), entry.file
 
 
-def test_event_uid_is_the_uuid5_of_source_and_id() -> None:
+def test_event_uid_is_a_version_8_uuid_of_the_event_time_and_a_hash_of_source_and_id() -> None:
+    import hashlib
     import uuid
 
     from hub.events import event_uid
 
+    at = 1795823532.619  # 2026-11-28T00:32:12.619Z
     for source, event_id in [("/jiangmen/water/hydro/g1", "1"), ("/jiangmen/fire/x/设备", "id#é/9"), ("/a", "")]:
-        assert event_uid(source, event_id) == str(uuid.uuid5(uuid.NAMESPACE_URL, f"cityhub:{source}#{event_id}"))
+        uid = uuid.UUID(event_uid(source, event_id, at))
+        assert (uid.version, uid.variant) == (8, uuid.RFC_4122)
+        assert uid.int >> 80 == 1795823532619  # the first 48 bits: Unix milliseconds
+        digest = int(hashlib.sha1(f"cityhub:{source}#{event_id}".encode()).hexdigest(), 16)
+        hashed = (uid.int >> 64 & 0xFFF) << 62 | uid.int & (2**62 - 1)  # the 74 bits after version and variant
+        assert hashed == digest >> 86
+        assert str(uid) == event_uid(source, event_id, at)  # canonical form: lower-case hex with dashes
