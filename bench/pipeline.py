@@ -1,10 +1,11 @@
 """The pipeline alone, no broker: feed `hub.pipeline.Pipeline` batches of `Message` and time each step.
 
-    .venv/bin/python -m bench.pipeline [--events N] [--batch B] [--db URL] [--profile]
+    .venv/bin/python -m bench.pipeline [--events N] [--batch B] [--db URL] [--every K] [--profile]
 
 Prints one JSON object: events/s of the whole `process` (wall clock, and per CPU second of this
 process, which a busy machine disturbs less) and the CPU microseconds per event of each stage
-(decode, place, classify_and_route, each step, store.write, each sink).
+(decode, place, classify_and_route, each step, store.write, each sink). With --every K, first a line
+for each K events with the same figures for those K alone: how the costs move as the store grows.
 With --profile, runs the whole thing under pyinstrument and prints its text report to stderr.
 """
 
@@ -78,7 +79,27 @@ class Stages:
         return {name: round(1e6 * cpu / count, 1) for name, cpu in ranked}
 
 
-def run(events: int, batch: int, db: str | None) -> dict[str, Any]:
+class Window:
+    """Every `every` events (at the end of the batch that reaches them), one JSON line of that window's
+    CPU µs an event, whole and by stage."""
+
+    def __init__(self, stages: Stages, every: int) -> None:
+        self.stages, self.every, self.done, self.count = stages, every, 0, 0
+        self.cpu, self.by_stage = time.process_time(), dict(stages.cpu)
+
+    def passed(self, count: int) -> None:
+        self.done, self.count = self.done + count, self.count + count
+        if not self.every or self.count < self.every:
+            return
+        now, stages = time.process_time(), dict(self.stages.cpu)
+        per = {name: round(1e6 * (spent - self.by_stage.get(name, 0.0)) / self.count, 1)
+               for name, spent in sorted(stages.items(), key=lambda item: -item[1])}
+        print(json.dumps({"window_end": self.done, "cpu_us_per_event": round(1e6 * (now - self.cpu) / self.count, 1),
+                          "stages_cpu_us_per_event": per}), flush=True)
+        self.cpu, self.by_stage, self.count = now, stages, 0
+
+
+def run(events: int, batch: int, db: str | None, every: int = 0) -> dict[str, Any]:
     """The hub's own pipeline as `cityhub serve` composes it (rules, incidents, live stream), no transport."""
     from hub.runtime import Hub
     from hub.settings import Settings
@@ -98,9 +119,11 @@ def run(events: int, batch: int, db: str | None) -> dict[str, Any]:
         hub.pipeline.totals = type(hub.pipeline.totals)()
         stages = Stages(hub)
         began, cpu = time.perf_counter(), time.process_time()
+        window = Window(stages, every)
         try:
             for chunk in batches:
                 hub.pipeline.process(chunk)
+                window.passed(len(chunk))
         finally:
             stages.restore()
         seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
@@ -121,16 +144,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--batch", type=int, default=2000)
     parser.add_argument("--db", help="store URL (default: SQLite in a temporary folder)")
+    parser.add_argument("--every", type=int, default=0, help="a line of figures for each this many events")
     parser.add_argument("--profile", action="store_true", help="pyinstrument report on stderr")
     args = parser.parse_args(argv)
     if args.profile:
         from pyinstrument import Profiler
 
         with Profiler() as profiler:
-            result = run(args.events, args.batch, args.db)
+            result = run(args.events, args.batch, args.db, args.every)
         print(profiler.output_text(unicode=True, color=False, show_all=False), file=sys.stderr)
     else:
-        result = run(args.events, args.batch, args.db)
+        result = run(args.events, args.batch, args.db, args.every)
     print(json.dumps(result))
     return 0
 
