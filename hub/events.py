@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from functools import cache
 from typing import Annotated, Any, Literal
 
@@ -13,6 +14,11 @@ from pydantic import Field, TypeAdapter
 
 SEVERITY_NAMES = ("info", "notice", "minor", "major", "critical")
 LocationMethod = Literal["coordinates", "address", "device", "none"]
+
+
+def epoch(rfc3339: str) -> float:
+    """An RFC 3339 time in epoch seconds."""
+    return datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
 
 
 @dataclass(slots=True)
@@ -115,6 +121,11 @@ class Event:
     @property
     def key(self) -> tuple[str, str]:
         return (self.ce["source"], self.ce["id"])
+
+    @property
+    def seconds(self) -> float:
+        """`ce["time"]` in epoch seconds: as decode parsed it, or parsed now."""
+        return self.epoch if self.epoch is not None else epoch(self.ce["time"])
 
     @property
     def domain(self) -> str:

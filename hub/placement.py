@@ -14,7 +14,6 @@ import numpy as np
 from hub.events import DeadLetter, Event, HubBlock, event_uid
 from hub.geo import CityGeo, to_wgs84
 from hub.geo.batch import LocateBatch
-from hub.store.base import epoch
 
 ADDRESS_REACH_M = 300.0
 
@@ -27,8 +26,7 @@ def place(events: list[Event], geo: CityGeo, registry: DeviceRegistry) -> tuple[
     by_crs: dict[str, list[Event]] = {}  # events with coordinates, converted to WGS84 one array per datum
     for event in events:
         ce = event.ce
-        when = event.epoch if event.epoch is not None else epoch(ce["time"])
-        hub = event.hub = HubBlock(event_uid(ce["source"], ce["id"], when), event.message.received_at)
+        hub = event.hub = HubBlock(event_uid(ce["source"], ce["id"], event.seconds), event.message.received_at)
         location = ce["data"].get("location") or {}
         if "lon" in location:
             crs = str(location.get("crs", "wgs84"))

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from typing import Any
 
 from hub.events import Event
-
-
-def epoch(rfc3339: str) -> float:
-    return datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
 
 
 @dataclass(slots=True)
@@ -43,8 +38,7 @@ class Sighting:
         assert hub is not None
         data = dict(event.ce.get("data") or {})
         data.pop("location", None)
-        when = event.epoch if event.epoch is not None else epoch(event.ce["time"])
-        return cls(hub.uid, event.ce["source"], event.ce["type"], when, hub.lon, hub.lat,
+        return cls(hub.uid, event.ce["source"], event.ce["type"], event.seconds, hub.lon, hub.lat,
                    hub.grid_code, hub.district_code, hub.district_name, hub.town_code, hub.town_name,
                    hub.severity, list(hub.alarms), hub.department, hub.time_limit_h,
                    hub.category_name or event.ce["type"], hub.standard_address, data)

@@ -88,10 +88,6 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-def epoch(rfc3339: str) -> float:
-    return datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
-
-
 def hour_label(hour: int) -> str:
     """The existing label of `stats(by="hour")`: the UTC hour."""
     return datetime.fromtimestamp(hour * 3600, UTC).strftime("%Y-%m-%dT%H:00:00Z")

@@ -14,7 +14,7 @@ import orjson
 
 from hub.events import DeadLetter, Event
 from hub.store.analysis import Analysis, tally_rows
-from hub.store.base import EventQuery, Page, epoch, grid_range
+from hub.store.base import EventQuery, Page, grid_range
 
 __all__ = ["DEAD_COLUMNS", "EVENT_COLUMNS", "SqlStore", "dead_row", "event_row", "tally_rows", "unique_events"]
 EVENT_COLUMNS = ("uid", "source", "id", "type", "domain", "time", "received_at", "lon", "lat", "grid_code",
@@ -29,7 +29,7 @@ def event_row(event: Event) -> tuple[Any, ...]:
     ce = event.ce
     return (
         hub.uid, ce["source"], ce["id"], ce["type"], event.domain,
-        epoch(ce["time"]) if event.epoch is None else event.epoch, hub.received_at,
+        event.seconds, hub.received_at,
         hub.lon, hub.lat, hub.grid_code, hub.town_code, hub.district_code, hub.severity,
         hub.department, event.normalized_json(), event.message.payload,
     )

@@ -188,7 +188,6 @@ def stored(hub: RunningHub, count: int) -> None:
 
 
 def uids(events: list[dict[str, Any]]) -> list[str]:
-    from hub.events import event_uid
-    from hub.store.base import epoch
+    from hub.events import epoch, event_uid
 
     return [event_uid(e["source"], e["id"], epoch(e["time"])) for e in events]

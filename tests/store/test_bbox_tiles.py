@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 
-from hub.events import Event
+from hub.events import Event, epoch
 from hub.store import EventQuery
-from hub.store.base import epoch
 from tests.store.cases import NOW_HOUR, every_page, make_event
 from tests.store.conftest import open_kind
 

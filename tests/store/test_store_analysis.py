@@ -100,7 +100,7 @@ def test_trend_per_local_day_by_domain(store: Any) -> None:
 
 
 def _epoch(text: str) -> float:
-    from hub.store.base import epoch
+    from hub.events import epoch
 
     return epoch(text)
 

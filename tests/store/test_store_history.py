@@ -262,7 +262,7 @@ def test_history_reads_are_planned_with_their_values_every_time(store: Any, stor
 
 
 def _t(event: Any) -> float:
-    from hub.store.base import epoch
+    from hub.events import epoch
 
     return epoch(event.ce["time"])
 
