@@ -91,7 +91,9 @@ def test_event_uid_is_a_version_8_uuid_of_the_event_time_and_a_hash_of_source_an
         uid = uuid.UUID(event_uid(source, event_id, at))
         assert (uid.version, uid.variant) == (8, uuid.RFC_4122)
         assert uid.int >> 80 == 1795823532619  # the first 48 bits: Unix milliseconds
-        digest = int(hashlib.sha1(f"cityhub:{source}#{event_id}".encode()).hexdigest(), 16)
+        digest = int(hashlib.sha1(f"cityhub:{len(source)}:{source}#{event_id}".encode()).hexdigest(), 16)
         hashed = (uid.int >> 64 & 0xFFF) << 62 | uid.int & (2**62 - 1)  # the 74 bits after version and variant
         assert hashed == digest >> 86
         assert str(uid) == event_uid(source, event_id, at)  # canonical form: lower-case hex with dashes
+    # a "#" in a source or an id does not make two events one (the uuid5 of "<source>#<id>" before did)
+    assert event_uid("/jiangmen/a#", "b", at) != event_uid("/jiangmen/a", "#b", at)
