@@ -17,13 +17,17 @@ from bench.wire import QoS1Publisher
 
 KAFKA_TOPIC = "city.events"
 MQTT_WINDOW = 20_000  # QoS 1 messages a producer may have unacknowledged (packet ids are 16 bits)
+# Kafka: tansu's CPU goes with the record batches it takes and lists in each fetch, so a shorter linger costs the
+# broker more than it saves (at 5,000/s on two workers, 5 ms: broker 76-79 % of a core against 39-41 % at 20 ms,
+# and the producer fell seconds behind; 2026-11-28)
+LINGER_MS = 20
 AT_ONCE = 100  # messages sent together at most: those due by now at a set rate, else as fast as it goes
 _ctx = mp.get_context("fork")
 
 
 class Producers:
     def __init__(self, transport: str, url: str, load: Load, *, warmup: int, rate: float, processes: int = 1,
-                 duration: float | None = None) -> None:
+                 duration: float | None = None, linger_ms: float = LINGER_MS) -> None:
         self.load, self.warmup, self.count = load, warmup, len(load) - warmup
         self.send_times = _ctx.RawArray("d", len(load))
         self.sent_by = _ctx.RawArray("l", processes)  # messages each producer has published
@@ -33,7 +37,7 @@ class Producers:
         share = rate / processes if rate else 0.0
         self.procs = [
             _ctx.Process(target=_produce, name=f"bench-producer-{k}", daemon=True,
-                         args=(transport, url, load, k, processes, warmup, share, duration, self))
+                         args=(transport, url, load, k, processes, warmup, share, duration, linger_ms, self))
             for k in range(processes)
         ]
 
@@ -67,9 +71,10 @@ class Producers:
 
 
 def _produce(transport: str, url: str, load: Load, k: int, processes: int, warmup: int, rate: float,
-             duration: float | None, shared: Producers) -> None:
+             duration: float | None, linger_ms: float, shared: Producers) -> None:
     try:
-        publish_many, flush = (_mqtt if transport == "mqtt" else _kafka)(url, f"bench-producer-{k}")
+        client_id = f"bench-producer-{k}"
+        publish_many, flush = _mqtt(url, client_id) if transport == "mqtt" else _kafka(url, client_id, linger_ms)
         shared.warm.wait()
         if k == 0:
             for i in range(warmup):
@@ -119,12 +124,12 @@ def _mqtt(url: str, client_id: str) -> tuple[Any, Any]:
     return publish_many, client.flush
 
 
-def _kafka(url: str, client_id: str) -> tuple[Any, Any]:
+def _kafka(url: str, client_id: str, linger_ms: float) -> tuple[Any, Any]:
     """librdkafka (confluent-kafka): a Python producer (kafka-python) took more CPU than a hub worker.
     murmur2 keeps each source's events in the partition the Java client and the hub would choose."""
     from confluent_kafka import Producer
 
-    producer = Producer({"bootstrap.servers": url, "client.id": client_id, "acks": 1, "linger.ms": 20,
+    producer = Producer({"bootstrap.servers": url, "client.id": client_id, "acks": 1, "linger.ms": linger_ms,
                          "batch.size": 1_000_000, "enable.idempotence": False, "partitioner": "murmur2_random",
                          "queue.buffering.max.messages": 500_000})
     failures: list[str] = []

@@ -22,7 +22,7 @@ from bench.dbserver import postmaster, server_cpu_seconds
 from bench.hubproc import HubProcess, Hubs
 from bench.live import LiveClients
 from bench.load import Load, build_load
-from bench.publish import KAFKA_TOPIC, Producers
+from bench.publish import KAFKA_TOPIC, LINGER_MS, Producers
 from bench.stats import latency_summary, python_pace
 
 WARMUP = 100
@@ -42,6 +42,7 @@ class Options:
     seed: int = 2021
     progress: bool = False
     latencies: str | None = None  # a CSV file: each event's send time and publish→map latency
+    linger_ms: float = LINGER_MS  # how long a Kafka producer gathers records into one batch
 
 
 def run(opts: Options) -> dict[str, Any]:
@@ -59,7 +60,7 @@ def run(opts: Options) -> dict[str, Any]:
             if opts.transport == "kafka":
                 create_topic(broker.url, opts.partitions)
             producers = Producers(opts.transport, broker.url, load, warmup=WARMUP, rate=opts.rate,
-                                  processes=opts.producers, duration=opts.duration)
+                                  processes=opts.producers, duration=opts.duration, linger_ms=opts.linger_ms)
             producers.start()
             shared = {"CITYHUB_KAFKA_GROUP": f"bench-{tag}"}
             if opts.workers > 1:
@@ -156,6 +157,7 @@ def measure(opts: Options, load: Load, broker: Broker, hubs: Hubs, producers: Pr
         "drain_s": round(max(0.0, t_end - last_send), 2), "backlog_peak": backlog_peak,
         "workers": opts.workers, "producers": opts.producers,
         "partitions": opts.partitions if opts.transport == "kafka" else None,
+        "linger_ms": opts.linger_ms if opts.transport == "kafka" else None,
         "load": load.summary(), "cores": cores(),
     } | ({"lost_clues": lost_clues(hubs)} if done < sent else {})
 

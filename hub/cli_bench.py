@@ -24,6 +24,9 @@ def register(commands: Any) -> None:
     bench.add_argument("--workers", type=int, default=1,
                        help="hub worker processes: one Kafka consumer group / one MQTT shared subscription")
     bench.add_argument("--partitions", type=int, default=6, help="partitions of city.events (Kafka)")
+    bench.add_argument("--linger-ms", type=float,
+                       help="Kafka: how long a producer gathers records into one batch (default 20 ms; shorter costs the "
+                            "broker more per event)")
     bench.add_argument("--seed", type=int, default=2021)
     bench.add_argument("--json", action="store_true", help="only the JSON line, no progress on stderr")
     bench.add_argument("--latencies", metavar="CSV", help="also write each event's send time and latency here")
@@ -34,14 +37,15 @@ def run_bench(args: argparse.Namespace) -> int:
     from bench.run import Options, run
 
     if min(args.events, args.producers, args.workers) < 1 or args.rate < 0 or (
-            args.duration is not None and args.duration <= 0):
-        print("cityhub: --events, --producers and --workers must be ≥ 1, --rate ≥ 0, --duration > 0",
+            args.duration is not None and args.duration <= 0) or (args.linger_ms or 0) < 0:
+        print("cityhub: --events, --producers and --workers must be ≥ 1, --rate and --linger-ms ≥ 0, --duration > 0",
               file=sys.stderr)
         return 2
     opts = Options(transport=args.transport, events=args.events, rate=args.rate, db=args.db,
                    duration=args.duration, producers=args.producers, workers=args.workers, partitions=args.partitions,
                    seed=args.seed, latencies=args.latencies,
-                   progress=not args.json and sys.stderr.isatty())
+                   progress=not args.json and sys.stderr.isatty(),
+                   **({} if args.linger_ms is None else {"linger_ms": args.linger_ms}))
     result = run(opts)
     print(json.dumps(result, ensure_ascii=False))
     return 0 if result["lost"] == 0 else 1

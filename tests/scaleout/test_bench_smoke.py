@@ -33,8 +33,9 @@ def test_bench_runs_end_to_end_and_every_event_arrives(transport: str) -> None:
     if transport == "mqtt":
         need(mosquitto_installed(), "mosquitto is not installed (apt-get install mosquitto)")
     assert EVENTS < ON_BACKLOG
+    linger = ["--linger-ms", "5"] if transport == "kafka" else []  # not the default: the producers take it
     done = subprocess.run([sys.executable, "-m", "hub.cli", "bench", "--events", str(EVENTS), "--json",
-                           "--transport", transport],
+                           "--transport", transport, *linger],
                           capture_output=True, text=True, timeout=280, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     lines = done.stdout.strip().splitlines()
@@ -54,6 +55,7 @@ def test_bench_runs_end_to_end_and_every_event_arrives(transport: str) -> None:
     assert 0 <= split["to_hub"]["max"] <= whole and 0 < split["in_hub"]["max"] <= whole
     assert result["transport"] == transport and result["store"] == "sqlite"
     assert result["events"] == EVENTS
+    assert result["linger_ms"] == (5 if transport == "kafka" else None)
     # a few simulated vehicles drive out of the city: dead letters with a reason, never lost
     assert result["stored"] + result["duplicates"] + result["dead"] == EVENTS and result["lost"] == 0
     assert result["dead"] < 20 and result["duplicates"] == 0
