@@ -84,7 +84,7 @@ def points(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np
 
 
 def rows(n: int, seed: int, end: float, chunk: int = 100_000, days: float = DAYS) -> Iterator[list[tuple[Any, ...]]]:
-    """Event rows in the stores' column order (hub.store.sql.EVENT_COLUMNS), `chunk` at a time, over `days`."""
+    """Event rows in the stores' column order (hub.store.base.EVENT_COLUMNS), `chunk` at a time, over `days`."""
     rng = np.random.default_rng(seed)
     weights = np.array([t[1] for t in TYPES], float)
     for start in range(0, n, chunk):

@@ -18,7 +18,14 @@ from typing import Any
 from hub.events import DeadLetter
 from hub.store.base import (
     BUCKETS,
+    DEPARTMENT,
+    DISTRICT_CODE,
+    DOMAIN,
+    SEVERITY,
     STATS_BY,
+    TIME,
+    TOWN_CODE,
+    TYPE,
     Window,
     bucket_of,
     bucket_start,
@@ -61,7 +68,8 @@ def tally_rows(rows: list[tuple[Any, ...]], dead: list[DeadLetter]) -> list[tupl
 
     Rows are first grouped by (hour, domain, the five dimensions) in one pass (a batch holds far fewer
     groups than rows), then each group adds to its five counters."""
-    groups = Counter((math.floor(row[5] / 3600), row[4], row[11], row[10], row[3], row[13], row[12]) for row in rows)
+    groups = Counter((math.floor(row[TIME] / 3600), row[DOMAIN], row[DISTRICT_CODE], row[TOWN_CODE], row[TYPE],
+                      row[DEPARTMENT], row[SEVERITY]) for row in rows)
     counts: Counter[tuple[str, int, str, str]] = Counter()
     for (hour, domain, district, town, kind, department, severity), n in groups.items():
         counts[("district", hour, domain, "" if district is None else str(district))] += n

@@ -23,6 +23,7 @@ from psycopg.types import TypeInfo
 
 from hub.events import DeadLetter, Event
 from hub.store.analysis import rebuild_statements
+from hub.store.base import ID, LAT, LON, SOURCE, TYPE, UID
 from hub.store.sql import SqlStore, dead_row, event_row, tally_rows, unique_events
 
 SCHEMA = """
@@ -116,7 +117,7 @@ def staged_row(event: Event) -> tuple[Any, ...]:
     """`event_row` for the staging table: PostgreSQL text cannot hold NUL, which only the source's own
     strings (source, id, type) may carry; the hub's own (uid, codes, department) never do."""
     row = event_row(event)
-    if "\x00" in row[1] or "\x00" in row[2] or "\x00" in row[3]:
+    if "\x00" in row[SOURCE] or "\x00" in row[ID] or "\x00" in row[TYPE]:
         return tuple(text(v) for v in row)
     return row
 
@@ -159,9 +160,9 @@ def copy_new(cur: psycopg.Cursor[Any], rows: list[tuple[Any, ...]]) -> None:
     with cur.copy(COPY_EVENTS) as copy:
         copy.set_types(EVENT_TYPES)
         write_row = copy.write_row
-        for i in sorted(range(len(rows)), key=lambda i: rows[i][0]):  # uid order
+        for i in sorted(range(len(rows)), key=lambda i: rows[i][UID]):
             row = rows[i]
-            write_row((seqs[i], *row, point(row[7], row[8])))
+            write_row((seqs[i], *row, point(row[LON], row[LAT])))
     add_tallies(cur, tally_rows(rows, []))
 
 

@@ -14,11 +14,9 @@ import orjson
 
 from hub.events import DeadLetter, Event
 from hub.store.analysis import Analysis, tally_rows
-from hub.store.base import EventQuery, Page, grid_range
+from hub.store.base import EVENT_COLUMNS, EventQuery, Page, grid_range
 
 __all__ = ["DEAD_COLUMNS", "EVENT_COLUMNS", "SqlStore", "dead_row", "event_row", "tally_rows", "unique_events"]
-EVENT_COLUMNS = ("uid", "source", "id", "type", "domain", "time", "received_at", "lon", "lat", "grid_code",
-                 "town_code", "district_code", "severity", "department", "body", "raw")
 DEAD_COLUMNS = ("received_at", "reason", "transport", "topic", "partition", '"offset"', "raw")
 
 

@@ -11,7 +11,8 @@ from typing import Any
 from hub.events import DeadLetter, Event
 from hub.store import wal
 from hub.store.analysis import rebuild_statements
-from hub.store.sql import DEAD_COLUMNS, EVENT_COLUMNS, SqlStore, dead_row, event_row, tally_rows, unique_events
+from hub.store.base import EVENT_COLUMNS, ID, SOURCE, UID
+from hub.store.sql import DEAD_COLUMNS, SqlStore, dead_row, event_row, tally_rows, unique_events
 
 # Bounding boxes: an index over a coarse tile of the point (0.05° × 0.05°, about 5 km; an expression of
 # lon and lat, so the table keeps its columns) and time, covering lon and lat. A box lists its tiles and
@@ -145,7 +146,7 @@ class SqliteStore(SqlStore):
         if conn.total_changes - before == len(rows):
             return list(unique.values()), rows
         stored = {r[0] for r in conn.execute("SELECT uid FROM events WHERE seq > ?", (top,))}
-        skipped = [(row[1], row[2]) for row in rows if row[0] not in stored]  # (source, id)
+        skipped = [(row[SOURCE], row[ID]) for row in rows if row[UID] not in stored]
         there: set[tuple[str, str]] = set()
         for start in range(0, len(skipped), 400):
             chunk = skipped[start:start + 400]
@@ -155,7 +156,7 @@ class SqliteStore(SqlStore):
         if len(there) < len(skipped):  # IGNORE skips any row that breaks a constraint, not only a repeat
             missing = next(key for key in skipped if key not in there)
             raise sqlite3.IntegrityError(f"{len(skipped) - len(there)} events neither stored nor repeats ({missing} …)")
-        kept = [(e, row) for e, row in zip(unique.values(), rows, strict=True) if row[0] in stored]
+        kept = [(e, row) for e, row in zip(unique.values(), rows, strict=True) if row[UID] in stored]
         return [e for e, _ in kept], [row for _, row in kept]
 
     def rebuild_tallies(self) -> None:
