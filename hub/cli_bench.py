@@ -25,8 +25,8 @@ def register(commands: Any) -> None:
                        help="hub worker processes: one Kafka consumer group / one MQTT shared subscription")
     bench.add_argument("--partitions", type=int, default=6, help="partitions of city.events (Kafka)")
     bench.add_argument("--linger-ms", type=float,
-                       help="Kafka: how long a producer gathers records into one batch (default 20 ms; shorter costs the "
-                            "broker more per event)")
+                       help="Kafka: how long a producer gathers records into one batch "
+                            "(default 20 ms; shorter costs the broker more per event)")
     bench.add_argument("--seed", type=int, default=2021)
     bench.add_argument("--json", action="store_true", help="only the JSON line, no progress on stderr")
     bench.add_argument("--latencies", metavar="CSV", help="also write each event's send time and latency here")
@@ -45,7 +45,7 @@ def run_bench(args: argparse.Namespace) -> int:
                    duration=args.duration, producers=args.producers, workers=args.workers, partitions=args.partitions,
                    seed=args.seed, latencies=args.latencies,
                    progress=not args.json and sys.stderr.isatty(),
-                   **({} if args.linger_ms is None else {"linger_ms": args.linger_ms}))
+                   linger_ms=Options.linger_ms if args.linger_ms is None else args.linger_ms)
     result = run(opts)
     print(json.dumps(result, ensure_ascii=False))
     return 0 if result["lost"] == 0 else 1

@@ -9,13 +9,14 @@ from typing import Any, Protocol
 
 from hub.events import DeadLetter, Event
 
-# What the analysis views (事件分析图谱) group by. `hour` and `day` are time buckets: hours are
-# labelled in UTC (`2026-11-26T02:00:00Z`), days are local Jiangmen days (UTC+8, `2026-11-26`).
-# an event row: the columns in the order `hub.store.sql.event_row` gives them and the stores' INSERT and COPY take
+# An event row: the columns in the order `hub.store.sql.event_row` gives them and the stores' INSERT and COPY take
 EVENT_COLUMNS = ("uid", "source", "id", "type", "domain", "time", "received_at", "lon", "lat", "grid_code",
                  "town_code", "district_code", "severity", "department", "body", "raw")
 (UID, SOURCE, ID, TYPE, DOMAIN, TIME, RECEIVED_AT, LON, LAT, GRID_CODE, TOWN_CODE, DISTRICT_CODE, SEVERITY, DEPARTMENT,
  BODY, RAW) = range(len(EVENT_COLUMNS))  # its positions, by name
+
+# What the analysis views (事件分析图谱) group by. `hour` and `day` are time buckets: hours are
+# labelled in UTC (`2026-11-26T02:00:00Z`), days are local Jiangmen days (UTC+8, `2026-11-26`).
 STATS_BY = ("district", "domain", "type", "grid", "hour", "town", "department", "severity", "day")
 BUCKETS = ("hour", "day")
 LOCAL = timezone(timedelta(hours=8), "Asia/Shanghai")
