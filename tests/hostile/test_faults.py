@@ -97,7 +97,9 @@ def tiny_disk(size_mb: int) -> Iterator[Path]:
 
 def fill(folder: Path) -> Path:
     filler = folder / "filler"
-    with filler.open("wb") as handle, contextlib.suppress(OSError):  # ENOSPC: the disk is full
+    # ENOSPC: the disk is full. Unbuffered, and the suppress outside the file: a buffered file that took part
+    # of the last write flushed the rest on close, where ENOSPC came again after the suppress had ended
+    with contextlib.suppress(OSError), filler.open("wb", buffering=0) as handle:
         while True:
             handle.write(b"\0" * 65536)
             handle.flush()
