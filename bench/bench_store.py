@@ -26,6 +26,7 @@ import orjson
 from hub.events import DeadLetter, Event, HubBlock, Message, event_uid
 from hub.geo import load_city
 from hub.store import EventQuery, Store, open_store
+from hub.store.base import BODY, DOMAIN, ID, LAT, LON, RAW, TIME
 
 BBOX = (111.9, 21.45, 113.3, 22.85)
 SEATS = {"440703": (113.08, 22.58), "440704": (113.11, 22.56), "440705": (113.03, 22.47), "440781": (112.79, 22.25),
@@ -155,7 +156,7 @@ def fill_postgres(url: str, chunks: Iterator[list[tuple[Any, ...]]], progress: C
         for chunk in chunks:
             with conn.cursor() as cur, cur.copy(f"COPY events ({columns}) FROM STDIN") as copy:
                 for row in chunk:
-                    copy.write_row((*row, f"SRID=4326;POINT({row[7]} {row[8]})"))
+                    copy.write_row((*row, f"SRID=4326;POINT({row[LON]} {row[LAT]})"))
             progress(len(chunk))
         conn.execute("ALTER TABLE events ADD CONSTRAINT events_uid_key UNIQUE (uid),"
                      " ADD CONSTRAINT events_id_source_key UNIQUE (id, source)")
@@ -224,9 +225,10 @@ def write_rate(store: Store, batches: int = 20, size: int = 500) -> dict[str, An
     made = [r for chunk in rows(batches * size, 99, time.time(), chunk=batches * size, days=1 / 24) for r in chunk]
     events = []
     for row in made:
-        ce = orjson.loads(row[15]) | {"id": f"w{time.time_ns()}-{row[2]}"}
-        hub = HubBlock.model_validate(orjson.loads(row[14])["hub"] | {"uid": event_uid(ce["source"], ce["id"], row[5])})
-        events.append(Event(ce, Message(row[15], f"city/{row[4]}/bench", "mqtt"), hub))
+        ce = orjson.loads(row[RAW]) | {"id": f"w{time.time_ns()}-{row[ID]}"}
+        uid = event_uid(ce["source"], ce["id"], row[TIME])
+        hub = HubBlock.model_validate(orjson.loads(row[BODY])["hub"] | {"uid": uid})
+        events.append(Event(ce, Message(row[RAW], f"city/{row[DOMAIN]}/bench", "mqtt"), hub))
     began = time.perf_counter()
     for i in range(batches):
         store.write(events[i * size:(i + 1) * size], [DeadLetter(b"{", "invalid JSON", "mqtt", "city/x/y", None, None,

@@ -264,8 +264,8 @@ class PostgresStore(SqlStore):
         dead_rows = [tuple(text(v) for v in dead_row(d)) for d in dead]
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             stored: set[str] | None = None  # None: all of them
-            if unique:
-                rows = [staged_row(event) for event in unique.values()]
+            rows = [staged_row(event) for event in unique]
+            if rows:
                 try:
                     with conn.transaction():  # a savepoint: an event already stored rolls the COPY back to here
                         copy_new(cur, rows)
@@ -275,8 +275,8 @@ class PostgresStore(SqlStore):
                 cur.execute(INSERT_DEAD, [list(column) for column in zip(*dead_rows, strict=True)])
                 add_tallies(cur, tally_rows([], dead))
         if stored is None or len(stored) == len(unique):
-            return list(unique.values())
-        return [e for uid, e in unique.items() if uid in stored]
+            return unique
+        return [e for e, row in zip(unique, rows, strict=True) if row[UID] in stored]
 
     def rebuild_tallies(self) -> None:
         """Recount the hourly counters from the stored rows (after a bulk load or an upgrade)."""

@@ -37,9 +37,9 @@ def dead_row(dead: DeadLetter) -> tuple[Any, ...]:
     return (dead.received_at, dead.reason, dead.transport, dead.topic, dead.partition, dead.offset, dead.raw)
 
 
-def unique_events(events: list[Event]) -> dict[str, Event]:
-    """The batch without repeats of a (source, id), first one wins, by the hub uid."""
-    unique: dict[str, Event] = {}
+def unique_events(events: list[Event]) -> list[Event]:
+    """The batch without repeats of a (source, id), first one wins, in batch order."""
+    unique: list[Event] = []
     seen: set[tuple[str, str]] = set()
     for event in events:
         if event.hub is None:
@@ -47,7 +47,7 @@ def unique_events(events: list[Event]) -> dict[str, Event]:
         key = event.key
         if key not in seen:
             seen.add(key)
-            unique.setdefault(event.hub.uid, event)
+            unique.append(event)
     return unique
 
 

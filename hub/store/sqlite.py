@@ -129,7 +129,7 @@ class SqliteStore(SqlStore):
         return fresh
 
     @staticmethod
-    def _insert_new(conn: sqlite3.Connection, unique: dict[str, Event]) -> tuple[list[Event], list[tuple[Any, ...]]]:
+    def _insert_new(conn: sqlite3.Connection, unique: list[Event]) -> tuple[list[Event], list[tuple[Any, ...]]]:
         """Insert the events not stored yet (the batch is already without repeats; dedup by (source, id), whose
         unique index skips a stored one whatever its uid); the fresh ones and their rows, in batch order.
 
@@ -139,12 +139,12 @@ class SqliteStore(SqlStore):
         slip in between."""
         if not unique:
             return [], []
-        rows = [event_row(e) for e in unique.values()]
+        rows = [event_row(e) for e in unique]
         top = conn.execute("SELECT max(seq) FROM events").fetchone()[0] or 0
         before = conn.total_changes
         conn.executemany(INSERT_NEW_EVENTS, rows)
         if conn.total_changes - before == len(rows):
-            return list(unique.values()), rows
+            return unique, rows
         stored = {r[0] for r in conn.execute("SELECT uid FROM events WHERE seq > ?", (top,))}
         skipped = [(row[SOURCE], row[ID]) for row in rows if row[UID] not in stored]
         there: set[tuple[str, str]] = set()
@@ -156,7 +156,7 @@ class SqliteStore(SqlStore):
         if len(there) < len(skipped):  # IGNORE skips any row that breaks a constraint, not only a repeat
             missing = next(key for key in skipped if key not in there)
             raise sqlite3.IntegrityError(f"{len(skipped) - len(there)} events neither stored nor repeats ({missing} …)")
-        kept = [(e, row) for e, row in zip(unique.values(), rows, strict=True) if row[UID] in stored]
+        kept = [(e, row) for e, row in zip(unique, rows, strict=True) if row[UID] in stored]
         return [e for e, _ in kept], [row for _, row in kept]
 
     def rebuild_tallies(self) -> None:
