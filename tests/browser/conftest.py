@@ -90,7 +90,7 @@ def new_map_page(browser: Any, width: int = 1440, height: int = 900) -> tuple[An
     opened = MapPage(page)
     page.on("request", lambda request: opened.requests.append(request.url))
     page.on("websocket", lambda ws: opened.requests.append(ws.url))
-    page.on("pageerror", lambda error: opened.errors.append(str(error)))
+    page.on("pageerror", lambda error: opened.errors.append(f"{error.message}\n{error.stack or ''}".strip()))
     return context, opened
 
 
