@@ -18,8 +18,8 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from adapters.base import CloudEvent
+from hub.api.security import redacted
 from hub.ingest.mqtt import connect_async, mqtt_client
-from hub.security import redacted
 
 log = logging.getLogger(__name__)
 KAFKA_TOPIC = "city.events"

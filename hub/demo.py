@@ -12,7 +12,7 @@ from pathlib import Path
 import uvicorn
 
 from adapters.publisher import MqttPublisher
-from hub.app import create_app
+from hub.api.app import create_app
 from hub.broker import EmbeddedBroker
 from hub.runtime import Hub
 from hub.settings import Settings

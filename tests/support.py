@@ -14,7 +14,7 @@ import httpx
 import pytest
 import uvicorn
 
-from hub.app import create_app
+from hub.api.app import create_app
 from hub.runtime import Hub
 from hub.settings import Settings
 from hub.websocket import LiveWebSocketProtocol

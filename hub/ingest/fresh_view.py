@@ -38,11 +38,11 @@ from typing import Protocol
 
 import paho.mqtt.client as paho
 
+from hub.api.security import redacted
 from hub.events import Message
 from hub.ingest.mqtt import TOPIC, connect_async, mqtt_client
 from hub.live import LiveStream
 from hub.pipeline import Pipeline
-from hub.security import redacted
 
 log = logging.getLogger(__name__)
 ON_BACKLOG = 2000  # messages in the store lane's inbox (≈ 0.3 s of one worker's work) that open the view

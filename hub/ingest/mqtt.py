@@ -24,11 +24,11 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from hub.api.security import redacted
 from hub.events import DeadLetter, Event, Message
 from hub.ingest.batching import BatchWorker
 from hub.live import map_json
 from hub.pipeline import Pipeline
-from hub.security import redacted
 
 log = logging.getLogger(__name__)
 TOPIC = "city/+/+"

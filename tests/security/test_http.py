@@ -14,7 +14,7 @@ import uvicorn
 import websockets
 from fastapi import FastAPI, Request
 
-from hub.security import secure
+from hub.api.security import secure
 from hub.settings import Settings
 from tests.security.conftest import OPERATOR, VIEWER, HubFactory
 from tests.support import RunningHub, free_port, wait_for

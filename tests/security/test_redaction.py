@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.security import redacted
+from hub.api.security import redacted
 from hub.settings import Settings
 from tests.security.mosquitto import Mosquitto
 from tests.support import running_hub

@@ -1,4 +1,4 @@
-"""Viewer and operator roles over HTTP (hub/auth.py) on a real hub: no default secret, no role borrowing."""
+"""Viewer and operator roles over HTTP (hub/api/deps.py) on a real hub: no default secret, no role borrowing."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from hub.api_geo import router
+from hub.api.routes.geo import router
 from hub.geo import load_city
 
 

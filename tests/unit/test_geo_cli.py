@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from hub import cli_geo
+from hub.cli import geo as cli_geo
 from hub.geo import load_city
 
 

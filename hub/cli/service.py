@@ -34,7 +34,7 @@ def register(commands: Any) -> None:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from hub.app import create_app
+    from hub.api.app import create_app
     from hub.runtime import Hub
     from hub.websocket import LiveWebSocketProtocol
 

@@ -6,8 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 
-from hub.auth import ViewerDep
-from hub.params import parse_bbox
+from hub.api.deps import ViewerDep, parse_bbox
 from hub.registry import load_registry
 
 router = APIRouter(prefix="/api/map", tags=["map"])

@@ -8,10 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from hub.auth import HubDep, ViewerDep
+from hub.api.deps import HubDep, ViewerDep, when
 from hub.incidents.store import GROUPABLE
 from hub.incidents.views import summary
-from hub.params import when
 from hub.store.base import STATS_BY
 
 router = APIRouter(prefix="/api/analysis", tags=["analysis"])

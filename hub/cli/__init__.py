@@ -8,9 +8,9 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from hub import cli_bench, cli_geo, cli_hub, cli_map, cli_sources
+from hub.cli import bench, geo, maps, service, sources
 
-COMMAND_GROUPS = (cli_hub, cli_sources, cli_geo, cli_map, cli_bench)
+COMMAND_GROUPS = (service, sources, geo, maps, bench)
 
 
 class Parser(argparse.ArgumentParser):

@@ -13,17 +13,16 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request, WebSocket
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from hub.api_analysis import router as analysis_router
-from hub.api_geo import router as geo_router
-from hub.api_incidents import router as incidents_router
-from hub.api_map import router as map_router
-from hub.api_ogc import router as ogc_router
-from hub.asyncapi import router as asyncapi_router
-from hub.auth import viewer
-from hub.mapview import STATIC, map_page
-from hub.params import parse_bbox, when
+from hub.api.deps import parse_bbox, viewer, when
+from hub.api.mapview import STATIC, map_page
+from hub.api.routes.analysis import router as analysis_router
+from hub.api.routes.asyncapi import router as asyncapi_router
+from hub.api.routes.geo import router as geo_router
+from hub.api.routes.incidents import router as incidents_router
+from hub.api.routes.map import router as map_router
+from hub.api.routes.ogc import router as ogc_router
+from hub.api.security import secure
 from hub.runtime import Hub
-from hub.security import secure
 from hub.store import EventQuery, Page
 
 DECKGL_BUNDLE = Path(pydeck.__file__).parent / "nbextension" / "static" / "index.js"
@@ -43,7 +42,7 @@ def feature(event: dict[str, Any]) -> dict[str, Any]:
     return {"type": "Feature", "id": hub.get("uid"), "geometry": point, "properties": event}
 
 
-READ = [Depends(viewer)]  # with a viewer token configured, reads need it (hub/auth.py)
+READ = [Depends(viewer)]  # with a viewer token configured, reads need it (hub/api/deps.py)
 
 
 def create_app(hub: Hub) -> FastAPI:
@@ -56,7 +55,7 @@ def create_app(hub: Hub) -> FastAPI:
 
     app = FastAPI(title="CityHub — Jiangmen 一网统管", version="0.1.0", lifespan=lifespan)
     secure(app, hub.settings)
-    app.state.hub = hub  # the routers of hub/api_*.py reach the running hub through hub.auth.HubDep
+    app.state.hub = hub  # the routers of hub/api/routes/*.py reach the running hub through hub.api.deps.HubDep
     app.include_router(geo_router, dependencies=READ)
     for router in (incidents_router, ogc_router, analysis_router, asyncapi_router, map_router):
         app.include_router(router)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse
 
 from hub import schemas
-from hub.auth import HubDep
+from hub.api.deps import HubDep
 from hub.events import HubBlock
 
 router = APIRouter(tags=["channels"])

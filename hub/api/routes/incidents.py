@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from hub.auth import HubDep, OperatorDep, ViewerDep
+from hub.api.deps import HubDep, OperatorDep, ViewerDep
 from hub.incidents import STATES, InvalidTransition, UnknownIncident
 from hub.incidents.views import detail, summary
 

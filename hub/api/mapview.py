@@ -22,7 +22,7 @@ from shapely.geometry import shape
 from hub.geo import CityGeo
 from hub.routing import categories
 
-STATIC = Path(__file__).resolve().parent / "static"
+STATIC = Path(__file__).resolve().parents[1] / "static"
 DECKGL_BUNDLE = Path(pydeck.__file__).parent / "nbextension" / "static" / "index.js"
 JIANGMEN_VIEW = pydeck.ViewState(longitude=112.72, latitude=22.30, zoom=8.3, pitch=0, bearing=0)
 FONT = '"Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif"'

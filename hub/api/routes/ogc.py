@@ -16,9 +16,8 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from shapely.geometry import box, shape
 
-from hub.auth import HubDep, ViewerDep
+from hub.api.deps import HubDep, ViewerDep, parse_bbox
 from hub.incidents.views import feature as incident_feature
-from hub.params import parse_bbox
 from hub.runtime import Hub
 from hub.store import EventQuery
 

@@ -112,8 +112,8 @@ def from_store(url: str, since: datetime, until: datetime, limit: int) -> Iterat
 
 
 def run_snapshot(args: argparse.Namespace) -> int:
+    from hub.api.mapview import snapshot_page
     from hub.geo import load_city
-    from hub.mapview import snapshot_page
     from hub.settings import load_settings
 
     now = datetime.now(UTC)
