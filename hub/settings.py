@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     cors_origins: list[str] = []  # browser origins allowed to call the API; empty: same-origin only
     max_request_bytes: int = 1024 * 1024  # larger request bodies get 413
     incident_check_s: float = 30  # how often rule timers and overdue incident steps are checked; 0: never
+    # trust over the network (hub/trust, docs/SECURITY.md): unsigned events are dead-lettered when required
+    # (production); a signature present is checked either way; keys issued or revoked count within keys_refresh_s
+    require_signed_events: bool = False
+    keys_refresh_s: float = 5
+    signing_keys: list[str] = []  # publishers (simulate, replay): ADAPTER=PRIVATE.pem or directories of <adapter>.pem
 
     @property
     def store_url(self) -> str:
