@@ -81,3 +81,20 @@ def test_cityhub_keys_issue_list_revoke(key_db: str, tmp_path: Path, capsys: pyt
     assert "has no live key" in capsys.readouterr().err
     assert cli("keys", "list", "--db", key_db) == 0
     assert "revoked 20" in capsys.readouterr().out
+
+
+def test_publishers_load_keys_by_adapter_or_from_a_directory(tmp_path: Path) -> None:
+    from hub.trust.signer import Signer
+
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    for name in ("parking-lots", "water-sl651"):
+        assert cli("keys", "issue", name, "--out", str(keys / f"{name}.pem"), "--db", f"sqlite:///{tmp_path}/k") == 0
+    by_dir = Signer.load([str(keys)])
+    assert sorted(by_dir.keys) == ["parking-lots", "water-sl651"]
+    by_name = Signer.load([f"parking-lots={keys / 'parking-lots.pem'}"])
+    event = parking_event()
+    assert by_name(event)["signature"] == by_dir(event)["signature"]
+    assert "signature" not in by_name(parking_event(source="/jiangmen/parking/berths/B-1"))  # no key: unsigned
+    with pytest.raises(ValueError, match=r"ADAPTER=PRIVATE\.pem"):
+        Signer.load([str(tmp_path / "missing")])
