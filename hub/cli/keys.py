@@ -23,8 +23,9 @@ def register(commands: Any) -> None:
     issue.add_argument("--out", type=Path, required=True, metavar="PRIVATE.pem", help="where the private key goes")
     listing = actions.add_parser("list", help="every registered key, live and revoked")
     listing.add_argument("--json", action="store_true", help="one JSON object a line")
-    revoke = actions.add_parser("revoke", help="revoke every live key of an adapter")
+    revoke = actions.add_parser("revoke", help="revoke every live key of an adapter, or one (--key)")
     revoke.add_argument("adapter")
+    revoke.add_argument("--key", metavar="PUBLIC_KEY", help="only this key (its public half, as `keys list` shows)")
     for action in (issue, listing, revoke):
         action.add_argument("--db", help="sqlite:///PATH or postgresql://… (default: the hub's store)")
         action.add_argument("--config", type=Path, help="the hub's YAML settings")
@@ -87,9 +88,10 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_revoke(args: argparse.Namespace) -> int:
-    count = _table(args).revoke(args.adapter)
+    count = _table(args).revoke(args.adapter, key=args.key)
     if count == 0:
-        print(f"cityhub: {args.adapter!r} has no live key", file=sys.stderr)
+        which = f"no live key {args.key}" if args.key else "no live key"
+        print(f"cityhub: {args.adapter!r} has {which}", file=sys.stderr)
         return 1
     print(json.dumps({"adapter": args.adapter, "revoked": count}))
     return 0

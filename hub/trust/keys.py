@@ -81,12 +81,14 @@ class KeyTable:
                   (row.adapter, row.public_key, row.issued_at))
         return row
 
-    def revoke(self, adapter: str, now: float | None = None) -> int:
-        """Revoke every live key of `adapter`; how many."""
+    def revoke(self, adapter: str, now: float | None = None, key: str | None = None) -> int:
+        """Revoke every live key of `adapter`, or only `key` (its public half as `list` shows it); how many."""
         when = time.time() if now is None else now
-        rows = self._run("UPDATE source_keys SET revoked_at = ? WHERE adapter = ? AND revoked_at IS NULL "
-                         "RETURNING public_key", (when, adapter))
-        return len(rows)
+        sql = "UPDATE source_keys SET revoked_at = ? WHERE adapter = ? AND revoked_at IS NULL"
+        args: tuple[Any, ...] = (when, adapter)
+        if key is not None:
+            sql, args = sql + " AND public_key = ?", (*args, key)
+        return len(self._run(sql + " RETURNING public_key", args))
 
     def rows(self) -> list[KeyRow]:
         return [KeyRow(*r) for r in self._run(

@@ -22,6 +22,7 @@ def test_keys_are_added_revoked_and_listed(key_db: str) -> None:
     table.add("parking-lots", first.public_key(), now=100)
     table.add("parking-lots", second.public_key(), now=200)
     table.add("water-sl651", second.public_key(), now=300)
+    assert table.revoke("parking-lots", now=350, key="not-a-key") == 0
     assert table.revoke("parking-lots", now=400) == 2
     assert table.revoke("parking-lots") == 0
     rows = [(r.adapter, r.public_key, r.issued_at, r.revoked_at) for r in KeyTable(key_db).rows()]
@@ -75,6 +76,13 @@ def test_cityhub_keys_issue_list_revoke(key_db: str, tmp_path: Path, capsys: pyt
     listed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(k["adapter"], k["public_key"], k["revoked_at"]) for k in listed] == [
         ("parking-lots", issued["public_key"], None)]
+    capsys.readouterr()
+    assert cli("keys", "issue", "parking-lots", "--out", str(tmp_path / "next.pem"), "--db", key_db) == 0
+    rolled = json.loads(capsys.readouterr().out)  # a rollover: the new key first, then the old one revoked
+    assert cli("keys", "revoke", "parking-lots", "--key", issued["public_key"], "--db", key_db) == 0
+    assert json.loads(capsys.readouterr().out) == {"adapter": "parking-lots", "revoked": 1}
+    live = [r.public_key for r in KeyTable(key_db).rows() if r.revoked_at is None]
+    assert live == [rolled["public_key"]]
     assert cli("keys", "revoke", "parking-lots", "--db", key_db) == 0
     assert json.loads(capsys.readouterr().out) == {"adapter": "parking-lots", "revoked": 1}
     assert cli("keys", "revoke", "parking-lots", "--db", key_db) == 1
