@@ -23,6 +23,7 @@ from hub.rules import load_rules
 from hub.settings import Settings
 from hub.store import open_store
 from hub.trust.keys import KeyRing, KeyTable
+from hub.trust.tls import TlsFiles, kafka_options
 from hub.trust.verify import Verifier
 
 log = logging.getLogger(__name__)
@@ -61,12 +62,14 @@ class Hub:
         self.incidents = open_incidents(settings.store_url, self.live.publish, neighbours=self.neighbours)
         self.pipeline.sinks.append(self.incidents.sink)
         self.ingests: dict[str, Any] = {}
+        tls = TlsFiles.of(settings)
         if settings.mqtt:
             mqtt = self.ingests["mqtt"] = MqttIngest(self.pipeline, settings.mqtt, client_id=settings.mqtt_client_id,
-                                                     v5=settings.mqtt_v5, share_group=settings.mqtt_share_group)
+                                                     v5=settings.mqtt_v5, share_group=settings.mqtt_share_group,
+                                                     tls=tls)
             if settings.fresh_view:  # while the store works through a backlog, the map shows the newest
                 glance = functools.partial(MqttGlance, settings.mqtt, client_id=settings.mqtt_client_id,
-                                           v5=settings.mqtt_v5, share_group=settings.mqtt_share_group)
+                                           v5=settings.mqtt_v5, share_group=settings.mqtt_share_group, tls=tls)
                 self.ingests["mqtt_fresh"] = FreshView(self.pipeline, self.live, glance, mqtt.worker.inbox.qsize,
                                                        name="MQTT")
         if settings.kafka:
@@ -76,7 +79,7 @@ class Hub:
                                                         fetch_wait_ms=settings.kafka_fetch_wait_ms,
                                                         max_batch=settings.max_batch,
                                                         batch_wait_s=settings.batch_wait_ms / 1000,
-                                                        **settings.kafka_options)
+                                                        **kafka_options(tls, settings.kafka_options))
             if settings.fresh_view:
                 from hub.ingest.kafka_glance import KafkaGlance
 
@@ -88,14 +91,15 @@ class Hub:
         if settings.live_from_kafka:  # a map/API instance: the workers' normalized stream feeds its live map
             from hub.ingest.normalized_feed import NormalizedFeed
 
-            self.ingests["map_feed"] = NormalizedFeed(self.live, settings.live_from_kafka, **settings.kafka_options)
+            self.ingests["map_feed"] = NormalizedFeed(self.live, settings.live_from_kafka,
+                                                     **kafka_options(tls, settings.kafka_options))
             if settings.fresh_view:  # behind the workers' backlog, the newest raw events as previews
                 from hub.ingest.kafka_glance import KafkaGlance
                 from hub.ingest.kafka_out import TOPIC
                 from hub.ingest.workers_lag import WorkersLag
 
                 options = {"bootstrap_servers": settings.live_from_kafka.split(","),
-                           "client_id": "cityhub-map-fresh"} | settings.kafka_options
+                           "client_id": "cityhub-map-fresh"} | kafka_options(tls, settings.kafka_options)
                 self.ingests["map_fresh"] = FreshView(self.pipeline, self.live,
                                                       functools.partial(KafkaGlance, options, TOPIC),
                                                       WorkersLag(options, TOPIC, settings.kafka_group), name="map")

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     require_signed_events: bool = False
     keys_refresh_s: float = 5
     signing_keys: list[str] = []  # publishers (simulate, replay): ADAPTER=PRIVATE.pem or directories of <adapter>.pem
+    # TLS to the brokers (hub/trust/tls.py): mqtts:// URLs; Kafka where kafka_options ask for SSL or SASL_SSL
+    tls_ca_file: str | None = None  # the CA the broker's certificate must chain to (default: the system's)
+    tls_cert_file: str | None = None  # the client's own certificate (PEM), for brokers that ask for one
+    tls_key_file: str | None = None
 
     @property
     def store_url(self) -> str:

@@ -22,7 +22,7 @@ def register(commands: Any) -> None:
     sim.add_argument("--duration", type=float, default=60)
     sim.add_argument("--seed", type=int, default=2021)
     to = sim.add_mutually_exclusive_group(required=True)
-    to.add_argument("--mqtt", help="mqtt://host:port")
+    to.add_argument("--mqtt", help="mqtt://host:port or mqtts://host:port (CITYHUB_TLS_CA_FILE …)")
     to.add_argument("--kafka", help="host:port")
     sign_option(sim)
     sim.set_defaults(func=run_simulate)
@@ -59,16 +59,19 @@ def sign_option(command: argparse.ArgumentParser) -> None:
 def publisher_for(args: argparse.Namespace, client_id: str = "cityhub-simulate") -> Any:
     from hub.settings import Settings
     from hub.trust.signer import Signer
+    from hub.trust.tls import TlsFiles, kafka_options
 
-    specs = args.sign_key or Settings().signing_keys
+    settings = Settings()  # the environment's CITYHUB_SIGNING_KEYS, CITYHUB_TLS_*, CITYHUB_KAFKA_OPTIONS
+    specs = args.sign_key or settings.signing_keys
     signer = Signer.load(specs) if specs else None
+    tls = TlsFiles.of(settings)
     if args.mqtt:
         from adapters.publisher import MqttPublisher
 
-        return MqttPublisher(args.mqtt, client_id, signer=signer)
+        return MqttPublisher(args.mqtt, client_id, signer=signer, tls=tls)
     from adapters.kafka_publisher import KafkaPublisher
 
-    return KafkaPublisher(args.kafka, signer=signer)
+    return KafkaPublisher(args.kafka, signer=signer, **kafka_options(tls, settings.kafka_options))
 
 
 def run_simulate(args: argparse.Namespace) -> int:

@@ -43,6 +43,7 @@ from hub.events import Message
 from hub.ingest.mqtt import TOPIC, connect_async, mqtt_client
 from hub.live import LiveStream
 from hub.pipeline import Pipeline
+from hub.trust.tls import TlsFiles
 
 log = logging.getLogger(__name__)
 ON_BACKLOG = 2000  # messages in the store lane's inbox (≈ 0.3 s of one worker's work) that open the view
@@ -155,12 +156,13 @@ class MqttGlance:
     """A throw-away QoS 0 session on the hub's topics; what it brings waits in a short deque."""
 
     def __init__(self, url: str, *, client_id: str = "cityhub", v5: bool = True,
-                 share_group: str | None = None) -> None:
+                 share_group: str | None = None, tls: TlsFiles | None = None) -> None:
         self.topic = f"$share/{share_group}-fresh/{TOPIC}" if share_group and v5 else TOPIC
         self._held: deque[tuple[str, bytes]] = deque(maxlen=HELD_MAX)
         self._overflow = 0
         self._lock = threading.Lock()
-        client = self.client = mqtt_client(url, f"{client_id}-fresh", v5=v5, persistent=False, manual_ack=True)
+        client = self.client = mqtt_client(url, f"{client_id}-fresh", v5=v5, persistent=False, manual_ack=True,
+                                           tls=tls)
         client.fast_handler = self._on_publish
         client.batch_handler = self._on_publishes
         client.on_connect = self._on_connect

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from hub.events import DeadLetter, Event, Message
 from hub.ingest.batching import BatchWorker
 from hub.live import map_json
 from hub.pipeline import Pipeline
+from hub.trust.tls import ConnectFailures, TlsFiles, client_context
 
 log = logging.getLogger(__name__)
 TOPIC = "city/+/+"
@@ -50,6 +52,7 @@ WRITE_CHUNK = 65536  # bytes of batched PUBACKs / PUBLISHes queued as one write
 # republish is dropped and counted (`republish_shed`) rather than queued, and the PUBACKs are not kept
 # behind it.
 REPUBLISH_QUEUE_LIMIT = 32
+TLS_SCHEMES = ("mqtts", "ssl")
 FastHandler = Callable[[str, bytes, int, int], None]  # (topic, payload, packet id, QoS)
 BatchHandler = Callable[[list[tuple[str, bytes, int, int]]], None]  # several of them, in arrival order
 
@@ -100,6 +103,8 @@ class Client(paho.Client):
     - Sending: `ack_many` and `publish_many` queue the PUBACKs or QoS 0 PUBLISHes of a whole batch as
       a few writes instead of one queued packet (and one wake-up of the network thread) each.
     """
+
+    connect_failures: ConnectFailures | None = None
 
     fast_handler: FastHandler | None = None
     batch_handler: BatchHandler | None = None
@@ -238,14 +243,21 @@ class Client(paho.Client):
         self._packet_queue(paho.PUBLISH, b"".join(parts), 0, 0, paho.MQTTMessageInfo(0))
 
 
-def mqtt_client(url: str, client_id: str, *, v5: bool, persistent: bool, manual_ack: bool = False) -> Client:
-    """A paho client for `mqtt://[user:password@]host:port`, not yet connected."""
+def mqtt_client(url: str, client_id: str, *, v5: bool, persistent: bool, manual_ack: bool = False,
+                tls: TlsFiles | None = None) -> Client:
+    """A paho client for `mqtt://[user:password@]host:port` or `mqtts://…` (TLS with `tls`'s CA, certificate
+    and key: hub.trust.tls), not yet connected. Why a connection fails is logged (hub.trust.tls.ConnectFailures)."""
     parts = urlparse(url)
-    if parts.scheme not in ("mqtt", "tcp", ""):
-        raise ValueError(f"MQTT URL must be mqtt://host:port, got {url!r}")
+    if parts.scheme not in ("mqtt", "tcp", "", *TLS_SCHEMES):
+        raise ValueError(f"MQTT URL must be mqtt://host:port or mqtts://host:port, got {url!r}")
     protocol = paho.MQTTv5 if v5 else paho.MQTTv311
     client = Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol,
                     clean_session=None if v5 else not persistent, manual_ack=manual_ack)
+    if parts.scheme in TLS_SCHEMES:
+        client.tls_set_context(client_context(tls))
+    failures = client.connect_failures = ConnectFailures(f"MQTT broker {redacted(url)}")
+    # paho calls this inside its `except OSError` (ssl.SSLError is one): the exception is the one in hand
+    client.on_connect_fail = lambda *_: failures.failed(sys.exc_info()[1])
     if parts.username:
         client.username_pw_set(parts.username, parts.password)
     client.max_inflight_messages_set(1000)
@@ -261,7 +273,8 @@ def connect_args(url: str, *, v5: bool, persistent: bool, keepalive: int = KEEPA
         props = Properties(PacketTypes.CONNECT)
         props.SessionExpiryInterval = SESSION_EXPIRY_S if persistent else 0
         props.ReceiveMaximum = RECEIVE_MAXIMUM
-    return {"host": parts.hostname or "127.0.0.1", "port": parts.port or 1883, "keepalive": keepalive,
+    default_port = 8883 if parts.scheme in TLS_SCHEMES else 1883
+    return {"host": parts.hostname or "127.0.0.1", "port": parts.port or default_port, "keepalive": keepalive,
             "clean_start": (not persistent) if v5 else paho.MQTT_CLEAN_START_FIRST_ONLY, "properties": props}
 
 
@@ -294,14 +307,14 @@ class MqttIngest:
 
     def __init__(self, pipeline: Pipeline, url: str, *, client_id: str = "cityhub", v5: bool = True,
                  share_group: str | None = None, keepalive: int = KEEPALIVE_S,
-                 inbox_capacity: int = INBOX_CAPACITY) -> None:
+                 inbox_capacity: int = INBOX_CAPACITY, tls: TlsFiles | None = None) -> None:
         self.url, self.v5, self.keepalive = url, v5, keepalive
         if share_group and not v5:
             log.warning("shared subscription $share/%s with MQTT 3.1.1: Mosquitto accepts it, "
                         "other brokers may not", share_group)
         self.share_group = share_group
         self.topic = f"$share/{share_group}/{TOPIC}" if share_group else TOPIC
-        self.client = mqtt_client(url, client_id, v5=v5, persistent=True, manual_ack=True)
+        self.client = mqtt_client(url, client_id, v5=v5, persistent=True, manual_ack=True, tls=tls)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_subscribe = self._on_subscribe
