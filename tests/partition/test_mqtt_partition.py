@@ -33,8 +33,9 @@ class HostMosquitto(BrokerProcess):
         self.address = address
 
     def command(self) -> list[str]:
-        lines = [f"listener {self.port} 127.0.0.1", f"listener {self.port} {self.address}", "allow_anonymous true", "persistence true",
-                 f"persistence_location {self.workdir}/", "max_queued_messages 100000", "max_inflight_messages 1000",
+        lines = [f"listener {self.port} 127.0.0.1", f"listener {self.port} {self.address}",
+                 "allow_anonymous true", "persistence true", f"persistence_location {self.workdir}/",
+                 "max_queued_messages 100000", "max_inflight_messages 1000",
                  f"log_dest file {self.workdir / 'broker.log'}", "log_type all"]
         if os.geteuid() == 0:
             lines.append("user root")
