@@ -10,16 +10,16 @@ import logging
 import threading
 from typing import Any, Protocol
 
-from hub.decode import Limits
 from hub.geo import load_city
 from hub.incidents import open_incidents
 from hub.incidents.neighbours import CellNeighbours
 from hub.ingest.fresh_view import FreshView, MqttGlance
 from hub.ingest.mqtt import MqttIngest
 from hub.live import LiveStream
-from hub.pipeline import Pipeline
+from hub.pipeline.decode import Limits
+from hub.pipeline.process import Pipeline
+from hub.pipeline.rules import load_rules
 from hub.registry import load_registry
-from hub.rules import load_rules
 from hub.settings import Settings
 from hub.store import open_store
 

@@ -42,7 +42,7 @@ from hub.api.security import redacted
 from hub.events import Message
 from hub.ingest.mqtt import TOPIC, connect_async, mqtt_client
 from hub.live import LiveStream
-from hub.pipeline import Pipeline
+from hub.pipeline.process import Pipeline
 
 log = logging.getLogger(__name__)
 ON_BACKLOG = 2000  # messages in the store lane's inbox (≈ 0.3 s of one worker's work) that open the view

@@ -41,7 +41,7 @@ from hub.ingest.kafka_out import (
     reader_config,
     take_fetched,
 )
-from hub.pipeline import Pipeline
+from hub.pipeline.process import Pipeline
 from hub.settings import BATCH_WAIT_MS, KAFKA_MAX_BATCH
 
 log = logging.getLogger(__name__)

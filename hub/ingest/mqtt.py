@@ -28,7 +28,7 @@ from hub.api.security import redacted
 from hub.events import DeadLetter, Event, Message
 from hub.ingest.batching import BatchWorker
 from hub.live import map_json
-from hub.pipeline import Pipeline
+from hub.pipeline.process import Pipeline
 
 log = logging.getLogger(__name__)
 TOPIC = "city/+/+"

@@ -13,10 +13,10 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from adapters.kafka_publisher import source_key
-from hub.decode import Limits, decode
 from hub.events import Event, Message
 from hub.ingest.batching import BatchWorker
 from hub.ingest.mqtt import user_properties
+from hub.pipeline.decode import Limits, decode
 from tests.support import wait_for
 from tests.transport.brokers import MOSQUITTO_CONF, local_mosquitto_conf
 from tests.transport.events import batch, mqtt_binary, raw_kafka_binary, sdk_kafka_binary

@@ -12,7 +12,7 @@ import pytest
 from hub.events import Message
 from hub.ingest import fresh_view
 from hub.live import LiveStream
-from hub.pipeline import Normalized
+from hub.pipeline.process import Normalized
 from tests.support import wait_for
 
 
