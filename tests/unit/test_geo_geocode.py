@@ -130,3 +130,27 @@ def test_normalize() -> None:
     assert chinese_to_int("十二") == 12 and chinese_to_int("一百零五") == 105 and chinese_to_int("二三") == 23
     assert normalize(" 江门市 蓬江区 胜利路　十二號 ") == "江门市蓬江区胜利路12号"
     assert normalize("新一村３号") == "新一村3号"
+
+
+def _road_with_number_and_its_tenfold(city: CityGeo) -> tuple[int, int]:
+    """A road address n whose road also has n·10+1 (19 and 191): the house a dropped dash would pick."""
+    lib = city.library
+    for i in range(0, len(lib), 7):
+        n, place = int(lib.number[i]), int(lib.place[i])
+        if lib.place_kind[place] == "road" and not lib.building[i] and lib.find(place, n * 10 + 1) >= 0:
+            return i, lib.find(place, n * 10 + 1)
+    raise AssertionError("no road with both n and n·10+1")
+
+
+def test_a_guangdong_sub_number_resolves_to_its_base_number_never_another_house(city: CityGeo) -> None:
+    lib = city.library
+    row, tenfold = _road_with_number_and_its_tenfold(city)
+    c = lib.record(row)["components"]
+    n, base = int(lib.number[row]), lib.id_of(row)
+    for text in (f"{c['district']}{c['road']}{n}-1号", f"{c['district']}{c['road']}{n}－1号",
+                 f"{c['district']}{c['road']}{n} - 1", f"{c['district']}{c['road']}{n}之1号",
+                 f"{c['district']}{c['road']}{n}号之一", f"{c['district']}{c['road']}{n}号之1"):
+        res = city.geocode(text)
+        assert res["matched"] and res["address_id"] == base != lib.id_of(tenfold), (text, res)
+        assert res["confidence"] < 1.0 and f"sub-number {n}号之1" in res["reason"], text
+    assert normalize("白沙大道十三之一号") == normalize("白沙大道13号之一") == "白沙大道13号之1"
