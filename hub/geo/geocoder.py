@@ -8,7 +8,9 @@ name, or a house number the library lacks gives no match: a wrong match is worse
 
 A sub-number (之一 of a house, written 19-1号, 19之1号 or 19号之一) resolves to its base
 number, with a note and a lower confidence: the library holds no sub-numbers, and the base
-house is where the crew goes.
+house is where the crew goes. A road name one character away from a known one is accepted only
+inside the district or town the text names; with no place named the answer is no match, the
+candidate given as a `suggestion`: a wrong town sends a crew to the wrong town.
 """
 
 from __future__ import annotations
@@ -38,10 +40,10 @@ class _Choice:
     notes: list[str] = field(default_factory=list)
 
 
-def no_match(reason: str) -> dict[str, Any]:
+def no_match(reason: str, suggestion: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"matched": False, "address_id": None, "text": None, "lon": None, "lat": None,
             "grid_code": None, "district_code": None, "town_code": None, "community_code": None,
-            "confidence": 0.0, "reason": reason}
+            "confidence": 0.0, "reason": reason, "suggestion": suggestion}
 
 
 class Geocoder:
@@ -174,8 +176,19 @@ class Geocoder:
         if suffix:
             notes.append(f"'{suffix}' (room or floor) kept out of the standard address")
         rec = self.lib.record(row)
+        if choice.typo_of and not choice.hints.named:
+            return no_match(f"no known road {choice.typo_of}; it is one character away from {choice.name} in "
+                            f"{self.lib.town_of(row)['name']}, but the text names no district or town to confirm it",
+                            self._suggest(rec, round(max(confidence, 0.05), 3)))
         return {"matched": True, "address_id": rec["id"], "text": rec["text"], "lon": rec["lon"],
                 "lat": rec["lat"], "grid_code": rec["grid_code"], "district_code": rec["district_code"],
                 "town_code": rec["town_code"], "community_code": rec["community_code"],
                 "confidence": round(max(confidence, 0.05), 3),
-                "reason": "; ".join(["matched " + ("building" if self.lib.building[row] else "house number"), *notes])}
+                "reason": "; ".join(["matched " + ("building" if self.lib.building[row] else "house number"), *notes]),
+                "suggestion": None}
+
+    @staticmethod
+    def _suggest(rec: dict[str, Any], confidence: float) -> dict[str, Any]:
+        """A candidate shown to the person who typed the text, never used to place anything."""
+        return {"address_id": rec["id"], "text": rec["text"], "lon": rec["lon"], "lat": rec["lat"],
+                "confidence": confidence}
