@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     cors_origins: list[str] = []  # browser origins allowed to call the API; empty: same-origin only
     max_request_bytes: int = 1024 * 1024  # larger request bodies get 413
     incident_check_s: float = 30  # how often rule timers and overdue incident steps are checked; 0: never
+    # people (hub/people): how long a sign-in lasts; failed sign-ins heard per user / per address in a window
+    token_ttl_s: float = 8 * 3600
+    signin_failures_per_user: int = 5
+    signin_failures_per_address: int = 20
+    signin_window_s: float = 900
 
     @property
     def store_url(self) -> str:
