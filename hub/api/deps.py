@@ -116,7 +116,7 @@ def actor(request: Request) -> Principal:
     caller may change is then checked against the duties (hub/data/duties.yaml)."""
     hub, token = current_hub(request), bearer_token(request)
     if not hub.settings.operator_token and not hub.people.users.any_active():
-        raise HTTPException(503, "no operator token configured and no user exists")
+        raise HTTPException(503, "no operator token configured")  # and no user exists
     if token is None:
         raise HTTPException(401, "sign in or operator token required (Authorization: Bearer …)", headers=CHALLENGE)
     found = principal_of(hub, token)
