@@ -44,12 +44,13 @@ class City:
     incidents: dict[str, dict[str, Any]] = field(default_factory=dict)  # district → incident
     events: dict[str, str] = field(default_factory=dict)  # district → an event uid
 
-    def get(self, path: str, user: str | None, **params: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.tokens[user]}"} if user else {}
+    def get(self, path: str, as_user: str | None, **params: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.tokens[as_user]}"} if as_user else {}
         return HTTP.get(self.hub.url + path, params=params, headers=headers)
 
-    def post(self, path: str, user: str | None, body: dict[str, Any]) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.tokens.get(user or '', user)}"} if user else {}
+    def post(self, path: str, as_user: str | None, body: dict[str, Any]) -> httpx.Response:
+        """As a user of the city, or with any other token (a service token, a made-up one)."""
+        headers = {"Authorization": f"Bearer {self.tokens.get(as_user or '', as_user)}"} if as_user else {}
         return HTTP.post(self.hub.url + path, json=body, headers=headers)
 
     def publish(self, *messages: tuple[str, dict[str, Any]]) -> None:

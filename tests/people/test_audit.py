@@ -13,7 +13,8 @@ pytestmark = pytest.mark.integration
 
 def fill(people: People, n: int = 5) -> None:
     for i in range(n):
-        people.audit.append(f"user{i}", "case.step", str(100 + i), {"to": "registered", "note": f"立案 {i}"}, "10.0.0.1")
+        people.audit.append(f"user{i}", "case.step", str(100 + i), {"to": "registered", "note": f"立案 {i}"},
+                            "10.0.0.1")
 
 
 def verify(url: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:

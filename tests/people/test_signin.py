@@ -19,8 +19,8 @@ def test_a_password_is_stored_as_an_argon2id_hash_and_checked(people: People) ->
     assert people.users.check_password("zhang", PASSWORD) is not None
     assert people.users.check_password("zhang", "wrong-password") is None
     assert people.users.check_password("nobody", PASSWORD) is None
-    for bad in [("zhang", "city_operator", PASSWORD), ("li", "city_operator", "short"), ("operator", "leader", PASSWORD),
-                ("a b", "leader", PASSWORD)]:
+    for bad in [("zhang", "city_operator", PASSWORD), ("li", "city_operator", "short"),
+                ("operator", "leader", PASSWORD), ("a b", "leader", PASSWORD)]:
         with pytest.raises(BadUser):
             people.users.add(*bad)
 
