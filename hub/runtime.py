@@ -14,6 +14,7 @@ from hub.geo import load_city
 from hub.incidents import open_incidents
 from hub.incidents.neighbours import CellNeighbours
 from hub.live import LiveStream
+from hub.people import open_people
 from hub.pipeline.decode import Limits
 from hub.pipeline.process import Pipeline
 from hub.pipeline.rules import load_rules
@@ -56,6 +57,8 @@ class Hub:
         self.neighbours = CellNeighbours(self.geo)
         self.incidents = open_incidents(settings.store_url, self.live.publish, neighbours=self.neighbours)
         self.pipeline.sinks.append(self.incidents.sink)
+        self.people = open_people(settings.store_url, settings.token_ttl_s, settings.signin_failures_per_user,
+                                  settings.signin_failures_per_address, settings.signin_window_s)
         self.ingests: dict[str, Any] = {}
         if settings.mqtt:
             mqtt = self.ingests["mqtt"] = MqttIngest(self.pipeline, settings.mqtt, client_id=settings.mqtt_client_id,
@@ -117,6 +120,7 @@ class Hub:
         for ingest in self.ingests.values():
             ingest.stop()
         self.incidents.close()
+        self.people.close()
         self.store.close()
 
     def health(self) -> dict[str, Any]:

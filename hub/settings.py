@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     work_windows: str = "08:30-12:00,14:00-17:30"
     evaluation_weights: dict[str, float] = {"on_time_closure_rate": 0.4, "closure_rate": 0.2,
                                             "on_time_handling_rate": 0.3, "rework_rate": 0.1}
+    # people (hub/people): how long a sign-in lasts; failed sign-ins heard per user / per address in a window
+    token_ttl_s: float = 8 * 3600
+    signin_failures_per_user: int = 5
+    signin_failures_per_address: int = 20
+    signin_window_s: float = 900
 
     @property
     def store_url(self) -> str:
