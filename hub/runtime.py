@@ -23,6 +23,8 @@ from hub.settings import Settings
 from hub.store import open_store
 from hub.transports.fresh_view import FreshView, MqttGlance
 from hub.transports.mqtt.ingest import MqttIngest
+from hub.trust.keys import KeyRing, KeyTable
+from hub.trust.verify import Verifier
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,9 @@ class Hub:
         self.geo = load_city()
         self.registry = load_registry()
         limits = Limits(settings.max_payload_bytes, settings.max_age_days * 86400, settings.max_ahead_s)
-        self.pipeline = Pipeline(self.store, self.geo, self.registry, limits)
+        ring = KeyRing(KeyTable(settings.store_url), settings.keys_refresh_s)
+        self.pipeline = Pipeline(self.store, self.geo, self.registry, limits,
+                                 Verifier(ring, settings.require_signed_events))
         self.live = LiveStream(settings.live_buffer)
         self.pipeline.sinks.append(self.live.sink)
         self.pipeline.steps.append(functools.partial(load_rules().apply, device_meta=self.registry.meta))

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     signin_failures_per_user: int = 5
     signin_failures_per_address: int = 20
     signin_window_s: float = 900
+    # trust over the network (hub/trust, docs/SECURITY.md): unsigned events are dead-lettered when required
+    # (production); a signature present is checked either way; keys issued or revoked count within keys_refresh_s
+    require_signed_events: bool = False
+    keys_refresh_s: float = 5
+    signing_keys: list[str] = []  # publishers (simulate, replay): ADAPTER=PRIVATE.pem or directories of <adapter>.pem
 
     @property
     def store_url(self) -> str:
