@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from hub.decode import Limits
 from hub.geo import load_city
+from hub.health import Monitoring
 from hub.incidents import open_incidents
 from hub.incidents.neighbours import CellNeighbours
 from hub.ingest.fresh_view import FreshView, MqttGlance
@@ -56,6 +57,8 @@ class Hub:
         self.neighbours = CellNeighbours(self.geo)
         self.incidents = open_incidents(settings.store_url, self.live.publish, neighbours=self.neighbours)
         self.pipeline.sinks.append(self.incidents.sink)
+        self.monitoring = Monitoring(self.registry, self.incidents, settings.device_cadences)
+        self.pipeline.sinks.append(self.monitoring.sink)
         self.ingests: dict[str, Any] = {}
         if settings.mqtt:
             mqtt = self.ingests["mqtt"] = MqttIngest(self.pipeline, settings.mqtt, client_id=settings.mqtt_client_id,
@@ -100,6 +103,7 @@ class Hub:
         # the address library, grid index and cells layer load in the background, not in the first batch
         threading.Thread(target=self._warm, name="geo-warm", daemon=True).start()
         self.incidents.start(self.settings.incident_check_s)
+        self.monitoring.start(self.settings.health_check_s)
         for ingest in self.ingests.values():
             ingest.start()
 
@@ -116,6 +120,7 @@ class Hub:
     def stop(self) -> None:
         for ingest in self.ingests.values():
             ingest.stop()
+        self.monitoring.stop()
         self.incidents.close()
         self.store.close()
 

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     cors_origins: list[str] = []  # browser origins allowed to call the API; empty: same-origin only
     max_request_bytes: int = 1024 * 1024  # larger request bodies get 413
     incident_check_s: float = 30  # how often rule timers and overdue incident steps are checked; 0: never
+    # device health, data quality and forecasts (hub/health, hub/forecast)
+    health_check_s: float = 30  # how often device states, source quality and forecasts are checked; 0: never
+    device_cadences: Path | None = None  # the cadences data file; None: hub/data/device_cadences.yaml
 
     @property
     def store_url(self) -> str:
