@@ -57,7 +57,8 @@ class Hub:
         self.neighbours = CellNeighbours(self.geo)
         self.incidents = open_incidents(settings.store_url, self.live.publish, neighbours=self.neighbours)
         self.pipeline.sinks.append(self.incidents.sink)
-        self.monitoring = Monitoring(self.registry, self.incidents, settings.device_cadences)
+        self.monitoring = Monitoring(self.registry, self.incidents, settings.device_cadences, settings.quality_levels)
+        self.pipeline.steps.append(self.monitoring.step)
         self.pipeline.sinks.append(self.monitoring.sink)
         self.ingests: dict[str, Any] = {}
         if settings.mqtt:

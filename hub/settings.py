@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     # device health, data quality and forecasts (hub/health, hub/forecast)
     health_check_s: float = 30  # how often device states, source quality and forecasts are checked; 0: never
     device_cadences: Path | None = None  # the cadences data file; None: hub/data/device_cadences.yaml
+    quality_levels: Path | None = None  # the sources' quality levels; None: hub/data/quality_levels.yaml
 
     @property
     def store_url(self) -> str:

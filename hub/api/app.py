@@ -22,6 +22,7 @@ from hub.api.routes.geo import router as geo_router
 from hub.api.routes.incidents import router as incidents_router
 from hub.api.routes.map import router as map_router
 from hub.api.routes.ogc import router as ogc_router
+from hub.api.routes.quality import router as quality_router
 from hub.api.security import secure
 from hub.runtime import Hub
 from hub.store import EventQuery, Page
@@ -58,7 +59,8 @@ def create_app(hub: Hub) -> FastAPI:
     secure(app, hub.settings)
     app.state.hub = hub  # the routers of hub/api/routes/*.py reach the running hub through hub.api.deps.HubDep
     app.include_router(geo_router, dependencies=READ)
-    for router in (incidents_router, ogc_router, analysis_router, asyncapi_router, map_router, devices_router):
+    for router in (incidents_router, ogc_router, analysis_router, asyncapi_router, map_router, devices_router,
+                   quality_router):
         app.include_router(router)
     app.mount("/static/hub", StaticFiles(directory=STATIC), name="static")
 

@@ -13,6 +13,8 @@ from hub.health.alarms import Alarms
 from hub.health.cadences import load_cadences
 from hub.health.db import HealthTable
 from hub.health.devices import DeviceHealth
+from hub.health.levels import QualityAlarms, load_levels
+from hub.health.quality import SourceQuality
 from hub.incidents.service import IncidentService
 from hub.registry import DeviceRegistry
 
@@ -24,16 +26,25 @@ class Monitoring:
     """The pipeline's health sink and the checks that run every `every_s` seconds in one thread."""
 
     def __init__(self, registry: DeviceRegistry, incidents: IncidentService, cadences_file: Path | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 levels_file: Path | None = None, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
         self.alarms = Alarms(incidents, clock)
-        self.devices = DeviceHealth(registry, load_cadences(cadences_file), self.alarms, clock)
+        cadences = load_cadences(cadences_file)
+        self.devices = DeviceHealth(registry, cadences, self.alarms, clock)
         self.table = HealthTable(incidents.store.db)
         self.table.load(self.devices)
-        self.sinks: list[Callable[[list[Event], list[DeadLetter]], None]] = [self.devices.sink]
-        self.checks: list[Check] = [self.devices.check, lambda _now: self.table.save(self.devices)]
+        self.quality = SourceQuality(registry, cadences, clock)
+        self.quality_alarms = QualityAlarms(self.quality, load_levels(levels_file), self.alarms)
+        self.steps: list[Callable[[list[Event]], None]] = [self.quality.step]
+        self.sinks: list[Callable[[list[Event], list[DeadLetter]], None]] = [self.devices.sink, self.quality.sink]
+        self.checks: list[Check] = [self.devices.check, lambda _now: self.table.save(self.devices),
+                                    self.quality_alarms.check]
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    def step(self, events: list[Event]) -> None:
+        for step in self.steps:
+            step(events)
 
     def sink(self, fresh: list[Event], dead: list[DeadLetter]) -> None:
         for sink in self.sinks:

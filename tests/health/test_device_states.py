@@ -81,3 +81,24 @@ def test_online_rates_completeness_and_unknown_devices(fast_hub: RunningHub, sen
     assert body["completeness"]["target"] == 0.8 and body["completeness"]["cameras"] == 1.0
     assert fast_hub.get("/api/devices/health", by="town").status_code == 422
     assert fast_hub.get("/api/devices/nope").status_code == 404
+
+
+def test_quality_of_the_simulated_source_over_http(fast_hub: RunningHub, sensors: Sensors) -> None:
+    from adapters.publisher import MqttPublisher
+
+    sensors.running.set()
+    publisher = MqttPublisher(fast_hub.hub.settings.mqtt or "", "test-bad-push")
+    publisher.publish_raw("city/water/waterlogging", b'{"specversion": "1.0"')
+    publisher.close()
+
+    def figures() -> dict[str, Any]:
+        return dict(fast_hub.get("/api/quality", source="water-waterlogging", window="15m").json()["sources"][0])
+
+    wait_for(lambda: figures()["events"] >= 6 and figures()["dead_letters"] == 1, what="events and a dead letter")
+    found = figures()
+    assert found["timeliness"]["p95_s"] is not None and found["validity"] < 1
+    assert list(found["dead_reasons"]) and found["dead_reasons"][next(iter(found["dead_reasons"]))] == 1
+    for bad in ({"window": "soon"}, {"window": "30s"}, {"window": "48h"}):
+        response = fast_hub.get("/api/quality", **bad)
+        assert response.status_code == 422 and "window" in response.json()["detail"]
+    assert fast_hub.get("/api/quality", source="no-such-source").status_code == 404
