@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from hub.decode import Limits
 from hub.geo import load_city
-from hub.health import Monitoring
+from hub.health.monitoring import Monitoring
 from hub.incidents import open_incidents
 from hub.incidents.neighbours import CellNeighbours
 from hub.ingest.fresh_view import FreshView, MqttGlance
@@ -57,7 +57,8 @@ class Hub:
         self.neighbours = CellNeighbours(self.geo)
         self.incidents = open_incidents(settings.store_url, self.live.publish, neighbours=self.neighbours)
         self.pipeline.sinks.append(self.incidents.sink)
-        self.monitoring = Monitoring(self.registry, self.incidents, settings.device_cadences, settings.quality_levels)
+        self.monitoring = Monitoring(self.registry, self.incidents, self.store, settings.device_cadences,
+                                     settings.quality_levels, settings.forecast_file)
         self.pipeline.steps.append(self.monitoring.step)
         self.pipeline.sinks.append(self.monitoring.sink)
         self.ingests: dict[str, Any] = {}

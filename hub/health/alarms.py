@@ -32,6 +32,7 @@ class Raise:
     severity: int = 2
     place: dict[str, Any] | None = None  # lon, lat, grid_code, district_code, town_code (registry fields)
     note: str = ""
+    at: float | None = None  # the event time it speaks for (a forecast's basis); None: now
 
 
 class Alarms:
@@ -40,10 +41,11 @@ class Alarms:
 
     def open(self, alarm: Raise, who: str) -> int:
         now, place = self.clock(), alarm.place or {}
+        at = now if alarm.at is None else alarm.at
         incident = Incident(None, alarm.kind, alarm.type, alarm.title, "reported", alarm.severity,
                             place.get("lon"), place.get("lat"), place.get("grid_code"), place.get("district_code"),
                             place.get("district_name"), place.get("town_code"), place.get("town_name"),
-                            alarm.department, None, now, now, now, now, now)
+                            alarm.department, None, at, now, now, at, now)
         store = self.incidents.store
         with store.db.exclusive():
             incident_id = store.insert(incident)
