@@ -11,6 +11,7 @@ import threading
 from typing import Any, Protocol
 
 from hub.geo import load_city
+from hub.health.monitoring import Monitoring
 from hub.incidents import open_incidents
 from hub.incidents.neighbours import CellNeighbours
 from hub.live import LiveStream
@@ -63,6 +64,10 @@ class Hub:
         self.pipeline.sinks.append(self.incidents.sink)
         self.people = open_people(settings.store_url, settings.token_ttl_s, settings.signin_failures_per_user,
                                   settings.signin_failures_per_address, settings.signin_window_s)
+        self.monitoring = Monitoring(self.registry, self.incidents, self.store, settings.device_cadences,
+                                     settings.quality_levels, settings.forecast_file)
+        self.pipeline.steps.append(self.monitoring.step)
+        self.pipeline.sinks.append(self.monitoring.sink)
         self.ingests: dict[str, Any] = {}
         if settings.mqtt:
             mqtt = self.ingests["mqtt"] = MqttIngest(self.pipeline, settings.mqtt, client_id=settings.mqtt_client_id,
@@ -107,6 +112,7 @@ class Hub:
         # the address library, grid index and cells layer load in the background, not in the first batch
         threading.Thread(target=self._warm, name="geo-warm", daemon=True).start()
         self.incidents.start(self.settings.incident_check_s)
+        self.monitoring.start(self.settings.health_check_s)
         for ingest in self.ingests.values():
             ingest.start()
 
@@ -123,6 +129,7 @@ class Hub:
     def stop(self) -> None:
         for ingest in self.ingests.values():
             ingest.stop()
+        self.monitoring.stop()
         self.incidents.close()
         self.people.close()
         self.store.close()

@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     require_signed_events: bool = False
     keys_refresh_s: float = 5
     signing_keys: list[str] = []  # publishers (simulate, replay): ADAPTER=PRIVATE.pem or directories of <adapter>.pem
+    # device health, data quality and forecasts (hub/health, hub/forecast)
+    health_check_s: float = 30  # how often device states, source quality and forecasts are checked; 0: never
+    device_cadences: Path | None = None  # the cadences data file; None: hub/data/device_cadences.yaml
+    quality_levels: Path | None = None  # the sources' quality levels; None: hub/data/quality_levels.yaml
+    forecast_file: Path | None = None  # forecast points, thresholds and fitting; None: hub/data/forecast.yaml
 
     @property
     def store_url(self) -> str:
