@@ -1,0 +1,1 @@
+"""Notices to people: an outbox written with its cause, a sender that retries, and the channels."""
