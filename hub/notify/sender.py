@@ -66,8 +66,11 @@ class Sender:
         except Exception as err:  # one bad notice or channel never stops the others
             error = str(err) if isinstance(err, ChannelError) else f"{type(err).__name__}: {err}"
             now = self.clock()
-            retry_at = self.policy.retry_at(notice.attempts + 1, now)
+            permanent = isinstance(err, ChannelError) and err.permanent
+            retry_at = None if permanent else self.policy.retry_at(notice.attempts + 1, now)
             self.outbox.failed(notice, self.name, now, error, retry_at)
+            if permanent:  # the message, not the channel, is at fault
+                return 0
             failures = self.outbox.channel_result(notice.channel, False, now, error)
             log.warning("notice %s on %s failed (attempt %d): %s", notice.key, notice.channel,
                         notice.attempts + 1, error)

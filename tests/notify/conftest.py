@@ -36,3 +36,27 @@ def smtp_sink() -> Iterator[SmtpSink]:
     sink.start()
     yield sink
     sink.stop()
+
+
+@pytest.fixture
+def sms_gateway() -> Iterator[str]:
+    """The simulated SMS gateway as its own process; its base URL."""
+    import subprocess
+    import sys
+
+    from tests.support import HTTP, free_port, wait_for
+
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "simulators.sms_gateway", "--port", str(port)])
+    base = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        try:
+            return HTTP.get(base + "/sms/messages").status_code == 200
+        except Exception:
+            return False
+
+    wait_for(up, what="the SMS gateway")
+    yield base
+    process.terminate()
+    process.wait(10)

@@ -49,3 +49,53 @@ class SmtpSink:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
+
+
+class WebhookBot:
+    """A group-bot endpoint on a real HTTP server: checks the signature, keeps the messages, can fail."""
+
+    def __init__(self, secret: str) -> None:
+        import http.server
+
+        self.secret, self.received, self.rejected, self.fail_next = secret, [], 0, 0  # type: ignore[var-annotated]
+        self.port = free_port()
+        bot = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                from hub.notify.channels.webhook import signature
+
+                body = self.rfile.read(int(self.headers["content-length"]))
+                expected = signature(bot.secret, self.headers.get("x-cityhub-timestamp", ""), body)
+                if bot.fail_next > 0:
+                    bot.fail_next -= 1
+                    status, answer = 200, b'{"errcode": 45009, "errmsg": "api freq out of limit"}'
+                elif self.headers.get("x-cityhub-signature") != expected:
+                    bot.rejected += 1
+                    status, answer = 403, b'{"errcode": 93000, "errmsg": "bad signature"}'
+                else:
+                    import json
+
+                    bot.received.append((self.path, json.loads(body), self.headers["x-cityhub-notice"]))
+                    status, answer = 200, b'{"errcode": 0, "errmsg": "ok"}'
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def url(self, key: str) -> str:
+        return f"http://127.0.0.1:{self.port}/cgi-bin/webhook/send?key={key}"
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

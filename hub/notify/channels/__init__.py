@@ -14,7 +14,12 @@ from hub.notify.outbox import Notice
 
 
 class ChannelError(Exception):
-    """The channel could not deliver the notice now; the sender tries again later."""
+    """The channel could not deliver the notice: now (the sender tries again later), or ever (`permanent`:
+    the receiving side refused the message itself, e.g. a malformed mobile number)."""
+
+    def __init__(self, reason: str, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.permanent = permanent
 
 
 class Channel(Protocol):
