@@ -17,6 +17,7 @@ from hub.incidents.neighbours import CellNeighbours
 from hub.ingest.fresh_view import FreshView, MqttGlance
 from hub.ingest.mqtt import MqttIngest
 from hub.live import LiveStream
+from hub.notify import open_notifier
 from hub.pipeline import Pipeline
 from hub.registry import load_registry
 from hub.rules import load_rules
@@ -56,6 +57,7 @@ class Hub:
         self.neighbours = CellNeighbours(self.geo)
         self.incidents = open_incidents(settings.store_url, self.live.publish, neighbours=self.neighbours)
         self.pipeline.sinks.append(self.incidents.sink)
+        self.notifier = open_notifier(settings, self.incidents, self.live.publish)
         self.ingests: dict[str, Any] = {}
         if settings.mqtt:
             mqtt = self.ingests["mqtt"] = MqttIngest(self.pipeline, settings.mqtt, client_id=settings.mqtt_client_id,
@@ -100,6 +102,7 @@ class Hub:
         # the address library, grid index and cells layer load in the background, not in the first batch
         threading.Thread(target=self._warm, name="geo-warm", daemon=True).start()
         self.incidents.start(self.settings.incident_check_s)
+        self.notifier.start(self.settings.notify_every_s)
         for ingest in self.ingests.values():
             ingest.start()
 
@@ -116,6 +119,7 @@ class Hub:
     def stop(self) -> None:
         for ingest in self.ingests.values():
             ingest.stop()
+        self.notifier.stop()
         self.incidents.close()
         self.store.close()
 

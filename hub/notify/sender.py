@@ -95,6 +95,11 @@ class Sender:
         """Look for due notices now rather than at the next round."""
         self._wake.set()
 
+    def idle(self, every_s: float) -> None:
+        """Wait for the next round: `every_s`, or less when woken."""
+        self._wake.wait(every_s)
+        self._wake.clear()
+
     def _run(self, every_s: float) -> None:
         while not self._stop.is_set():
             try:
@@ -102,8 +107,7 @@ class Sender:
                     pass
             except Exception:
                 log.exception("notice sender round failed; trying again in %s s", every_s)
-            self._wake.wait(every_s)
-            self._wake.clear()
+            self.idle(every_s)
 
     def stop(self) -> None:
         self._stop.set()

@@ -43,3 +43,26 @@ def test_a_killed_sender_loses_nothing_and_sends_nothing_twice(db_url: str, sms_
     messages = sent()
     assert sorted(m["mobile"] for m in messages) == [f"138{i:08d}" for i in range(N)]
     assert {n["state"] for n in outbox.search(limit=N)} == {"sent"}
+
+
+def test_a_hub_killed_right_after_a_dispatch_still_sends_its_notice_once(db_url: str, smtp_sink) -> None:  # type: ignore[no-untyped-def]
+    from hub.incidents import open_incidents
+    from hub.notify.channels.smtp import SmtpChannel
+    from hub.notify.service import Notifier
+    from tests.incidents.factory import waterlogging
+    from tests.notify.book import book
+
+    engine = open_incidents(db_url)
+    [incident] = engine.absorb([waterlogging(30)])
+    engine.transition(incident.id, "registered")  # type: ignore[arg-type]
+    env = os.environ | {"PYTHONPATH": os.getcwd()}
+    doomed = subprocess.run([sys.executable, "-m", "tests.notify.step_process", db_url, str(incident.id),
+                             smtp_sink.url], env=env, timeout=120)
+    assert doomed.returncode == -signal.SIGKILL
+    assert engine.store.get(incident.id).state == "dispatched"  # type: ignore[arg-type,union-attr]
+    restarted = Notifier(engine.store.db, book(), {"email": SmtpChannel(smtp_sink.url)})
+    assert restarted.sender.run_once() == 1
+    assert restarted.sender.run_once() == 0
+    [mail] = smtp_sink.mailbox.messages
+    assert mail["To"] == "dept@test.example" and "派遣后进程即崩溃" in mail.get_content()
+    engine.close()
