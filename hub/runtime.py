@@ -11,6 +11,7 @@ import threading
 from typing import Any, Protocol
 
 from hub.decode import Limits
+from hub.exchange import open_exchange
 from hub.geo import load_city
 from hub.incidents import open_incidents
 from hub.incidents.neighbours import CellNeighbours
@@ -58,6 +59,7 @@ class Hub:
         self.incidents = open_incidents(settings.store_url, self.live.publish, neighbours=self.neighbours)
         self.pipeline.sinks.append(self.incidents.sink)
         self.notifier = open_notifier(settings, self.incidents, self.live.publish)
+        self.province = open_exchange(settings, self.incidents, self.store.stats)
         self.ingests: dict[str, Any] = {}
         if settings.mqtt:
             mqtt = self.ingests["mqtt"] = MqttIngest(self.pipeline, settings.mqtt, client_id=settings.mqtt_client_id,
@@ -103,6 +105,7 @@ class Hub:
         threading.Thread(target=self._warm, name="geo-warm", daemon=True).start()
         self.incidents.start(self.settings.incident_check_s)
         self.notifier.start(self.settings.notify_every_s)
+        self.province.start(self.settings.exchange_every_s)
         for ingest in self.ingests.values():
             ingest.start()
 
@@ -120,6 +123,7 @@ class Hub:
         for ingest in self.ingests.values():
             ingest.stop()
         self.notifier.stop()
+        self.province.stop()
         self.incidents.close()
         self.store.close()
 

@@ -76,6 +76,13 @@ class Notifier:
         rows = self.db.execute("SELECT recipient, channel, enabled, address FROM notice_preferences")
         return {(r["recipient"], r["channel"]): (bool(r["enabled"]), r["address"]) for r in rows}
 
+    def choose(self, recipient: str, channel: str, enabled: bool, address: str | None) -> None:
+        """A recipient's own choice for one channel; later notices follow it."""
+        self.db.execute("INSERT INTO notice_preferences (recipient, channel, enabled, address, changed_at)"
+                        " VALUES (?,?,?,?,?) ON CONFLICT (recipient, channel) DO UPDATE SET enabled = excluded.enabled,"
+                        " address = excluded.address, changed_at = excluded.changed_at",
+                        (recipient, channel, int(enabled), address, self.clock()))
+
     def on_steps(self, store: IncidentStore, steps: list[Step]) -> None:
         for step in steps:
             if step.action not in ("transition", "escalate", "open", "alarm"):
