@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     operator_token: str | None = None
     viewer_token: str | None = None
     live_buffer: int = 5000
-    fresh_view: bool = True  # behind a backlog, the map shows the newest events (hub/ingest/fresh_view.py)
+    fresh_view: bool = True  # behind a backlog, the map shows the newest events (hub/transports/fresh_view.py)
     cors_origins: list[str] = []  # browser origins allowed to call the API; empty: same-origin only
     max_request_bytes: int = 1024 * 1024  # larger request bodies get 413
     incident_check_s: float = 30  # how often rule timers and overdue incident steps are checked; 0: never

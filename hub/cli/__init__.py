@@ -42,6 +42,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cityhub: {type(err).__name__}: {err}", file=sys.stderr)
         return 1
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -4,7 +4,7 @@ what, where, and within how long needs no code change.
 
 A duty row matches an event by type (fnmatch patterns) or category, and optionally by place:
 district codes, town codes, grid-code prefixes, and conditions over the event's data (the
-grammar of `hub.rules`). The first matching row wins, so place-specific rows come first.
+grammar of `hub.pipeline.rules`). The first matching row wins, so place-specific rows come first.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from typing import Any
 import yaml
 
 from hub.events import Event
-from hub.rules import Condition, all_hold, event_view, parse_conditions
+from hub.pipeline.rules import Condition, all_hold, event_view, parse_conditions
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 CASE_STAGES = ("reported", "registered", "verified")
 
 
