@@ -16,6 +16,7 @@ from hub.incidents import open_incidents
 from hub.incidents.neighbours import CellNeighbours
 from hub.live import LiveStream
 from hub.notify import open_notifier
+from hub.people import open_people
 from hub.pipeline.decode import Limits
 from hub.pipeline.process import Pipeline
 from hub.pipeline.rules import load_rules
@@ -58,6 +59,8 @@ class Hub:
         self.neighbours = CellNeighbours(self.geo)
         self.incidents = open_incidents(settings.store_url, self.live.publish, neighbours=self.neighbours)
         self.pipeline.sinks.append(self.incidents.sink)
+        self.people = open_people(settings.store_url, settings.token_ttl_s, settings.signin_failures_per_user,
+                                  settings.signin_failures_per_address, settings.signin_window_s)
         self.notifier = open_notifier(settings, self.incidents, self.live.publish)
         self.province = open_exchange(settings, self.incidents, self.store.stats)
         self.ingests: dict[str, Any] = {}
@@ -125,6 +128,7 @@ class Hub:
         self.notifier.stop()
         self.province.stop()
         self.incidents.close()
+        self.people.close()
         self.store.close()
 
     def health(self) -> dict[str, Any]:

@@ -8,9 +8,9 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from hub.cli import bench, geo, maps, service, sources
+from hub.cli import audit, bench, evaluate, geo, maps, service, sources, users
 
-COMMAND_GROUPS = (service, sources, geo, maps, bench)
+COMMAND_GROUPS = (service, sources, geo, maps, bench, evaluate, users, audit)
 
 
 class Parser(argparse.ArgumentParser):

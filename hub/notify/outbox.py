@@ -32,6 +32,8 @@ CREATE TABLE IF NOT EXISTS notice_channels (
 CREATE TABLE IF NOT EXISTS notice_preferences (
   recipient TEXT NOT NULL, channel TEXT NOT NULL, enabled INTEGER NOT NULL, address TEXT,
   changed_at {real} NOT NULL, PRIMARY KEY (recipient, channel));
+CREATE TABLE IF NOT EXISTS notice_people (
+  recipient TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, department TEXT, district TEXT, town TEXT);
 """
 STATES = ("pending", "sent", "failed")
 COLUMNS = ("id", "key", "trigger", "channel", "recipient", "address", "subject", "body", "incident_id", "state",

@@ -27,7 +27,7 @@ from hub.incidents.views import CHINA_TIME
 from hub.notify.channels import Channel
 from hub.notify.outbox import Outbox
 from hub.notify.sender import RetryPolicy, Sender
-from hub.notify.triggers import NoticeBook
+from hub.notify.triggers import NoticeBook, Recipient, person
 
 log = logging.getLogger(__name__)
 WEATHER_ALARMS = {"weather.warning.orange": "橙色气象预警", "weather.warning.red": "红色气象预警"}
@@ -69,8 +69,28 @@ class Notifier:
     def queue(self, trigger: str, key: str, context: Mapping[str, Any], incident_id: int | None = None) -> int:
         """Write the trigger's notices (inside the caller's transaction); how many were new."""
         notices = self.book.notices(trigger, key, context, self.sender.channels, self.preferences(),
-                                    incident_id)
+                                    incident_id, self.people())
         return self.outbox.add(notices, self.clock()) if notices else 0
+
+    def people(self) -> list[Recipient]:
+        """The named users who gave an address of their own, as recipients."""
+        rows = self.db.execute("SELECT p.recipient, p.name, p.role, p.department, p.district, p.town, c.channel,"
+                               " c.address FROM notice_people p JOIN notice_preferences c ON c.recipient = p.recipient"
+                               " WHERE c.enabled = 1 AND c.address IS NOT NULL ORDER BY p.recipient, c.channel")
+        found: dict[str, tuple[dict[str, Any], dict[str, str]]] = {}
+        for r in rows:
+            found.setdefault(r["recipient"], (r, {}))[1][r["channel"]] = r["address"]
+        return [person(r["name"], r["role"], r["department"], r["district"], r["town"], channels)
+                for r, channels in found.values()]
+
+    def enrol(self, name: str, role: str, department: str | None, district: str | None, town: str | None) -> str:
+        """Keep a named user's role and area for their notices; their recipient id."""
+        recipient = f"user:{name}"
+        self.db.execute("INSERT INTO notice_people (recipient, name, role, department, district, town) VALUES"
+                        " (?,?,?,?,?,?) ON CONFLICT (recipient) DO UPDATE SET role = excluded.role,"
+                        " department = excluded.department, district = excluded.district, town = excluded.town",
+                        (recipient, name, role, department, district, town))
+        return recipient
 
     def preferences(self) -> dict[tuple[str, str], tuple[bool, str | None]]:
         rows = self.db.execute("SELECT recipient, channel, enabled, address FROM notice_preferences")

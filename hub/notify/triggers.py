@@ -18,6 +18,9 @@ from hub.notify.outbox import Notice
 DATA = Path(__file__).resolve().parent.parent / "data" / "notifications.yaml"
 CHANNELS = ("email", "sms", "webhook")
 ROLES = ("operator", "supervisor", "department", "district", "town")
+# a named user's role (hub/people) → the role they are notified as
+PERSON_ROLES = {"city_operator": "operator", "district_operator": "district", "town_operator": "town",
+                "department": "department", "inspector": "supervisor", "leader": "supervisor"}
 
 
 class BookError(ValueError):
@@ -93,23 +96,23 @@ class NoticeBook:
     def recipient(self, recipient_id: str) -> Recipient | None:
         return next((r for r in self.recipients if r.id == recipient_id), None)
 
-    def receivers(self, trigger: str, context: Mapping[str, Any]) -> list[Recipient]:
+    def receivers(self, trigger: str, context: Mapping[str, Any], people: Iterable[Recipient] = ()) -> list[Recipient]:
         rule = self.triggers[trigger]
-        return [r for r in self.recipients if any(selected(s, r, context) for s in rule.to)]
+        return [r for r in (*self.recipients, *people) if any(selected(s, r, context) for s in rule.to)]
 
     def notices(self, trigger: str, key: str, context: Mapping[str, Any], channels: Iterable[str],
                 preferences: Mapping[tuple[str, str], tuple[bool, str | None]] | None = None,
-                incident_id: int | None = None) -> list[Notice]:
+                incident_id: int | None = None, people: Iterable[Recipient] = ()) -> list[Notice]:
         """The notices of one trigger: per receiver and per channel it has, the channel configured
         (`channels`) and not switched off by the receiver (`preferences`: (recipient, channel) →
-        (enabled, address or None))."""
+        (enabled, address or None)); `people` are named users who gave their own addresses."""
         rule = self.triggers.get(trigger)
         if rule is None:
             raise KeyError(f"no trigger {trigger!r} in the notifications file")
         usable, preferences = set(channels), preferences or {}
         subject = render(rule.subject, context)
         out = []
-        for r in self.receivers(trigger, context):
+        for r in self.receivers(trigger, context, people):
             text = render(rule.body, {**context, "recipient": r.name})
             for channel, address in r.channels.items():
                 enabled, changed = preferences.get((r.id, channel), (True, None))
@@ -117,6 +120,13 @@ class NoticeBook:
                     out.append(Notice(f"{key}/{r.id}/{channel}", trigger, channel, r.id, changed or address,
                                       subject, text, incident_id))
         return out
+
+
+def person(name: str, role: str, department: str | None, district: str | None, town: str | None,
+           channels: Mapping[str, str]) -> Recipient:
+    """A named user of the platform as a recipient (id `user:<name>`), notified for their role and area."""
+    return Recipient(f"user:{name}", name, PERSON_ROLES.get(role, "supervisor"), dict(channels), department,
+                     district or (town[:6] if town else None), town)
 
 
 def parse_book(doc: Mapping[str, Any], where: str) -> NoticeBook:

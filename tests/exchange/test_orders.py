@@ -88,10 +88,11 @@ def test_the_notices_api_validates_and_recipients_choose_their_channels(tmp_path
         assert running.get("/api/exchange", limit=-1).status_code == 422
         listing = running.get("/api/notifications").json()
         assert listing["items"] == [] and listing["channels"]["configured"] == ["email"]
-        cgj = running.get("/api/notifications/subscriptions/cgj").json()
+        [cgj] = running.get("/api/notifications/recipients", id="cgj").json()["items"]
+        assert running.get("/api/notifications/recipients", id="nobody").status_code == 404
         assert {c["channel"]: c["enabled"] for c in cgj["channels"]} == {"email": True, "sms": True, "webhook": True}
-        url = running.url + "/api/notifications/subscriptions/cgj/channels/email"
-        assert HTTP.put(url, json={"enabled": False}).status_code == 401
+        url = running.url + "/api/notifications/recipients/cgj/channels/email"
+        assert HTTP.put(url, json={"enabled": False}).status_code == 403  # administrators only
         assert HTTP.put(url, json={"enabled": True, "address": "nobody"}, headers=OPERATOR).status_code == 422
         changed = HTTP.put(url, json={"enabled": False}, headers=OPERATOR)
         assert changed.status_code == 200
@@ -99,7 +100,44 @@ def test_the_notices_api_validates_and_recipients_choose_their_channels(tmp_path
         notifier = running.hub.notifier
         context = {"department": "江门市城市管理和综合执法局", "device_id": "D1"}
         assert notifier.notify("device_offline", "offline/D1/1", context) == 1  # ops-duty's e-mail; cgj's is off
-        assert HTTP.put(running.url + "/api/notifications/subscriptions/nobody/channels/email",
+        assert HTTP.put(running.url + "/api/notifications/recipients/nobody/channels/email",
                         json={"enabled": False}, headers=OPERATOR).status_code == 404
         assert HTTP.post(running.url + "/api/exchange/replay", params={"since": "2026-01-01T00:00:00+08:00"},
                          headers=OPERATOR).json() == {"since": "2026-01-01T00:00:00+08:00", "queued": 0}
+
+
+def test_a_signed_in_user_gives_their_own_mobile_and_gets_their_areas_notices(tmp_path: Path) -> None:
+    with running_hub(Settings(data_dir=tmp_path, operator_token="op-token", notify_sms_url="http://127.0.0.1:9/sms",
+                              notify_every_s=0)) as running:
+        people = running.hub.people
+        people.users.add("pj_duty", "district_operator", "correct-horse-battery", district="440703")
+        people.users.add("ts_duty", "district_operator", "correct-horse-battery", district="440781")
+        tokens = {n: people.tokens.issue(n).token for n in ("pj_duty", "ts_duty")}
+
+        def as_user(name: str) -> dict[str, str]:
+            return {"authorization": f"Bearer {tokens[name]}"}
+
+        url = running.url + "/api/notifications/me"
+        mine = HTTP.get(url, headers=as_user("pj_duty")).json()
+        assert mine["id"] == "user:pj_duty" and mine["role"] == "district" and mine["channels"] == []
+        assert HTTP.get(url, headers=OPERATOR).status_code == 403  # a service token is nobody's own
+        assert HTTP.put(url + "/channels/sms", json={"enabled": True}, headers=as_user("pj_duty")).status_code == 422
+        assert HTTP.put(url + "/channels/sms", json={"enabled": True, "address": "12"},
+                        headers=as_user("pj_duty")).status_code == 422
+        assert HTTP.put(url + "/channels/webhook", json={"enabled": True},
+                        headers=as_user("pj_duty")).status_code == 422
+        for name, mobile in (("pj_duty", "13900000001"), ("ts_duty", "13900000002")):
+            answer = HTTP.put(url + "/channels/sms", json={"enabled": True, "address": mobile}, headers=as_user(name))
+            assert answer.status_code == 200, answer.text
+        [sms] = HTTP.get(url, headers=as_user("pj_duty")).json()["channels"]
+        assert sms == {"channel": "sms", "address": "13900000001", "enabled": True, "configured": True,
+                       "triggers": sorted(running.hub.notifier.book.triggers)}
+        context = {"district_code": "440703", "district_name": "蓬江区", "title": "蓬江区未来1小时内涝风险高"}
+        running.hub.notifier.notify("forecast_warning", "forecast/pj/1", context)
+        listed = running.url + "/api/notifications"
+        mobiles = {n["address"] for n in HTTP.get(listed, params={"channel": "sms"}, headers=OPERATOR).json()["items"]}
+        assert "13900000001" in mobiles and "13900000002" not in mobiles  # 台山's duty is not in 蓬江
+        HTTP.put(url + "/channels/sms", json={"enabled": False}, headers=as_user("pj_duty"))
+        running.hub.notifier.notify("forecast_warning", "forecast/pj/2", context)
+        latest = HTTP.get(listed, params={"channel": "sms"}, headers=OPERATOR).json()["items"]
+        assert not any(n["address"] == "13900000001" and "forecast/pj/2" in n["key"] for n in latest)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import ValidationError
 
-from hub.api.deps import HubDep, OperatorDep, ViewerDep, when
+from hub.api.deps import ActorDep, CityReaderDep, HubDep, when
 from hub.api.security import redacted
 from hub.exchange.orders import Order, OrderRefused, check_signature, take_order
 from hub.incidents.views import iso
@@ -21,7 +21,7 @@ def report_item(row: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/api/exchange")
-def exchange(hub: HubDep, _: ViewerDep, limit: Annotated[int, Query(ge=0, le=1000)] = 20) -> dict[str, Any]:
+def exchange(hub: HubDep, _: CityReaderDep, limit: Annotated[int, Query(ge=0, le=1000)] = 20) -> dict[str, Any]:
     """The link to the province: endpoint, last delivered report, backlog, failures; the latest reports."""
     state = hub.province.state()
     state["endpoint"] = redacted(state["endpoint"]) if state["endpoint"] else None
@@ -31,8 +31,11 @@ def exchange(hub: HubDep, _: ViewerDep, limit: Annotated[int, Query(ge=0, le=100
 
 
 @router.post("/api/exchange/replay")
-def replay(hub: HubDep, _: OperatorDep, since: Annotated[str, Query(description="RFC 3339 time")]) -> dict[str, Any]:
-    """Send every report written since then again, in order (each marked `replay: true`)."""
+def replay(hub: HubDep, who: ActorDep, since: Annotated[str, Query(description="RFC 3339 time")]) -> dict[str, Any]:
+    """Send every report written since then again, in order (each marked `replay: true`); the city centre's
+    operators (or the operator token) only."""
+    if who.role not in ("city_operator", "service"):
+        raise HTTPException(403, "the city centre's operators replay reports to the province")
     start = when(since, "since")
     assert start is not None
     return {"since": since, "queued": hub.province.outbox.replay(start)}
