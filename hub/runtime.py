@@ -10,11 +10,13 @@ import logging
 import threading
 from typing import Any, Protocol
 
+from hub.exchange import open_exchange
 from hub.geo import load_city
 from hub.health.monitoring import Monitoring
 from hub.incidents import open_incidents
 from hub.incidents.neighbours import CellNeighbours
 from hub.live import LiveStream
+from hub.notify import open_notifier
 from hub.people import open_people
 from hub.pipeline.decode import Limits
 from hub.pipeline.process import Pipeline
@@ -68,6 +70,8 @@ class Hub:
                                      settings.quality_levels, settings.forecast_file)
         self.pipeline.steps.append(self.monitoring.step)
         self.pipeline.sinks.append(self.monitoring.sink)
+        self.notifier = open_notifier(settings, self.incidents, self.live.publish)
+        self.province = open_exchange(settings, self.incidents, self.store.stats)
         self.ingests: dict[str, Any] = {}
         if settings.mqtt:
             mqtt = self.ingests["mqtt"] = MqttIngest(self.pipeline, settings.mqtt, client_id=settings.mqtt_client_id,
@@ -113,6 +117,8 @@ class Hub:
         threading.Thread(target=self._warm, name="geo-warm", daemon=True).start()
         self.incidents.start(self.settings.incident_check_s)
         self.monitoring.start(self.settings.health_check_s)
+        self.notifier.start(self.settings.notify_every_s)
+        self.province.start(self.settings.exchange_every_s)
         for ingest in self.ingests.values():
             ingest.start()
 
@@ -130,6 +136,8 @@ class Hub:
         for ingest in self.ingests.values():
             ingest.stop()
         self.monitoring.stop()
+        self.notifier.stop()
+        self.province.stop()
         self.incidents.close()
         self.people.close()
         self.store.close()

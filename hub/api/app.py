@@ -22,10 +22,12 @@ from hub.api.routes.asyncapi import router as asyncapi_router
 from hub.api.routes.audit import router as audit_router
 from hub.api.routes.auth import router as auth_router
 from hub.api.routes.devices import router as devices_router
+from hub.api.routes.exchange import router as exchange_router
 from hub.api.routes.forecasts import router as forecasts_router
 from hub.api.routes.geo import router as geo_router
 from hub.api.routes.incidents import router as incidents_router
 from hub.api.routes.map import router as map_router
+from hub.api.routes.notifications import router as notifications_router
 from hub.api.routes.ogc import router as ogc_router
 from hub.api.routes.quality import router as quality_router
 from hub.api.routes.work import router as work_router
@@ -78,6 +80,8 @@ def create_app(hub: Hub) -> FastAPI:
         devices_router,
         quality_router,
         forecasts_router,
+        notifications_router,
+        exchange_router,
     ):
         app.include_router(router)
     app.mount("/static/hub", StaticFiles(directory=STATIC), name="static")
