@@ -10,6 +10,7 @@ import logging
 import threading
 from typing import Any, Protocol
 
+from hub.command.desk import CommandDesk
 from hub.decode import Limits
 from hub.geo import load_city
 from hub.incidents import open_incidents
@@ -56,6 +57,7 @@ class Hub:
         self.neighbours = CellNeighbours(self.geo)
         self.incidents = open_incidents(settings.store_url, self.live.publish, neighbours=self.neighbours)
         self.pipeline.sinks.append(self.incidents.sink)
+        self.command = CommandDesk(self.incidents)  # resources, units and dispatches (hub/command)
         self.ingests: dict[str, Any] = {}
         if settings.mqtt:
             mqtt = self.ingests["mqtt"] = MqttIngest(self.pipeline, settings.mqtt, client_id=settings.mqtt_client_id,

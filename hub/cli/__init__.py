@@ -8,9 +8,9 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from hub.cli import bench, geo, maps, service, sources
+from hub.cli import bench, geo, maps, route, service, sources
 
-COMMAND_GROUPS = (service, sources, geo, maps, bench)
+COMMAND_GROUPS = (service, sources, geo, maps, bench, route)
 
 
 class Parser(argparse.ArgumentParser):
