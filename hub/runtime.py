@@ -58,6 +58,7 @@ class Hub:
         self.incidents = open_incidents(settings.store_url, self.live.publish, neighbours=self.neighbours)
         self.pipeline.sinks.append(self.incidents.sink)
         self.command = CommandDesk(self.incidents)  # resources, units and dispatches (hub/command)
+        self.pipeline.sinks.append(self.command.sink)
         self.ingests: dict[str, Any] = {}
         if settings.mqtt:
             mqtt = self.ingests["mqtt"] = MqttIngest(self.pipeline, settings.mqtt, client_id=settings.mqtt_client_id,

@@ -12,7 +12,9 @@ from hub.command.plans import Plan, load_plans
 from hub.command.recommend import Scene, recommend
 from hub.command.resources import Registry, city_registry
 from hub.command.roads import RoadGraph, city_roads
+from hub.command.tracking import unit_reports
 from hub.command.units import UnitBoard, UnitBusy
+from hub.events import DeadLetter, Event
 from hub.incidents import IncidentService, UnknownIncident
 from hub.incidents.model import Incident, Step
 
@@ -35,6 +37,22 @@ class CommandDesk:
             if row["unit_id"] in self.board.states:
                 self.board.commit(row["unit_id"], int(row["incident_id"]), None)
                 self.board.states[row["unit_id"]].status = row["status"]
+
+    def sink(self, fresh: list[Event], dead: list[DeadLetter]) -> None:
+        unit_reports(self, fresh, dead)
+
+    def open_dispatches(self) -> list[dict[str, Any]]:
+        """Every dispatch still open, with the unit's terminal and the incident's place: what units act on."""
+        out = []
+        for row in self.book.all_open():
+            unit = self.registry.units.get(row["unit_id"])
+            incident = self.incidents.store.get(int(row["incident_id"]))
+            if unit is None or incident is None:
+                continue
+            home = self.registry.home_of(unit)
+            out.append(row | {"terminal": unit.terminal, "call_sign": unit.call_sign, "lon": incident.lon,
+                              "lat": incident.lat, "home": [home.lon, home.lat]})
+        return out
 
     @functools.cached_property
     def roads(self) -> RoadGraph:

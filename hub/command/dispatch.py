@@ -44,9 +44,10 @@ class DispatchBook:
         assert row is not None
         return int(row["id"])
 
-    def open_for_unit(self, unit_id: str) -> dict[str, Any] | None:
-        return self.db.one("SELECT * FROM command_dispatches WHERE unit_id = ? AND status IN (?,?,?)"
-                           " ORDER BY id DESC LIMIT 1", (unit_id, *OPEN))
+    def current_for_unit(self, unit_id: str) -> dict[str, Any] | None:
+        """The unit's latest dispatch not yet done (open, or the unit on its way home)."""
+        return self.db.one("SELECT * FROM command_dispatches WHERE unit_id = ? AND status <> 'done'"
+                           " ORDER BY id DESC LIMIT 1", (unit_id,))
 
     def set_status(self, dispatch_id: int, status: str, at: float) -> None:
         arrived = ", arrived_at = ?" if status == "on-scene" else ""

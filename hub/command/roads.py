@@ -153,6 +153,19 @@ class RoadGraph:
         seconds = float(tree.seconds[start]) + (stub + end_stub) / self.access_mps
         return Route(seconds, metres + stub + end_stub, coords, roads)
 
+    def timed_path(self, a: tuple[float, float], b: tuple[float, float]) -> list[tuple[float, float, float]]:
+        """(lon, lat, seconds from a) along the fastest route from a to b; empty when unreachable."""
+        tree = self.tree(self.snap(*b)[0])
+        start, stub = self.snap(*a)
+        nodes = self.path(tree, start)
+        if not nodes:
+            return []
+        lead = stub / self.access_mps
+        total = float(tree.seconds[start])
+        out = [(a[0], a[1], 0.0)] + [(float(self.lon[n]), float(self.lat[n]), lead + total - float(tree.seconds[n]))
+                                     for n in nodes]
+        return [*out, (b[0], b[1], out[-1][2] + self.snap(*b)[1] / self.access_mps)]
+
     def route(self, a: tuple[float, float], b: tuple[float, float]) -> Route | None:
         """Fastest route from point a to point b (lon, lat)."""
         return self.route_on(self.tree(self.snap(*b)[0]), a[0], a[1], dest=b)

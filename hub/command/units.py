@@ -70,13 +70,21 @@ class UnitBoard:
             state = self.states[unit_id]
             state.status, state.incident_id, state.eta_at = "available", None, None
 
-    def report(self, unit_id: str, lon: float, lat: float, at: float, status: str | None = None) -> UnitState:
-        """A position (and status) the unit sent; older reports than the last one are ignored."""
+    def report(self, unit_id: str, lon: float, lat: float, at: float, status: str | None = None,
+               incident_id: int | None = None) -> UnitState:
+        """A position (and status) the unit sent; older reports than the last one are ignored.
+
+        A dispatched unit's status moves only when the unit takes the task up (en route, on scene,
+        returning) for the incident it was sent to: a report sent before the order reached it
+        cannot release it."""
         with self._lock:
             state = self.states[unit_id]
             if at < state.at and state.reported:
                 return state
             state.lon, state.lat, state.at, state.reported = lon, lat, at, True
+            if state.status in COMMITTED and (status in ("available", "dispatched", "out-of-service")
+                                              or incident_id != state.incident_id):
+                return state
             if status in STATUSES:
                 state.status = status
                 if status in ("available", "out-of-service"):

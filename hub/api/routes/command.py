@@ -75,6 +75,12 @@ def dispatch(incident_id: int, body: DispatchOrder, hub: HubDep, role: OperatorD
         raise HTTPException(409, str(err)) from None
 
 
+@router.get("/api/dispatches")
+def open_dispatches(hub: HubDep, _: ViewerDep) -> dict[str, Any]:
+    """Every open dispatch (dispatched, en route, on scene) with the unit's terminal and the incident's place."""
+    return {"items": hub.command.open_dispatches()}
+
+
 @router.get("/api/incidents/{incident_id}/dispatches")
 def dispatches(incident_id: int, hub: HubDep, _: ViewerDep) -> dict[str, Any]:
     """The units committed to the incident, with where each is now."""
