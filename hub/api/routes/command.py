@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from hub.api.deps import HubDep, OperatorDep, ViewerDep
 from hub.command.desk import NoPlace, UnitBusy
+from hub.command.surroundings import surroundings
 from hub.command.units import STATUSES
 from hub.incidents import UnknownIncident
 
@@ -72,6 +73,20 @@ def dispatch(incident_id: int, body: DispatchOrder, hub: HubDep, role: OperatorD
     except KeyError:
         raise HTTPException(422, f"no unit {body.unit}") from None
     except (UnitBusy, NoPlace) as err:
+        raise HTTPException(409, str(err)) from None
+
+
+@router.get("/api/incidents/{incident_id}/surroundings")
+def incident_surroundings(incident_id: int, hub: HubDep, _: ViewerDep,
+                          radius: float = Query(500.0, ge=10, le=5000, description="metres around the incident")
+                          ) -> dict[str, Any]:
+    """Hydrants, hazmat sites, cameras with their latest readings and alerts, warnings in force, shelters
+    and hospitals by travel time, other open incidents: what a crew needs on arrival."""
+    try:
+        return surroundings(hub, incident_id, radius)
+    except UnknownIncident:
+        raise HTTPException(404, f"no incident {incident_id}") from None
+    except NoPlace as err:
         raise HTTPException(409, str(err)) from None
 
 
