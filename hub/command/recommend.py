@@ -39,11 +39,6 @@ def _eta(graph: RoadGraph, tree: Tree, scene_stub_m: float, lons: list[float], l
     return graph.seconds_to(tree, nodes, stubs) + scene_stub_m / graph.access_mps
 
 
-def _route(graph: RoadGraph, tree: Tree, scene: Scene, lon: float, lat: float) -> dict[str, Any] | None:
-    route = graph.route_on(tree, lon, lat, dest=(scene.lon, scene.lat))
-    return route.geojson() if route else None
-
-
 def rank_units(graph: RoadGraph, tree: Tree, scene_stub_m: float,
                states: list[UnitState]) -> list[tuple[float, UnitState]]:
     if not states:
@@ -63,7 +58,8 @@ def rank_sites(graph: RoadGraph, tree: Tree, scene_stub_m: float, sites: list[Si
     for i in order:
         row = sites[i].view() | {"eta_s": round(float(eta[i]), 1)}
         if with_route is not None:
-            route = graph.route_on(tree, sites[i].lon, sites[i].lat, dest=(with_route.lon, with_route.lat))
+            route = graph.route_on(tree, sites[i].lon, sites[i].lat, dest=(with_route.lon, with_route.lat),
+                                   dest_stub_m=scene_stub_m)
             row["metres"] = round(route.metres, 1) if route else None
         out.append(row)
     return out
@@ -88,7 +84,7 @@ def recommend(scene: Scene, plan: Plan | None, registry: Registry, board: UnitBo
         units = []
         for rank, (eta, state) in enumerate(ranked, start=1):
             unit = registry.units[state.unit_id]
-            route = graph.route_on(tree, state.lon, state.lat, dest=(scene.lon, scene.lat))
+            route = graph.route_on(tree, state.lon, state.lat, dest=(scene.lon, scene.lat), dest_stub_m=scene_stub)
             units.append({"unit": unit.id, "call_sign": unit.call_sign, "kind": unit.kind, "capability": capability,
                           "home": unit.home, "department": unit.department, "status": state.status,
                           "lon": state.lon, "lat": state.lat, "rank": rank, "eta_s": round(eta, 1),

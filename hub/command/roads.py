@@ -10,6 +10,7 @@ only stretch not on a road, and it is short (every standard address lies near a 
 from __future__ import annotations
 
 import functools
+import itertools
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -75,9 +76,11 @@ class RoadGraph:
         seconds = np.asarray(length_m, dtype=np.float64) / (kmh / 3.6)
         rows, cols = np.r_[a, b], np.r_[b, a]
         self.time = csr_matrix((np.r_[seconds, seconds], (rows, cols)), shape=(n, n))
-        self.length = csr_matrix((np.r_[length_m, length_m].astype(np.float64), (rows, cols)), shape=(n, n))
-        self.place = csr_matrix((np.r_[place, place] + 1 if place is not None else np.zeros(2 * len(a)),
-                                 (rows, cols)), shape=(n, n))
+        places = (place if place is not None else np.full(len(a), -1)).tolist()
+        self._edges: dict[tuple[int, int], tuple[float, int]] = {}  # (from, to) → metres, library place or -1
+        for x, y, m, p in zip(a.tolist(), b.tolist(), np.asarray(length_m, dtype=np.float64).tolist(), places,
+                              strict=True):
+            self._edges[(x, y)] = self._edges[(y, x)] = (m, p)
         self.place_names = place_names or []
         self.access_mps = speeds["access"] / 3.6
         self._kd = cKDTree(np.column_stack([lon * KM_PER_DEG_LON, lat * KM_PER_DEG_LAT]))
@@ -132,22 +135,26 @@ class RoadGraph:
             out.append(int(tree.toward[out[-1]]))
         return out
 
-    def route_on(self, tree: Tree, lon: float, lat: float, dest: tuple[float, float] | None = None) -> Route | None:
-        """The route from (lon, lat) to the tree's node (and on to `dest`, the point that node stands for)."""
+    def route_on(self, tree: Tree, lon: float, lat: float, dest: tuple[float, float] | None = None,
+                 dest_stub_m: float | None = None) -> Route | None:
+        """The route from (lon, lat) to the tree's node (and on to `dest`, the point that node stands for,
+        `dest_stub_m` away from it when the caller knows)."""
         start, stub = self.snap(lon, lat)
         nodes = self.path(tree, start)
         if not nodes:
             return None
         end_stub = 0.0
-        coords = [(lon, lat)] + [(round(float(self.lon[n]), 6), round(float(self.lat[n]), 6)) for n in nodes]
+        xs, ys = np.round(self.lon[nodes], 6).tolist(), np.round(self.lat[nodes], 6).tolist()
+        coords = [(lon, lat), *zip(xs, ys, strict=True)]
         if dest is not None:
-            end_stub = self.snap(*dest)[1]
+            end_stub = dest_stub_m if dest_stub_m is not None else self.snap(*dest)[1]
             coords.append(dest)
-        pairs = (np.array(nodes[:-1]), np.array(nodes[1:]))
-        metres = float(np.asarray(self.length[pairs]).sum()) if len(nodes) > 1 else 0.0
+        metres = 0.0
         roads: list[str] = []
-        for p in np.asarray(self.place[pairs]).ravel().tolist() if len(nodes) > 1 else []:
-            name = self.place_names[int(p) - 1] if p >= 1 and self.place_names else ""
+        for x, y in itertools.pairwise(nodes):
+            m, p = self._edges[(x, y)]
+            metres += m
+            name = self.place_names[p] if p >= 0 and self.place_names else ""
             if name and (not roads or roads[-1] != name):
                 roads.append(name)
         seconds = float(tree.seconds[start]) + (stub + end_stub) / self.access_mps
