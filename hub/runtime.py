@@ -10,6 +10,7 @@ import logging
 import threading
 from typing import Any, Protocol
 
+from hub.command.desk import CommandDesk
 from hub.exchange import open_exchange
 from hub.geo import load_city
 from hub.health.monitoring import Monitoring
@@ -72,6 +73,8 @@ class Hub:
         self.pipeline.sinks.append(self.monitoring.sink)
         self.notifier = open_notifier(settings, self.incidents, self.live.publish)
         self.province = open_exchange(settings, self.incidents, self.store.stats)
+        self.command = CommandDesk(self.incidents)  # resources, units and dispatches (hub/command)
+        self.pipeline.sinks.append(self.command.sink)
         self.ingests: dict[str, Any] = {}
         if settings.mqtt:
             mqtt = self.ingests["mqtt"] = MqttIngest(self.pipeline, settings.mqtt, client_id=settings.mqtt_client_id,

@@ -21,6 +21,7 @@ from hub.api.routes.analysis import router as analysis_router
 from hub.api.routes.asyncapi import router as asyncapi_router
 from hub.api.routes.audit import router as audit_router
 from hub.api.routes.auth import router as auth_router
+from hub.api.routes.command import router as command_router
 from hub.api.routes.devices import router as devices_router
 from hub.api.routes.exchange import router as exchange_router
 from hub.api.routes.forecasts import router as forecasts_router
@@ -82,6 +83,7 @@ def create_app(hub: Hub) -> FastAPI:
         forecasts_router,
         notifications_router,
         exchange_router,
+        command_router,
     ):
         app.include_router(router)
     app.mount("/static/hub", StaticFiles(directory=STATIC), name="static")
