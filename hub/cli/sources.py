@@ -12,6 +12,7 @@ from typing import Any
 
 from adapters.base import NativeRejected
 from adapters.registry import ADAPTERS, get
+from hub.transports.base import Publisher, kafka_url, transport_for
 from simulators.registry import SIMULATORS
 
 
@@ -48,14 +49,9 @@ def register(commands: Any) -> None:
     adapt.set_defaults(func=run_adapt)
 
 
-def publisher_for(args: argparse.Namespace, client_id: str = "cityhub-simulate") -> Any:
-    if args.mqtt:
-        from hub.transports.mqtt.publisher import MqttPublisher
-
-        return MqttPublisher(args.mqtt, client_id)
-    from hub.transports.kafka.publisher import KafkaPublisher
-
-    return KafkaPublisher(args.kafka)
+def publisher_for(args: argparse.Namespace, client_id: str = "cityhub-simulate") -> Publisher:
+    url = args.mqtt or kafka_url(args.kafka)
+    return transport_for(url).publisher(url, client_id)
 
 
 def run_simulate(args: argparse.Namespace) -> int:

@@ -17,13 +17,13 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.partitioner.default import murmur2
 
 from hub.events import DeadLetter, Event, HubBlock, Message
+from hub.transports.kafka.client import librdkafka_config
 from hub.transports.kafka.republish import (
     DEADLETTER,
     NORMALIZED,
     Republisher,
     ensure_topics,
     grid_key,
-    librdkafka_config,
 )
 from tests.support import free_port, wait_for
 from tests.transport.brokers import Tansu
