@@ -11,9 +11,11 @@ import threading
 from typing import Any
 
 from hub.geo import load_city
+from hub.health.monitoring import Monitoring
 from hub.incidents import open_incidents
 from hub.incidents.neighbours import CellNeighbours
 from hub.live import LiveStream
+from hub.people import open_people
 from hub.pipeline.decode import Limits
 from hub.pipeline.process import Pipeline
 from hub.pipeline.rules import load_rules
@@ -21,6 +23,8 @@ from hub.registry import load_registry
 from hub.settings import Settings
 from hub.store import open_store
 from hub.transports.base import Ingest, kafka_url, transport_for
+from hub.trust.keys import KeyRing, KeyTable
+from hub.trust.verify import Verifier
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +47,21 @@ class Hub:
         self.geo = load_city()
         self.registry = load_registry()
         limits = Limits(settings.max_payload_bytes, settings.max_age_days * 86400, settings.max_ahead_s)
-        self.pipeline = Pipeline(self.store, self.geo, self.registry, limits)
+        ring = KeyRing(KeyTable(settings.store_url), settings.keys_refresh_s)
+        self.pipeline = Pipeline(self.store, self.geo, self.registry, limits,
+                                 Verifier(ring, settings.require_signed_events))
         self.live = LiveStream(settings.live_buffer)
         self.pipeline.sinks.append(self.live.sink)
         self.pipeline.steps.append(functools.partial(load_rules().apply, device_meta=self.registry.meta))
         self.neighbours = CellNeighbours(self.geo)
         self.incidents = open_incidents(settings.store_url, self.live.publish, neighbours=self.neighbours)
         self.pipeline.sinks.append(self.incidents.sink)
+        self.people = open_people(settings.store_url, settings.token_ttl_s, settings.signin_failures_per_user,
+                                  settings.signin_failures_per_address, settings.signin_window_s)
+        self.monitoring = Monitoring(self.registry, self.incidents, self.store, settings.device_cadences,
+                                     settings.quality_levels, settings.forecast_file)
+        self.pipeline.steps.append(self.monitoring.step)
+        self.pipeline.sinks.append(self.monitoring.sink)
         self.ingests: dict[str, Ingest] = {}
         for url in (settings.mqtt, settings.kafka and kafka_url(settings.kafka)):
             if url:
@@ -62,6 +74,7 @@ class Hub:
         # the address library, grid index and cells layer load in the background, not in the first batch
         threading.Thread(target=self._warm, name="geo-warm", daemon=True).start()
         self.incidents.start(self.settings.incident_check_s)
+        self.monitoring.start(self.settings.health_check_s)
         for ingest in self.ingests.values():
             ingest.start()
 
@@ -78,7 +91,9 @@ class Hub:
     def stop(self) -> None:
         for ingest in self.ingests.values():
             ingest.stop()
+        self.monitoring.stop()
         self.incidents.close()
+        self.people.close()
         self.store.close()
 
     def health(self) -> dict[str, Any]:
