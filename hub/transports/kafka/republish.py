@@ -4,11 +4,11 @@ Normalized events go to `city.events.normalized` keyed by grid code (district wh
 the grid), so API and map instances, or a correlation stage partitioned by place, can read
 them; dead letters go to `city.events.deadletter` with their origin and raw bytes (base64).
 
-Republishing uses librdkafka (confluent-kafka; docs/TRANSPORTS.md says why). Its partitioner is
-murmur2 (`murmur2_random`), the Java client's and kafka-python's, so a grid code lands in the same
-partition whichever client wrote it. The options of `kafka_options` are translated
-(hub.transports.kafka.client); for an option librdkafka cannot take (an `ssl_context`, a token
-provider object) the republisher alone falls back to kafka-python's producer.
+Republishing uses librdkafka (confluent-kafka), as the consuming does (docs/TRANSPORTS.md: one Kafka
+client for the hub's records). Its partitioner is murmur2 (`murmur2_random`), the Java client's and
+kafka-python's, so a grid code lands in the same partition whichever client wrote it. The options of
+`kafka_options` are translated (hub.transports.kafka.client.reader_config); one librdkafka cannot take
+(an `ssl_context`, a token provider object) is refused, as the consumer refuses it.
 Imported only when Kafka is configured (through hub.transports.kafka.ingest).
 """
 
@@ -20,12 +20,12 @@ import time
 from typing import Any
 
 import orjson
-from kafka import KafkaAdminClient, KafkaProducer
+from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from hub.events import DeadLetter, Event
-from hub.transports.kafka.client import librdkafka_config
+from hub.transports.kafka.client import reader_config
 
 log = logging.getLogger(__name__)
 TOPIC = "city.events"
@@ -75,8 +75,8 @@ class Republisher:
 
     def __init__(self, *, max_block_s: float = 5.0, delivery_timeout_ms: int = 120_000) -> None:
         self.max_block_s, self.delivery_timeout_ms = max_block_s, delivery_timeout_ms
-        self.producer: Any = None  # confluent_kafka.Producer, or KafkaProducer when the options need it
-        self.librdkafka = False
+        self.producer: Any = None  # confluent_kafka.Producer once opened
+        self.librdkafka = False  # opened: the hub republishes through librdkafka only
         self.failed = 0  # records not delivered, all causes
         self._undelivered = 0  # delivery reports of failure since the last log line
         self._last_error: object = None
@@ -84,41 +84,21 @@ class Republisher:
     def open(self, client_options: dict[str, Any]) -> None:
         if self.producer is not None:
             return
-        config = librdkafka_config(client_options)
-        if config is not None:
-            try:
-                from confluent_kafka import Producer
+        from confluent_kafka import Producer
 
-                self.producer = Producer(config | {
-                    "acks": "all", "linger.ms": 20, "compression.type": "none", "enable.idempotence": False,
-                    "partitioner": "murmur2_random", "message.timeout.ms": self.delivery_timeout_ms,
-                    "queue.buffering.max.messages": 100_000, "queue.buffering.max.kbytes": 64 * 1024,
-                    "delivery.report.only.error": True, "on_delivery": self._delivered,
-                    "error_cb": self._error, "logger": log, "log.connection.close": False})
-                self.librdkafka = True
-                return
-            except Exception as err:  # e.g. a SASL mechanism this librdkafka build lacks
-                log.warning("librdkafka refused the Kafka options (%s: %s); republishing through kafka-python",
-                            type(err).__name__, err)
-        else:
-            log.info("kafka_options has settings librdkafka cannot take; republishing through kafka-python")
-        self.producer = KafkaProducer(acks="all", linger_ms=20, max_block_ms=int(self.max_block_s * 1000),
-                                      enable_idempotence=False, **client_options)
+        self.producer = Producer(reader_config(client_options) | {
+            "acks": "all", "linger.ms": 20, "compression.type": "none", "enable.idempotence": False,
+            "partitioner": "murmur2_random", "message.timeout.ms": self.delivery_timeout_ms,
+            "queue.buffering.max.messages": 100_000, "queue.buffering.max.kbytes": 64 * 1024,
+            "delivery.report.only.error": True, "on_delivery": self._delivered,
+            "error_cb": self._error, "logger": log, "log.connection.close": False})
+        self.librdkafka = True
 
     def __call__(self, fresh: list[Event], dead: list[DeadLetter]) -> None:
         producer = self.producer
         if producer is None:
             return
-        if self.librdkafka:
-            self._produce(producer, fresh, dead)
-            return
-        try:
-            for event in fresh:
-                producer.send(NORMALIZED, key=grid_key(event), value=event.normalized_json())
-            for letter in dead:
-                producer.send(DEADLETTER, key=letter.topic.encode(), value=dead_letter_record(letter))
-        except KafkaError as err:
-            log.warning("republishing to Kafka failed (%s); the batch is stored all the same", err)
+        self._produce(producer, fresh, dead)
 
     def _produce(self, producer: Any, fresh: list[Event], dead: list[DeadLetter]) -> None:
         records = [(NORMALIZED, event.normalized_json(), grid_key(event)) for event in fresh]
@@ -170,15 +150,11 @@ class Republisher:
     def close(self) -> None:
         if self.producer is not None:
             try:
-                if self.librdkafka:
-                    left = self.producer.flush(10)
-                    self._report()
-                    if left:
-                        self.failed += left
-                        log.warning("republishing to Kafka: %d records still waiting at shutdown, dropped", left)
-                else:
-                    self.producer.flush(10)
-                    self.producer.close(10)
+                left = self.producer.flush(10)
+                self._report()
+                if left:
+                    self.failed += left
+                    log.warning("republishing to Kafka: %d records still waiting at shutdown, dropped", left)
             except Exception:
                 log.debug("closing the Kafka producer", exc_info=True)
             self.producer = None
