@@ -25,7 +25,7 @@ from typing import Any
 from hub.incidents.flow import OPEN, due_at
 from hub.incidents.model import EARTH_M, Incident, Sighting, distance_m
 from hub.incidents.related import Group, Member, RelatedTypes
-from hub.rules import all_hold
+from hub.pipeline.rules import all_hold
 
 Neighbours = Callable[[str, str], bool]
 MAX_CELLS = 64

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from hub.rules import Condition, RuleError, all_hold, parse_conditions
+from hub.pipeline.rules import Condition, RuleError, all_hold, parse_conditions
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hub.incidents.correlate import Correlator
 from hub.incidents.model import Incident
 from hub.incidents.related import load_related, parse_related
-from hub.rules import load_rules
+from hub.pipeline.rules import load_rules
 from tests.incidents.factory import BAISHA, JIANGHAI, T0, offset, sighting
 
 MIN = 60.0

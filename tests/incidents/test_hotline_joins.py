@@ -13,7 +13,7 @@ from hub.geo import load_city
 from hub.incidents.correlate import Correlator
 from hub.incidents.model import Sighting
 from hub.incidents.related import load_related
-from hub.rules import load_rules
+from hub.pipeline.rules import load_rules
 from tests.incidents.factory import T0, sighting
 
 SITE = "蓬江区白沙大道381号"  # where the opening alarm is

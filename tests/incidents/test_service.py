@@ -153,7 +153,7 @@ def test_a_rejected_false_alarm_raises_no_timed_alarm_later(engine: Engine) -> N
 def test_titles_name_the_place_and_the_thing() -> None:
     from hub.incidents.correlate import Correlator
     from hub.incidents.related import load_related
-    from hub.rules import load_rules
+    from hub.pipeline.rules import load_rules
 
     s = sighting("city.emergency.incident", {"name": "杜阮镇某五金厂火灾", "kind": "fire", "level": 4},
                  alarms=["emergency.incident.reported"], severity=3)
