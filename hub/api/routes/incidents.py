@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from hub.api.deps import HubDep, OperatorDep, ViewerDep
 from hub.incidents import STATES, InvalidTransition, UnknownIncident
+from hub.incidents.flow import POSTS, STEP_NAMES
 from hub.incidents.views import detail, summary
 
 router = APIRouter(tags=["incidents"])
@@ -17,9 +18,14 @@ Limit = Annotated[int, Query(ge=1, le=10_000)]
 
 
 class Transition(BaseModel):
-    to: str = Field(description=f"the next state: one of {', '.join(STATES)}")
+    to: str | None = Field(None, description=f"the next state: one of {', '.join(STATES)}")
+    step: str | None = Field(None, description=f"the flow step (needed where two lead to the same state): "
+                                               f"one of {', '.join(STEP_NAMES)}")
     note: str = Field("", max_length=2000, description="why: the operator's note, kept in the history")
     by: str | None = Field(None, max_length=100, description="who, when the operator acts for a named person")
+    post: str = Field("operator", description=f"the post acting: one of {', '.join(POSTS)}")
+    attachments: list[str] = Field([], max_length=20, description="photo ids, by reference")
+    extension_wh: float | None = Field(None, gt=0, le=2000, description="working hours asked for or approved (延期)")
 
 
 def page_links(request: Request, next_cursor: int | None) -> list[dict[str, str]]:
@@ -57,7 +63,12 @@ def transition(incident_id: int, body: Transition, hub: HubDep, role: OperatorDe
     """Move the incident one step along the case flow; 409 when the flow does not allow it."""
     who = f"{role}:{body.by}" if body.by else role
     try:
-        moved = hub.incidents.transition(incident_id, body.to, body.note, who)
+        if body.post not in POSTS:
+            raise HTTPException(422, f"post must be one of {', '.join(POSTS)}")
+        if any(not a or len(a) > 200 for a in body.attachments):
+            raise HTTPException(422, "attachments are photo ids of 1 to 200 characters")
+        moved = hub.incidents.transition(incident_id, body.to, body.note, who, step=body.step, post=body.post,
+                                         attachments=body.attachments, extension_wh=body.extension_wh)
     except UnknownIncident:
         raise HTTPException(404, f"no incident {incident_id}") from None
     except InvalidTransition as err:
