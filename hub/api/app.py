@@ -17,6 +17,7 @@ from hub.api.deps import parse_bbox, viewer, when
 from hub.api.mapview import STATIC, map_page
 from hub.api.routes.analysis import router as analysis_router
 from hub.api.routes.asyncapi import router as asyncapi_router
+from hub.api.routes.evaluation import router as evaluation_router
 from hub.api.routes.geo import router as geo_router
 from hub.api.routes.incidents import router as incidents_router
 from hub.api.routes.map import router as map_router
@@ -57,7 +58,7 @@ def create_app(hub: Hub) -> FastAPI:
     secure(app, hub.settings)
     app.state.hub = hub  # the routers of hub/api/routes/*.py reach the running hub through hub.api.deps.HubDep
     app.include_router(geo_router, dependencies=READ)
-    for router in (incidents_router, ogc_router, analysis_router, asyncapi_router, map_router):
+    for router in (incidents_router, ogc_router, analysis_router, asyncapi_router, map_router, evaluation_router):
         app.include_router(router)
     app.mount("/static/hub", StaticFiles(directory=STATIC), name="static")
 
