@@ -20,14 +20,13 @@ BY = (*GROUPS, "post")
 FAR = 1e18  # stands for an open end of the period
 COUNTS_SQL = """
 SELECT {key} AS grp,
-  SUM(CASE WHEN deadline < {end} THEN 1 ELSE 0 END) AS due,
-  SUM(CASE WHEN deadline < {end} AND closed_at < {end} THEN 1 ELSE 0 END) AS closed,
-  SUM(CASE WHEN deadline < {end} AND handled_at < {end} THEN 1 ELSE 0 END) AS handled,
-  SUM(CASE WHEN deadline < {end} AND handled_at <= deadline THEN 1 ELSE 0 END) AS handled_on_time,
-  SUM(CASE WHEN deadline < {end} AND closed_at < {end} AND handled_at <= deadline THEN 1 ELSE 0 END)
-    AS closed_on_time,
-  SUM(CASE WHEN deadline < {end} AND reworks >= 1 THEN 1 ELSE 0 END) AS reworked
-FROM case_records
+  COUNT(*) FILTER (WHERE deadline < {end}) AS due,
+  COUNT(*) FILTER (WHERE deadline < {end} AND closed_at < {end}) AS closed,
+  COUNT(*) FILTER (WHERE deadline < {end} AND handled_at < {end}) AS handled,
+  COUNT(*) FILTER (WHERE deadline < {end} AND handled_at <= deadline) AS handled_on_time,
+  COUNT(*) FILTER (WHERE deadline < {end} AND closed_at < {end} AND handled_at <= deadline) AS closed_on_time,
+  COUNT(*) FILTER (WHERE deadline < {end} AND reworks >= 1) AS reworked
+FROM case_records {indexed}
 WHERE dispatched_at >= {start} AND dispatched_at < {end} AND parked = 0
 GROUP BY {key}
 """
@@ -42,7 +41,10 @@ def evaluate_groups(db: Db, by: str, start: float | None = None, end: float | No
     """The indicators per department, district or town of the cases dispatched in [start, end)."""
     # the bounds are floats written into the statement (never text), so it is planned once per period
     lo, hi = float(-FAR if start is None else start), float(FAR if end is None else end)
-    rows = db.execute(COUNTS_SQL.format(key=GROUPS[by], start=repr(lo), end=repr(hi)))
+    key = GROUPS[by]
+    # SQLite's planner would range-scan by dispatch time and sort; the covering index led by the key is faster
+    indexed = f"INDEXED BY case_records_by_{key}" if db.dialect == "sqlite" else ""
+    rows = db.execute(COUNTS_SQL.format(key=key, indexed=indexed, start=repr(lo), end=repr(hi)))
     counts = ("due", "closed", "handled", "handled_on_time", "closed_on_time", "reworked")
     return _ranked([{"group": r["grp"] or "未定", **indicators({k: int(r[k] or 0) for k in counts}, weights)}
                     for r in rows])
