@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     operator_token: str | None = None
     viewer_token: str | None = None
     live_buffer: int = 5000
-    fresh_view: bool = True  # behind a backlog, the map shows the newest events (hub/ingest/fresh_view.py)
+    fresh_view: bool = True  # behind a backlog, the map shows the newest events (hub/transports/fresh_view.py)
     cors_origins: list[str] = []  # browser origins allowed to call the API; empty: same-origin only
     max_request_bytes: int = 1024 * 1024  # larger request bodies get 413
     incident_check_s: float = 30  # how often rule timers and overdue incident steps are checked; 0: never
@@ -57,6 +57,21 @@ class Settings(BaseSettings):
     work_windows: str = "08:30-12:00,14:00-17:30"
     evaluation_weights: dict[str, float] = {"on_time_closure_rate": 0.4, "closure_rate": 0.2,
                                             "on_time_handling_rate": 0.3, "rework_rate": 0.1}
+    # people (hub/people): how long a sign-in lasts; failed sign-ins heard per user / per address in a window
+    token_ttl_s: float = 8 * 3600
+    signin_failures_per_user: int = 5
+    signin_failures_per_address: int = 20
+    signin_window_s: float = 900
+    # trust over the network (hub/trust, docs/SECURITY.md): unsigned events are dead-lettered when required
+    # (production); a signature present is checked either way; keys issued or revoked count within keys_refresh_s
+    require_signed_events: bool = False
+    keys_refresh_s: float = 5
+    signing_keys: list[str] = []  # publishers (simulate, replay): ADAPTER=PRIVATE.pem or directories of <adapter>.pem
+    # device health, data quality and forecasts (hub/health, hub/forecast)
+    health_check_s: float = 30  # how often device states, source quality and forecasts are checked; 0: never
+    device_cadences: Path | None = None  # the cadences data file; None: hub/data/device_cadences.yaml
+    quality_levels: Path | None = None  # the sources' quality levels; None: hub/data/quality_levels.yaml
+    forecast_file: Path | None = None  # forecast points, thresholds and fitting; None: hub/data/forecast.yaml
 
     @property
     def store_url(self) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hub.routing import classify_and_route
+from hub.pipeline.routing import classify_and_route
 from hub.supervision.classes import CATEGORIES, class_table, parse_class_table
 from simulators.reports import EVERYDAY, TOPICS
 from tests.incidents.factory import event

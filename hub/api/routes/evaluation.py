@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 
-from hub.api.deps import HubDep, ViewerDep
+from hub.api.deps import CityReaderDep, HubDep
 from hub.supervision.evaluation import total
 from hub.supervision.platform import evaluate_groups, evaluate_posts
 from hub.supervision.worktime import BEIJING
@@ -35,7 +35,7 @@ def moment(text: str | None, name: str) -> float | None:
 
 
 @router.get("/api/evaluation")
-def evaluation(hub: HubDep, _: ViewerDep, by: Literal["department", "district", "town", "post"] = "department",
+def evaluation(hub: HubDep, _: CityReaderDep, by: Literal["department", "district", "town", "post"] = "department",
                start: From = None, end: To = None) -> dict[str, Any]:
     """Ranked groups: due, closed, handled on time, closed on time, reworked, the rates, score and grade;
     by=post: each person's verifications, checks, registrations, dispatches and their rates."""
