@@ -8,9 +8,9 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from hub.cli import audit, bench, evaluate, geo, keys, maps, service, sources, users
+from hub.cli import audit, bench, evaluate, geo, keys, maps, report, service, sources, users
 
-COMMAND_GROUPS = (service, sources, geo, maps, bench, evaluate, users, audit, keys)
+COMMAND_GROUPS = (service, sources, geo, maps, bench, evaluate, users, audit, keys, report)
 
 
 class Parser(argparse.ArgumentParser):
