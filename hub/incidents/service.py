@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import fields
+from datetime import datetime
 from typing import Any
 
 from hub.events import DeadLetter, Event
@@ -29,7 +30,7 @@ from hub.pipeline.rules import Rule, RuleBook, all_hold
 from hub.supervision.casework import apply_step, deadline, limit_of, new_record
 from hub.supervision.classes import class_table
 from hub.supervision.records import CaseRecords
-from hub.supervision.worktime import DEFAULT_WINDOWS
+from hub.supervision.worktime import BEIJING, DEFAULT_WINDOWS, require_year, work_clock
 
 log = logging.getLogger(__name__)
 Publish = Callable[[str, list[dict[str, Any]]], None]
@@ -81,6 +82,9 @@ class IncidentService:
                  publish: Publish | None = None, clock: Callable[[], float] = time.time,
                  neighbours: Neighbours | None = None, work_windows: str = DEFAULT_WINDOWS) -> None:
         self.store, self.rules, self.related, self.duties = store, rules, related, duties
+        # working time cannot be counted in a year the holiday calendar does not know: refuse to start
+        require_year(datetime.fromtimestamp(clock(), BEIJING).year)
+        work_clock(work_windows)  # a malformed window fails here, not at the first dispatch
         self.records, self.work_windows = CaseRecords(store.db), work_windows
         self.publish, self.clock = publish, clock
         self.correlator = Correlator(related, rules.name, duties.stage_limits_h, neighbours)

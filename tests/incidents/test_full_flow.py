@@ -87,3 +87,14 @@ def test_return_redispatch_park_and_refusals(engine: Engine, clock: Clock) -> No
     service.transition(case, step="unpark", post="dispatcher")
     record = service.records.get(case)
     assert record is not None and not record.parked and record.dispatched_at == T0 + 2 * HOUR
+
+
+def test_the_engine_refuses_to_start_in_a_year_the_holiday_calendar_does_not_know(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from hub.incidents import open_incidents
+    from hub.supervision.worktime import UnknownYear
+
+    url = f"sqlite:///{tmp_path / 'hub.sqlite'}"
+    with pytest.raises(UnknownYear, match="2099"):
+        open_incidents(url, clock=lambda: 4_070_908_800.0 + 86_400 * 30)  # 2099-01-31
+    with pytest.raises(ValueError, match="working window"):
+        open_incidents(url, clock=lambda: T0, work_windows="8-12")
