@@ -57,7 +57,8 @@ class Hub:
         self.pipeline.sinks.append(self.live.sink)
         self.pipeline.steps.append(functools.partial(load_rules().apply, device_meta=self.registry.meta))
         self.neighbours = CellNeighbours(self.geo)
-        self.incidents = open_incidents(settings.store_url, self.live.publish, neighbours=self.neighbours)
+        self.incidents = open_incidents(settings.store_url, self.live.publish, neighbours=self.neighbours,
+                                        work_windows=settings.work_windows)
         self.pipeline.sinks.append(self.incidents.sink)
         self.people = open_people(settings.store_url, settings.token_ttl_s, settings.signin_failures_per_user,
                                   settings.signin_failures_per_address, settings.signin_window_s)
