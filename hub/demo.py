@@ -11,11 +11,11 @@ from pathlib import Path
 
 import uvicorn
 
-from adapters.publisher import MqttPublisher
 from hub.api.app import create_app
-from hub.broker import EmbeddedBroker
 from hub.runtime import Hub
 from hub.settings import Settings
+from hub.transports.mqtt.embedded import EmbeddedBroker
+from hub.transports.mqtt.publisher import MqttPublisher
 from hub.websocket import LiveWebSocketProtocol
 from simulators.registry import SIMULATORS
 from simulators.runner import simulate

@@ -126,7 +126,7 @@ class LiveStream:
                             event_places(fresh) if self._scoped() else None)
 
     def relay(self, items: list[dict[str, Any]]) -> bool:
-        """Map items of events a worker stored and republished (hub.ingest.normalized_feed), held back like the
+        """Map items of events a worker stored and republished (hub.transports.kafka.feed), held back like the
         sink's while a fresh view is open; True if they were handed on."""
         if not items or self._held_back(len(items)):
             return False
@@ -148,7 +148,7 @@ class LiveStream:
             self.holding.discard(transport)
 
     def preview(self, events: list[Event]) -> None:
-        """Events normalized and not yet stored (hub.ingest.fresh_view), marked `"preview": true`."""
+        """Events normalized and not yet stored (hub.transports.fresh_view), marked `"preview": true`."""
         if events and self.clients:
             self._hand_over([PREVIEW_KIND + orjson.dumps(map_item(e))[1:] for e in events],
                             event_places(events) if self._scoped() else None)

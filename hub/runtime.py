@@ -10,19 +10,19 @@ import logging
 import threading
 from typing import Any, Protocol
 
-from hub.decode import Limits
 from hub.geo import load_city
 from hub.incidents import open_incidents
 from hub.incidents.neighbours import CellNeighbours
-from hub.ingest.fresh_view import FreshView, MqttGlance
-from hub.ingest.mqtt import MqttIngest
 from hub.live import LiveStream
 from hub.people import open_people
-from hub.pipeline import Pipeline
+from hub.pipeline.decode import Limits
+from hub.pipeline.process import Pipeline
+from hub.pipeline.rules import load_rules
 from hub.registry import load_registry
-from hub.rules import load_rules
 from hub.settings import Settings
 from hub.store import open_store
+from hub.transports.fresh_view import FreshView, MqttGlance
+from hub.transports.mqtt.ingest import MqttIngest
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class Hub:
                 self.ingests["mqtt_fresh"] = FreshView(self.pipeline, self.live, glance, mqtt.worker.inbox.qsize,
                                                        name="MQTT")
         if settings.kafka:
-            from hub.ingest.kafka import KafkaIngest
+            from hub.transports.kafka.ingest import KafkaIngest
 
             kafka = self.ingests["kafka"] = KafkaIngest(self.pipeline, settings.kafka, group=settings.kafka_group,
                                                         fetch_wait_ms=settings.kafka_fetch_wait_ms,
@@ -77,7 +77,7 @@ class Hub:
                                                         batch_wait_s=settings.batch_wait_ms / 1000,
                                                         **settings.kafka_options)
             if settings.fresh_view:
-                from hub.ingest.kafka_glance import KafkaGlance
+                from hub.transports.kafka.glance import KafkaGlance
 
                 def kafka_glance() -> KafkaGlance:
                     return KafkaGlance(kafka.client_options, kafka.topic, set(kafka.assignment))
@@ -85,13 +85,13 @@ class Hub:
                 self.ingests["kafka_fresh"] = FreshView(self.pipeline, self.live, kafka_glance,
                                                         kafka.worker.inbox.qsize, name="Kafka")
         if settings.live_from_kafka:  # a map/API instance: the workers' normalized stream feeds its live map
-            from hub.ingest.normalized_feed import NormalizedFeed
+            from hub.transports.kafka.feed import NormalizedFeed
 
             self.ingests["map_feed"] = NormalizedFeed(self.live, settings.live_from_kafka, **settings.kafka_options)
             if settings.fresh_view:  # behind the workers' backlog, the newest raw events as previews
-                from hub.ingest.kafka_glance import KafkaGlance
-                from hub.ingest.kafka_out import TOPIC
-                from hub.ingest.workers_lag import WorkersLag
+                from hub.transports.kafka.glance import KafkaGlance
+                from hub.transports.kafka.lag import WorkersLag
+                from hub.transports.kafka.republish import TOPIC
 
                 options = {"bootstrap_servers": settings.live_from_kafka.split(","),
                            "client_id": "cityhub-map-fresh"} | settings.kafka_options

@@ -49,10 +49,14 @@ class Settings(BaseSettings):
     operator_token: str | None = None
     viewer_token: str | None = None
     live_buffer: int = 5000
-    fresh_view: bool = True  # behind a backlog, the map shows the newest events (hub/ingest/fresh_view.py)
+    fresh_view: bool = True  # behind a backlog, the map shows the newest events (hub/transports/fresh_view.py)
     cors_origins: list[str] = []  # browser origins allowed to call the API; empty: same-origin only
     max_request_bytes: int = 1024 * 1024  # larger request bodies get 413
     incident_check_s: float = 30  # how often rule timers and overdue incident steps are checked; 0: never
+    # supervision and evaluation (hub/supervision): working windows (Beijing time) and the score's weights
+    work_windows: str = "08:30-12:00,14:00-17:30"
+    evaluation_weights: dict[str, float] = {"on_time_closure_rate": 0.4, "closure_rate": 0.2,
+                                            "on_time_handling_rate": 0.3, "rework_rate": 0.1}
     # people (hub/people): how long a sign-in lasts; failed sign-ins heard per user / per address in a window
     token_ttl_s: float = 8 * 3600
     signin_failures_per_user: int = 5

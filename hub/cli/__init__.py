@@ -8,9 +8,9 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from hub.cli import audit, bench, geo, maps, service, sources, users
+from hub.cli import audit, bench, evaluate, geo, maps, service, sources, users
 
-COMMAND_GROUPS = (service, sources, geo, maps, bench, users, audit)
+COMMAND_GROUPS = (service, sources, geo, maps, bench, evaluate, users, audit)
 
 
 class Parser(argparse.ArgumentParser):
@@ -42,6 +42,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cityhub: {type(err).__name__}: {err}", file=sys.stderr)
         return 1
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -50,10 +50,10 @@ def register(commands: Any) -> None:
 
 def publisher_for(args: argparse.Namespace, client_id: str = "cityhub-simulate") -> Any:
     if args.mqtt:
-        from adapters.publisher import MqttPublisher
+        from hub.transports.mqtt.publisher import MqttPublisher
 
         return MqttPublisher(args.mqtt, client_id)
-    from adapters.kafka_publisher import KafkaPublisher
+    from hub.transports.kafka.publisher import KafkaPublisher
 
     return KafkaPublisher(args.kafka)
 

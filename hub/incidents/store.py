@@ -34,7 +34,8 @@ def to_row(incident: Incident) -> list[Any]:
     return values
 
 
-JOINED = ("severity", "last_event_at", "member_count", "alarms", "cells", "updated_at")  # what a join changes
+JOINED = ("severity", "last_event_at", "member_count", "alarms", "cells", "updated_at",  # what a join changes
+          "lon", "lat", "grid_code", "town_code", "town_name")  # the place: set by a placeless one's first alarm
 MEMBER_COLUMNS = "incident_id, event_uid, source, type, time, lon, lat, grid_code, severity, alarms, joined_at"
 
 
@@ -65,7 +66,8 @@ class IncidentStore:
         """Write what joining events change (JOINED) of these incidents, in one statement."""
         self.db.executemany(f"UPDATE incidents SET {', '.join(f'{n} = ?' for n in JOINED)} WHERE id = ?", [
             (i.severity, i.last_event_at, i.member_count, orjson.dumps(i.alarms).decode(),
-             orjson.dumps(i.cells).decode(), i.updated_at, i.id) for i in incidents])
+             orjson.dumps(i.cells).decode(), i.updated_at, i.lon, i.lat, i.grid_code, i.town_code, i.town_name, i.id)
+            for i in incidents])
 
     def add_member(self, incident_id: int, s: Sighting, now: float) -> None:
         self.db.execute(

@@ -1,4 +1,4 @@
-"""The fresh view's look at Kafka (hub.ingest.fresh_view): the newest records of the worker's partitions.
+"""The fresh view's look at Kafka (hub.transports.fresh_view): the newest records of the worker's partitions.
 
 A consumer outside the group (it commits nothing and moves no one's offsets), assigned the partitions
 this worker owns when the view opens (a map/API instance: every partition of the topic) and placed
@@ -16,8 +16,8 @@ from typing import Any
 from confluent_kafka import OFFSET_END, Consumer, KafkaException, TopicPartition
 
 from hub.events import Message
-from hub.ingest.kafka import FETCH_QUEUE_BACKOFF_MS, FETCH_WAIT_MS
-from hub.ingest.kafka_out import fetched_end, reader_config, take_fetched
+from hub.transports.kafka.ingest import FETCH_QUEUE_BACKOFF_MS, FETCH_WAIT_MS
+from hub.transports.kafka.republish import fetched_end, reader_config, take_fetched
 
 log = logging.getLogger(__name__)
 POLL_S = 0.02  # how long a take waits for a first record
@@ -29,8 +29,8 @@ FAR_BEHIND = 5  # × what a take keeps: a partition this far behind its end is s
 
 class KafkaGlance:
     def __init__(self, client_options: dict[str, Any], topic: str, partitions: set[int] | None = None) -> None:
-        """`partitions` None: all of the topic's. librdkafka, as the ingest (hub.ingest.kafka): what the glance
-        passes over costs C, not the interpreter the store lane needs."""
+        """`partitions` None: all of the topic's. librdkafka, as the ingest (hub.transports.kafka.ingest):
+        what the glance passes over costs C, not the interpreter the store lane needs."""
         # assign() joins no group and nothing is committed; librdkafka wants a group id all the same
         self.consumer = Consumer(reader_config(client_options) | {
             "group.id": f"cityhub-glance-{uuid.uuid4().hex[:8]}", "enable.auto.commit": False,

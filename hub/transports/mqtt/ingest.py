@@ -26,9 +26,9 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from hub.api.security import redacted
 from hub.events import DeadLetter, Event, Message
-from hub.ingest.batching import BatchWorker
 from hub.live import map_json
-from hub.pipeline import Pipeline
+from hub.pipeline.process import Pipeline
+from hub.transports.batching import BatchWorker
 
 log = logging.getLogger(__name__)
 TOPIC = "city/+/+"

@@ -6,7 +6,7 @@ capacity), every record there is as old as their backlog is long. The instance c
 inboxes, but the broker knows the backlog: the sum over the topic's partitions of the end offset
 minus the workers' group's committed offset (a worker commits a partition's offset only once every
 record before it is stored, so this counts what is published and not yet stored). The instance's
-fresh view (hub.ingest.fresh_view) opens on it as a worker's does on its inbox.
+fresh view (hub.transports.fresh_view) opens on it as a worker's does on its inbox.
 
 Reads only: an admin client's ListOffsets and OffsetFetch, no consumer in the group. (tansu, the
 Kafka-protocol broker of the tests and the benchmark, answers ListOffsets with one past the first

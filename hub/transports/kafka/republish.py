@@ -11,7 +11,7 @@ grid code lands in the same partition as before. The kafka-python options of `ka
 are translated (`librdkafka_config`; `reader_config` for the hub's librdkafka consumers, which refuse
 options with no librdkafka equivalent); for such an option (an `ssl_context`, a token provider object)
 the republisher alone would fall back to kafka-python's producer.
-Imported only when Kafka is configured (through hub.ingest.kafka).
+Imported only when Kafka is configured (through hub.transports.kafka.ingest).
 """
 
 from __future__ import annotations

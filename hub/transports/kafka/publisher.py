@@ -17,7 +17,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from adapters.base import CloudEvent
-from adapters.publisher import KAFKA_TOPIC, Headers
+from hub.transports.mqtt.publisher import KAFKA_TOPIC, Headers
 
 log = logging.getLogger(__name__)
 

@@ -9,11 +9,11 @@ So while the inbox holds `ON_BACKLOG` or more, the hub opens a glance at the new
 - MQTT (`MqttGlance`): a second, throw-away session on the same topics (QoS 0, no stored session,
   its own share group when workers share the load), which the broker gives every event as it is
   published;
-- Kafka (`hub.ingest.kafka_glance.KafkaGlance`): a consumer outside the group on the worker's own
+- Kafka (`hub.transports.kafka.glance.KafkaGlance`): a consumer outside the group on the worker's own
   partitions, placed at their ends when the view opens, which reads what is appended after;
-- a map/API instance (hub.ingest.normalized_feed), whose map follows what the workers republish once
+- a map/API instance (hub.transports.kafka.feed), whose map follows what the workers republish once
   stored: the same Kafka glance on every partition of `city.events`, opened on the workers' lag as
-  the broker knows it (hub.ingest.workers_lag) instead of an inbox.
+  the broker knows it (hub.transports.kafka.lag) instead of an inbox.
 Each tick the view takes the newest `SHOW_PER_S / TICKS_PER_S` of what came since the last one,
 passes over the rest (`skipped`), normalizes them without storing (`Pipeline.prepare`) and hands
 them to the live stream as previews. Meanwhile the live stream holds back the store lane's events
@@ -40,9 +40,9 @@ import paho.mqtt.client as paho
 
 from hub.api.security import redacted
 from hub.events import Message
-from hub.ingest.mqtt import TOPIC, connect_async, mqtt_client
 from hub.live import LiveStream
-from hub.pipeline import Pipeline
+from hub.pipeline.process import Pipeline
+from hub.transports.mqtt.ingest import TOPIC, connect_async, mqtt_client
 
 log = logging.getLogger(__name__)
 ON_BACKLOG = 2000  # messages in the store lane's inbox (≈ 0.3 s of one worker's work) that open the view

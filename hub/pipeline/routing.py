@@ -4,11 +4,12 @@ what, where, and within how long needs no code change.
 
 A duty row matches an event by type (fnmatch patterns) or category, and optionally by place:
 district codes, town codes, grid-code prefixes, and conditions over the event's data (the
-grammar of `hub.rules`). The first matching row wins, so place-specific rows come first.
+grammar of `hub.pipeline.rules`). The first matching row wins, so place-specific rows come first.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import cache
@@ -18,9 +19,10 @@ from typing import Any
 import yaml
 
 from hub.events import Event
-from hub.rules import Condition, all_hold, event_view, parse_conditions
+from hub.pipeline.rules import Condition, all_hold, event_view, parse_conditions
+from hub.supervision.classes import class_table
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 CASE_STAGES = ("reported", "registered", "verified")
 
 
@@ -94,9 +96,9 @@ class ResponsibilityList:
         return self.stage_limits_h.get(state)
 
 
-@cache
-def categories(path: Path = DATA / "categories.yaml") -> dict[str, dict[str, Any]]:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+def categories(path: Path = DATA / "categories.yaml") -> Mapping[str, Mapping[str, Any]]:
+    """Each event type's class (GB/T 30428.2 code), its name, default severity and plan items."""
+    return class_table(path).types
 
 
 def _duty(row: dict[str, Any], where: str) -> Duty:
@@ -134,15 +136,25 @@ def duty_for(event_type: str, district: str | None, duties: ResponsibilityList |
 
 
 def classify_and_route(events: list[Event], duties: ResponsibilityList | None = None) -> None:
-    table, duties = categories(), duties or responsibility_list()
+    """Class and department of each event: by its type and place (the responsibility list), except that
+    a report whose reporter chose a case class (its data's `category`) goes by that class's
+    responsible department at the place and carries its 处置时限 (in nominal hours)."""
+    classes, duties = class_table(), duties or responsibility_list()
     for event in events:
         hub = event.hub
         assert hub is not None
-        kind = table.get(event.ce["type"], {})
+        kind = classes.types.get(event.ce["type"], {})
         hub.category = kind.get("category")
         hub.category_name = kind.get("category_name")
         hub.severity = max(hub.severity, int(kind.get("severity", 0)))
         hub.plan_items = list(kind.get("plan_items", ()))
+        data = event.ce.get("data")
+        chosen = classes.of_report(data.get("category")) if isinstance(data, dict) else None
+        if chosen is not None:
+            hub.category, hub.category_name = chosen.code, chosen.full_name
+            hub.department = chosen.department_at(hub.district_code, hub.town_code)
+            hub.time_limit_h = chosen.limit.seconds / 3600
+            continue
         duty = duties.duty_of(event)
         if duty:
             hub.department, hub.time_limit_h = duty.department, duty.time_limit_h

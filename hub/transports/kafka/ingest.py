@@ -7,7 +7,7 @@ device's events stay in one partition and with the one hub worker that owns it; 
 and `on_revoke` let per-partition state (correlation) follow a rebalance. Normalized events
 go to `city.events.normalized` (keyed by grid code), dead letters to `city.events.deadletter`.
 A fetch that jumps past offsets never read is read again from the first one missing before anything
-past it is committed (hub/ingest/kafka_gaps.py: tansu skips a batch that way under two producers).
+past it is committed (hub/transports/kafka/gaps.py: tansu skips a batch that way under two producers).
 
 The consumer is librdkafka's: its fetching, decoding and group membership run in C threads that
 do not hold the GIL. kafka-python's pure-Python consumer, used until 2026-11-27, cost ≈ 50 µs of
@@ -29,9 +29,11 @@ import confluent_kafka
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 
 from hub.events import Message
-from hub.ingest.batching import BatchWorker
-from hub.ingest.kafka_gaps import OffsetGaps
-from hub.ingest.kafka_out import (
+from hub.pipeline.process import Pipeline
+from hub.settings import BATCH_WAIT_MS, KAFKA_MAX_BATCH
+from hub.transports.batching import BatchWorker
+from hub.transports.kafka.gaps import OffsetGaps
+from hub.transports.kafka.republish import (
     DEADLETTER,
     NORMALIZED,
     TOPIC,
@@ -41,8 +43,6 @@ from hub.ingest.kafka_out import (
     reader_config,
     take_fetched,
 )
-from hub.pipeline import Pipeline
-from hub.settings import BATCH_WAIT_MS, KAFKA_MAX_BATCH
 
 log = logging.getLogger(__name__)
 FETCH_WAIT_MS = 10  # how long a broker may hold a fetch for records (tansu holds it all that time)
@@ -192,7 +192,7 @@ class KafkaIngest:
             self.lag = self._lag(consumer)
 
     def _reread(self, consumer: Consumer) -> None:
-        """Send the consumer back to the first offset a fetch skipped (hub/ingest/kafka_gaps.py)."""
+        """Send the consumer back to the first offset a fetch skipped (hub/transports/kafka/gaps.py)."""
         for (topic, partition), start in self.gaps.to_seek():
             try:
                 consumer.seek(TopicPartition(topic, partition, start))

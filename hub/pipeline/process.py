@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import orjson
 
-from hub.decode import Limits, decode
 from hub.events import DeadLetter, Event, Message
 from hub.geo import CityGeo
-from hub.placement import DeviceRegistry, place
-from hub.routing import classify_and_route
+from hub.pipeline.decode import Limits, decode
+from hub.pipeline.placement import DeviceRegistry, place
+from hub.pipeline.routing import classify_and_route
 from hub.store import Store
 
 log = logging.getLogger(__name__)

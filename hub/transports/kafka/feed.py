@@ -8,7 +8,7 @@ newest records: the map sheds what is stale; the store, written by the workers, 
 
 The workers republish an event once it is stored, so when they fall behind, what comes on the
 normalized topic is as old as their backlog is long. Then the instance's fresh view
-(hub.ingest.fresh_view, opened on the workers' lag that hub.ingest.workers_lag reads from the
+(hub.transports.fresh_view, opened on the workers' lag that hub.transports.kafka.lag reads from the
 broker) shows the newest raw events of `city.events` as previews, and the feed holds back what the
 workers republish (counted in the live stream's `held_back`), as a worker's map does with its store lane.
 """
@@ -24,8 +24,8 @@ import orjson
 from confluent_kafka import OFFSET_END, Consumer, TopicPartition
 
 from hub.events import Event, HubBlock, Message
-from hub.ingest.kafka_out import NORMALIZED, fetched_end, reader_config, take_fetched
 from hub.live import LiveStream, map_item
+from hub.transports.kafka.republish import NORMALIZED, fetched_end, reader_config, take_fetched
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ class NormalizedFeed:
                 delay = min(delay * 2, 30)
 
     def _follow(self) -> None:
-        # librdkafka (as the ingest, hub.ingest.kafka); assign() joins no group, but it wants a group id
+        # librdkafka (as the ingest, hub.transports.kafka.ingest); assign() joins no group, but it wants a group id
         consumer = Consumer(reader_config(self.client_options) | {
             "group.id": f"cityhub-map-{uuid.uuid4().hex[:8]}", "enable.auto.commit": False, "fetch.wait.max.ms": 100,
             "logger": log, "log.connection.close": False})

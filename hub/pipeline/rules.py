@@ -33,7 +33,7 @@ import yaml
 from hub.events import Event
 
 log = logging.getLogger(__name__)
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 CONDITION = re.compile(r"^\s*([A-Za-z_][\w.]*)\s+(>=|<=|==|!=|>|<|not in|in|~|exists)\s*(.*?)\s*$")
 IDENTIFIER = re.compile(r"^[A-Za-z_][\w.]*$")
 MISSING = object()

@@ -19,7 +19,7 @@ from paho.mqtt.properties import Properties
 
 from adapters.base import CloudEvent
 from hub.api.security import redacted
-from hub.ingest.mqtt import connect_async, mqtt_client
+from hub.transports.mqtt.ingest import connect_async, mqtt_client
 
 log = logging.getLogger(__name__)
 KAFKA_TOPIC = "city.events"

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from typing import Generic, Protocol, TypeVar
 
 from hub.events import Message
-from hub.pipeline import Normalized, Pipeline
+from hub.pipeline.process import Normalized, Pipeline
 from hub.settings import BATCH_WAIT_MS
 
 log = logging.getLogger(__name__)
