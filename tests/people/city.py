@@ -14,9 +14,9 @@ from typing import Any
 
 import httpx
 
-from adapters.publisher import MqttPublisher
-from hub.broker import EmbeddedBroker
 from hub.settings import Settings
+from hub.transports.mqtt.embedded import EmbeddedBroker
+from hub.transports.mqtt.publisher import MqttPublisher
 from tests.api.conftest import OPERATOR, fire_alarm, waterlogging
 from tests.support import HTTP, RunningHub, free_port, running_hub, wait_for
 
