@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 # what a point kind measures: (event type, data field)
 MEASURES = {"waterlogging": ("city.water.waterlogging", "depth_cm"), "river": ("city.water.level", "level_m")}
 
 Span = tuple[float, float | None]  # a warning: issued, withdrawn (None: still in force)
+
+
+def epoch_of(rfc3339: str) -> float:
+    return datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
 
 
 def lead_s(crossed_at: float, spans: list[Span]) -> float | None:
@@ -72,3 +77,45 @@ def figures(readings: dict[str, list[tuple[float, float]]], thresholds: dict[str
             issued += 1
             false += not came and not (before and before[-1] >= threshold)
     return LeadFigures(crossings, warned, leads, issued, false, unjudged)
+
+
+def check_warnings(checker: Any, exp: dict[str, Any]) -> Any:
+    """A `forecast_warnings` expectation against the hub's API: the points of the kind in the place whose
+    measured crossing (GET /api/events) a forecast warning (GET /api/incidents, group forecast-warning)
+    preceded by at least `lead_min`."""
+    from simulators.replay import Outcome, inside, where_params
+
+    kind, place, http = exp["kind"], exp["place"], checker.http
+    lead_min, wanted = float(exp.get("lead_min", 0)), int(exp.get("min", 1))
+    label = f"forecast warnings ({kind}) at {place.name}, lead ≥ {lead_min:g} min"
+    listed = http.get("/api/forecasts", params={"kind": kind})
+    if listed.status_code == 404:
+        return Outcome(label, 0, wanted, "the hub has no /api/forecasts (404)")
+    listed.raise_for_status()
+    points = {p["point_id"]: p for p in listed.json()["items"]
+              if inside(place, p["lon"], p["lat"], p.get("district_code"))}
+    event_type, field = MEASURES[kind]
+    since, until = checker.start, checker.start.timestamp() + exp["within"]
+    readings: dict[str, list[tuple[float, float]]] = {p: [] for p in points}
+    url = "/api/events"
+    query: dict[str, Any] | None = {"type": event_type, "since": since.isoformat(), "limit": 10000} | where_params(
+        place)
+    while url:
+        body = http.get(url, params=query).json()
+        for feature in body["features"]:
+            event = feature["properties"]
+            device, at = str(event["source"]).rpartition("/")[2], epoch_of(event["time"])
+            if device in readings and at <= until:
+                readings[device].append((at, float(event["data"][field])))
+        url = next((link["href"] for link in body.get("links", []) if link.get("rel") == "next"), "")
+        query = None
+    spans: dict[str, list[Span]] = {}
+    for item in http.get("/api/incidents", params={"limit": 10000}).json().get("items", []):
+        if item.get("group") != "forecast-warning":
+            continue
+        warned = next((p for p in points if f"（{p}）" in str(item.get("title"))), None)
+        if warned is not None:
+            closed = epoch_of(item["state_since"]) if item.get("state") == "closed" else None
+            spans.setdefault(warned, []).append((epoch_of(item["opened_at"]), closed))
+    found = figures(readings, {p: float(points[p]["threshold"]) for p in points}, spans, 7200, lead_min * 60)
+    return Outcome(label, found.warned_ahead, wanted)

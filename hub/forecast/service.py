@@ -1,7 +1,8 @@
-"""The forecaster of a running hub: it keeps the last hours of water events by event time, forecasts a point
-each time the point reports, issues a 预警 (forecast warning, an incident of kind forecast-warning to the
-point's owner department) when the forecast reaches the threshold and withdraws it when every forecast is
-back below `withdraw_below` × threshold; it refits its model from the store's history every `fit.every_h`.
+"""The forecaster of a running hub: it keeps the last hours of water events by event time and forecasts a
+point each time the point or a rain gauge around it reports. It issues a 预警 (forecast warning, an incident
+of kind forecast-warning to the point's owner department) when the forecast reaches the threshold, and
+withdraws it once the measured value is below the threshold and every forecast below `withdraw_below` ×
+threshold. It refits its model from the store's history every `fit.every_h`.
 
 Times are event times: a replayed storm gets the same forecasts and lead times at any replay speed."""
 
@@ -114,7 +115,8 @@ class Forecaster:
             made.spans.append([made.at, None])
             if self.alarms:
                 made.warning_id = self.alarms.open(self._raise(point, made), WHO)
-        elif made.warned_at is not None and peak < self.settings.withdraw_below * point.threshold:
+        elif (made.warned_at is not None and made.value < point.threshold
+              and peak < self.settings.withdraw_below * point.threshold):
             if self.alarms and made.warning_id is not None:
                 unit = self._unit(point)
                 self.alarms.close(made.warning_id, f"预报回落：未来 {max(made.predicted)} 分钟内最高 {peak:g}{unit}，"
@@ -178,6 +180,7 @@ class Forecaster:
             made = self.current.get(point.device_id)
             items.append({"point_id": point.device_id, "device_id": point.device_id, "name": point.row.get("name"),
                           "lon": point.row.get("lon"), "lat": point.row.get("lat"),
+                          "district_code": point.row.get("district_code"),
                           "department": point.row.get("department"), "threshold": point.threshold,
                           "unit": self._unit(point), "at": iso(made.at) if made else None,
                           "value": made.value if made else None,
