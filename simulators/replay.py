@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 
 from adapters.base import NativeRejected
-from adapters.publisher import Publisher
 from adapters.registry import get as get_adapter
+from hub.transports.mqtt.publisher import Publisher
 from simulators.environment import distance_m
 from simulators.forecast_check import check_warnings
 from simulators.registry import SIMULATORS

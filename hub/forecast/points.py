@@ -10,8 +10,8 @@ from typing import Any
 
 import yaml
 
+from hub.pipeline.routing import DATA
 from hub.registry import DeviceRegistry
-from hub.routing import DATA
 
 FORECAST_FILE = DATA / "forecast.yaml"
 KM_PER_DEG = (102.85, 110.75)  # at Jiangmen's latitude

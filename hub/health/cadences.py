@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from hub.routing import DATA
+from hub.pipeline.routing import DATA
 
 CADENCES_FILE = DATA / "device_cadences.yaml"
 

@@ -11,7 +11,7 @@ import yaml
 
 from hub.health.alarms import Alarms, Raise
 from hub.health.quality import SourceQuality, duration_s
-from hub.routing import DATA
+from hub.pipeline.routing import DATA
 
 LEVELS_FILE = DATA / "quality_levels.yaml"
 WHO = "system:data-quality"

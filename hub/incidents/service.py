@@ -24,8 +24,8 @@ from hub.incidents.model import Incident, Sighting, Step
 from hub.incidents.related import RelatedTypes
 from hub.incidents.store import IncidentStore, member_row
 from hub.incidents.views import iso, live_item
-from hub.routing import ResponsibilityList
-from hub.rules import Rule, RuleBook, all_hold
+from hub.pipeline.routing import ResponsibilityList
+from hub.pipeline.rules import Rule, RuleBook, all_hold
 
 log = logging.getLogger(__name__)
 Publish = Callable[[str, list[dict[str, Any]]], None]

@@ -70,7 +70,7 @@ def test_the_asyncapi_document_describes_every_channel_and_type(hub_on_embedded:
 
 
 def test_every_analysis_view_answers(hub_on_embedded: RunningHub) -> None:
-    from adapters.publisher import MqttPublisher
+    from hub.transports.mqtt.publisher import MqttPublisher
 
     publisher = MqttPublisher(hub_on_embedded.hub.settings.mqtt or "", "views")
     topic, ce = waterlogging(31)

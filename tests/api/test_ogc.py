@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from geojson_pydantic import Feature, FeatureCollection
 
-from adapters.publisher import MqttPublisher
-from hub.broker import EmbeddedBroker
 from hub.settings import Settings
+from hub.transports.mqtt.embedded import EmbeddedBroker
+from hub.transports.mqtt.publisher import MqttPublisher
 from tests.api.conftest import BAISHA, CHINA, TAICHENG, event, offset, waterlogging
 from tests.support import RunningHub, free_port, running_hub, wait_for
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from adapters.base import cloudevent
-from adapters.publisher import MqttPublisher
-from hub.broker import EmbeddedBroker
 from hub.forecast.model import FEATURES, Fitted
 from hub.settings import Settings
+from hub.transports.mqtt.embedded import EmbeddedBroker
+from hub.transports.mqtt.publisher import MqttPublisher
 from tests.browser.conftest import CHINA, MapPage
 from tests.support import RunningHub, running_hub, wait_for
 

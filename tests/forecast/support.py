@@ -10,7 +10,7 @@ from adapters.base import NativeRejected
 from adapters.registry import ADAPTERS
 from hub.events import Message
 from hub.geo import load_city
-from hub.pipeline import Pipeline
+from hub.pipeline.process import Pipeline
 from hub.registry import load_registry
 from hub.store import Store
 from simulators.history import history

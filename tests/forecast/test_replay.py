@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.publisher import MqttPublisher
-from hub.broker import EmbeddedBroker
 from hub.settings import Settings
 from hub.store import open_store
+from hub.transports.mqtt.embedded import EmbeddedBroker
+from hub.transports.mqtt.publisher import MqttPublisher
 from simulators import scenario
 from simulators.replay import check, default_start, replay
 from tests.forecast.support import store_history

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.publisher import MqttPublisher
 from adapters.water_waterlogging import ADAPTER
-from hub.broker import EmbeddedBroker
 from hub.settings import Settings
+from hub.transports.mqtt.embedded import EmbeddedBroker
+from hub.transports.mqtt.publisher import MqttPublisher
 from simulators.environment import Environment
 from simulators.water import WaterloggingSensors
 from tests.support import RunningHub, running_hub
@@ -24,7 +24,7 @@ offline_after: 3
 flap: {changes: 2, window_s: 3600}
 default: {cadence_s: null}
 classes:
-  waterlogging-sensor: {cadence_s: 1}
+  waterlogging-sensor: {cadence_s: 3}  # short for the test, long enough for a loaded machine
 record_fields: [device_id, name, department]
 record_target: 0.8
 """

@@ -27,11 +27,11 @@ def test_a_device_goes_never_seen_online_offline_and_back(fast_hub: RunningHub, 
     sensors.running.set()
     wait_for(lambda: state(fast_hub, device) == "online", what="online")
     one = fast_hub.get(f"/api/devices/{device}").json()
-    assert one["record"]["kind"] == "waterlogging-sensor" and one["cadence_s"] == 1
+    assert one["record"]["kind"] == "waterlogging-sensor" and one["cadence_s"] == 3
     assert "depth_cm" in one["latest"]["city.water.waterlogging"]["values"] and one["last_24h"]
     assert alarms(fast_hub, device) == []
 
-    sensors.running.clear()  # the simulator stops: late after 1.5 s, offline after 3 s, and an alarm
+    sensors.running.clear()  # the simulator stops: late after 4.5 s, offline after 9 s, and an alarm
     wait_for(lambda: state(fast_hub, device) == "offline", what="offline")
     wait_for(lambda: len(alarms(fast_hub, device)) == 1, what="an offline alarm")
     alarm = alarms(fast_hub, device)[0]
@@ -62,7 +62,7 @@ def test_a_flapping_device_is_reported_once(fast_hub: RunningHub, sensors: Senso
 
 
 def test_online_rates_completeness_and_unknown_devices(fast_hub: RunningHub, sensors: Sensors) -> None:
-    from adapters.publisher import MqttPublisher
+    from hub.transports.mqtt.publisher import MqttPublisher
     from tests.api.conftest import waterlogging
 
     sensors.running.set()
@@ -84,7 +84,7 @@ def test_online_rates_completeness_and_unknown_devices(fast_hub: RunningHub, sen
 
 
 def test_quality_of_the_simulated_source_over_http(fast_hub: RunningHub, sensors: Sensors) -> None:
-    from adapters.publisher import MqttPublisher
+    from hub.transports.mqtt.publisher import MqttPublisher
 
     sensors.running.set()
     publisher = MqttPublisher(fast_hub.hub.settings.mqtt or "", "test-bad-push")

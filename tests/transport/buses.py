@@ -9,10 +9,10 @@ from typing import Any
 
 import orjson
 
-from adapters.kafka_publisher import KafkaPublisher
-from adapters.publisher import MqttPublisher
-from hub.ingest.mqtt import connect, mqtt_client
 from hub.settings import Settings
+from hub.transports.kafka.publisher import KafkaPublisher
+from hub.transports.mqtt.ingest import connect, mqtt_client
+from hub.transports.mqtt.publisher import MqttPublisher
 from tests.transport import events
 from tests.transport.brokers import Amqtt, Mosquitto, Tansu
 

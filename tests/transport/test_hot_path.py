@@ -15,10 +15,10 @@ import paho.mqtt.client as paho
 import pytest
 
 from hub.events import Message
-from hub.ingest.batching import BatchWorker, Inbox
-from hub.ingest.mqtt import READ_CHUNK, Client, connect, mqtt_client
 from hub.live import Client as LiveClient
 from hub.live import LiveStream
+from hub.transports.batching import BatchWorker, Inbox
+from hub.transports.mqtt.ingest import READ_CHUNK, Client, connect, mqtt_client
 from tests.support import wait_for
 from tests.transport.brokers import Mosquitto
 

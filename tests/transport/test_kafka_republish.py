@@ -17,7 +17,14 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.partitioner.default import murmur2
 
 from hub.events import DeadLetter, Event, HubBlock, Message
-from hub.ingest.kafka_out import DEADLETTER, NORMALIZED, Republisher, ensure_topics, grid_key, librdkafka_config
+from hub.transports.kafka.republish import (
+    DEADLETTER,
+    NORMALIZED,
+    Republisher,
+    ensure_topics,
+    grid_key,
+    librdkafka_config,
+)
 from tests.support import free_port, wait_for
 from tests.transport.brokers import Tansu
 
@@ -109,7 +116,7 @@ def test_undelivered_records_are_counted_and_logged(caplog: pytest.LogCaptureFix
     republish = Republisher(delivery_timeout_ms=1000)
     republish.open({"bootstrap_servers": [f"127.0.0.1:{free_port()}"], "reconnect_backoff_max_ms": 500})
     assert republish.librdkafka
-    with caplog.at_level(logging.WARNING, logger="hub.ingest.kafka_out"):
+    with caplog.at_level(logging.WARNING, logger="hub.transports.kafka.republish"):
         republish([event(n, "440703000001") for n in range(5)], [])
 
         def reported() -> bool:

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from hub.api.deps import HubDep, ViewerDep, when
+from hub.api.areas import area_columns, incident_filters
+from hub.api.deps import HubDep, ReaderDep, ViewerDep, when
 from hub.incidents.store import GROUPABLE
 from hub.incidents.views import summary
 from hub.store.base import STATS_BY
@@ -38,63 +39,66 @@ def views(request: Request, _: ViewerDep) -> dict[str, Any]:
 
 
 @router.get("/counts/{by}")
-def counts(by: str, hub: HubDep, _: ViewerDep, since: str | None = None, until: str | None = None,
+def counts(by: str, hub: HubDep, who: ReaderDep, since: str | None = None, until: str | None = None,
            domain: str | None = None, limit: Limit | None = None) -> dict[str, Any]:
     if by not in STATS_BY:
         raise HTTPException(404, f"no count by {by!r}; by: {', '.join(STATS_BY)}")
     try:
-        rows = hub.store.stats(by, when(since, "since"), when(until, "until"), domain, limit)
+        rows = hub.store.stats(by, when(since, "since"), when(until, "until"), domain, limit, area_columns(who))
     except ValueError as err:
         raise refused(err) from None
     return {"by": by, "counts": rows, "total": sum(r["count"] for r in rows)}
 
 
 @router.get("/trend")
-def trend(hub: HubDep, _: ViewerDep, bucket: str = "hour", since: str | None = None, until: str | None = None,
+def trend(hub: HubDep, who: ReaderDep, bucket: str = "hour", since: str | None = None, until: str | None = None,
           by: str | None = None, domain: str | None = None) -> dict[str, Any]:
     """Counts per hour (default: the last 24 h) or per local day (default: the last 30 days)."""
     end = when(until, "until") or float(int(time.time()) + 1)
     start = when(since, "since") or end - (30 * DAY if bucket == "day" else DAY)
     try:
-        return {"bucket": bucket, "by": by, "series": hub.store.trend(start, end, bucket, by, domain)}
+        return {"bucket": bucket, "by": by, "series": hub.store.trend(start, end, bucket, by, domain,
+                                                                             area_columns(who))}
     except ValueError as err:
         raise refused(err) from None
 
 
 @router.get("/crosstab")
-def crosstab(hub: HubDep, _: ViewerDep, rows: str = "district", columns: str = "domain", since: str | None = None,
+def crosstab(hub: HubDep, who: ReaderDep, rows: str = "district", columns: str = "domain", since: str | None = None,
              until: str | None = None, domain: str | None = None) -> dict[str, Any]:
     try:
-        cells = hub.store.crosstab(rows, columns, when(since, "since"), when(until, "until"), domain)
+        cells = hub.store.crosstab(rows, columns, when(since, "since"), when(until, "until"), domain,
+                                   area_columns(who))
     except ValueError as err:
         raise refused(err) from None
     return {"rows": rows, "columns": columns, "cells": cells}
 
 
 @router.get("/top-cells")
-def top_cells(hub: HubDep, _: ViewerDep, since: str | None = None, until: str | None = None,
+def top_cells(hub: HubDep, who: ReaderDep, since: str | None = None, until: str | None = None,
               limit: Annotated[int, Query(ge=1, le=1000)] = 20, domain: str | None = None) -> dict[str, Any]:
     """The unit-grid cells where events recur most (高发网格)."""
-    return {"cells": hub.store.top_cells(when(since, "since"), when(until, "until"), limit, domain)}
+    return {"cells": hub.store.top_cells(when(since, "since"), when(until, "until"), limit, domain,
+                                        area_columns(who))}
 
 
 @router.get("/incidents/open-by-department")
-def open_by_department(hub: HubDep, _: ViewerDep) -> dict[str, Any]:
-    store = hub.incidents.store
-    overdue = {r["key"]: r["count"] for r in store.count_by("department", open_only=True, overdue=True)}
-    rows = store.count_by("department", open_only=True)
+def open_by_department(hub: HubDep, who: ReaderDep) -> dict[str, Any]:
+    store, area = hub.incidents.store, incident_filters(who)
+    overdue = {r["key"]: r["count"] for r in store.count_by("department", open_only=True, overdue=True, **area)}
+    rows = store.count_by("department", open_only=True, **area)
     return {"departments": [{"department": r["key"], "open": r["count"], "overdue": overdue.get(r["key"], 0)}
                             for r in rows]}
 
 
 @router.get("/incidents/by/{by}")
-def incidents_by(by: str, hub: HubDep, _: ViewerDep, open_only: bool = False) -> dict[str, Any]:
+def incidents_by(by: str, hub: HubDep, who: ReaderDep, open_only: bool = False) -> dict[str, Any]:
     if by not in GROUPABLE:
         raise HTTPException(404, f"no incident count by {by!r}; by: {', '.join(GROUPABLE)}")
-    return {"by": by, "counts": hub.incidents.store.count_by(by, open_only=open_only)}
+    return {"by": by, "counts": hub.incidents.store.count_by(by, open_only=open_only, **incident_filters(who))}
 
 
 @router.get("/incidents/overdue")
-def overdue(hub: HubDep, _: ViewerDep, limit: Limit = 100) -> dict[str, Any]:
-    found, _more = hub.incidents.store.search(overdue=True, open_only=True, limit=limit)
+def overdue(hub: HubDep, who: ReaderDep, limit: Limit = 100) -> dict[str, Any]:
+    found, _more = hub.incidents.store.search(overdue=True, open_only=True, limit=limit, **incident_filters(who))
     return {"items": [summary(i) for i in found], "numberReturned": len(found)}

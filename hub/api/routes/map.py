@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 
-from hub.api.deps import ViewerDep, parse_bbox
+from hub.api.areas import inside
+from hub.api.deps import ReaderDep, parse_bbox
 from hub.registry import load_registry
 
 router = APIRouter(prefix="/api/map", tags=["map"])
@@ -19,7 +20,7 @@ def device_item(row: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/registry")
-def registry(_: ViewerDep, kind: str | None = None, district: str | None = None,
+def registry(who: ReaderDep, kind: str | None = None, district: str | None = None,
              bbox: str | None = None) -> dict[str, Any]:
     """Every registered device with its position, standard address, grid cell and owner department."""
     box = parse_bbox(bbox) if bbox else None
@@ -27,6 +28,7 @@ def registry(_: ViewerDep, kind: str | None = None, district: str | None = None,
         row for row in load_registry().devices.values()
         if (not kind or row.get("kind") == kind) and (not district or row.get("district_code") == district)
         and (box is None or (box[0] <= row["lon"] <= box[2] and box[1] <= row["lat"] <= box[3]))
+        and who.area.admits_item(row)
     ]
     kinds: dict[str, int] = {}
     for row in rows:
@@ -35,8 +37,9 @@ def registry(_: ViewerDep, kind: str | None = None, district: str | None = None,
 
 
 @router.get("/registry/{device_id}")
-def device(device_id: str, _: ViewerDep) -> dict[str, Any]:
+def device(device_id: str, who: ReaderDep) -> dict[str, Any]:
     found = load_registry().get(device_id)
     if found is None:
         raise HTTPException(404, f"no device {device_id} in the registry")
+    inside(who, dict(found), f"device {device_id}")
     return dict(found)

@@ -1,0 +1,1 @@
+"""Kafka: the hub's ingest, republishing, the adapters' publisher, the fresh view's glance and the lag view."""
