@@ -19,6 +19,7 @@ from adapters.base import NativeRejected
 from adapters.registry import get as get_adapter
 from hub.transports.base import Publisher
 from simulators.environment import distance_m
+from simulators.forecast_check import check_warnings
 from simulators.registry import SIMULATORS
 from simulators.scenario import Place, Scenario
 
@@ -149,7 +150,8 @@ class Checker:
 
     def check(self, scenario: Scenario) -> list[Outcome]:
         return ([self.events(e) for e in scenario.expect.get("events", [])]
-                + [self.incidents(e) for e in scenario.expect.get("incidents", [])])
+                + [self.incidents(e) for e in scenario.expect.get("incidents", [])]
+                + [check_warnings(self, e) for e in scenario.expect.get("forecast_warnings", [])])
 
 
 def check(scenario: Scenario, hub_url: str, start: datetime, *, wait: float = 60, token: str | None = None,
