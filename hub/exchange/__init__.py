@@ -11,7 +11,8 @@ from hub.settings import Settings
 def open_exchange(settings: Settings, incidents: IncidentService, stats: Stats | None = None) -> ProvinceLink:
     """The province link on the incident engine's database, reporting its steps."""
     link = ProvinceLink(incidents.store.db, settings.exchange_url, settings.exchange_secret, settings.exchange_city,
-                        settings.exchange_min_severity, stats, incidents.clock)
+                        settings.exchange_min_severity, stats, incidents.clock,
+                        kafka_options=settings.kafka_options)
     link.watch(incidents.store)
     return link
 
