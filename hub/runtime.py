@@ -10,8 +10,10 @@ import logging
 import threading
 from typing import Any, Protocol
 
+from hub.command.desk import CommandDesk
 from hub.exchange import open_exchange
 from hub.geo import load_city
+from hub.health.monitoring import Monitoring
 from hub.incidents import open_incidents
 from hub.incidents.neighbours import CellNeighbours
 from hub.live import LiveStream
@@ -25,6 +27,8 @@ from hub.settings import Settings
 from hub.store import open_store
 from hub.transports.fresh_view import FreshView, MqttGlance
 from hub.transports.mqtt.ingest import MqttIngest
+from hub.trust.keys import KeyRing, KeyTable
+from hub.trust.verify import Verifier
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +56,9 @@ class Hub:
         self.geo = load_city()
         self.registry = load_registry()
         limits = Limits(settings.max_payload_bytes, settings.max_age_days * 86400, settings.max_ahead_s)
-        self.pipeline = Pipeline(self.store, self.geo, self.registry, limits)
+        ring = KeyRing(KeyTable(settings.store_url), settings.keys_refresh_s)
+        self.pipeline = Pipeline(self.store, self.geo, self.registry, limits,
+                                 Verifier(ring, settings.require_signed_events))
         self.live = LiveStream(settings.live_buffer)
         self.pipeline.sinks.append(self.live.sink)
         self.pipeline.steps.append(functools.partial(load_rules().apply, device_meta=self.registry.meta))
@@ -61,8 +67,14 @@ class Hub:
         self.pipeline.sinks.append(self.incidents.sink)
         self.people = open_people(settings.store_url, settings.token_ttl_s, settings.signin_failures_per_user,
                                   settings.signin_failures_per_address, settings.signin_window_s)
+        self.monitoring = Monitoring(self.registry, self.incidents, self.store, settings.device_cadences,
+                                     settings.quality_levels, settings.forecast_file)
+        self.pipeline.steps.append(self.monitoring.step)
+        self.pipeline.sinks.append(self.monitoring.sink)
         self.notifier = open_notifier(settings, self.incidents, self.live.publish)
         self.province = open_exchange(settings, self.incidents, self.store.stats)
+        self.command = CommandDesk(self.incidents)  # resources, units and dispatches (hub/command)
+        self.pipeline.sinks.append(self.command.sink)
         self.ingests: dict[str, Any] = {}
         if settings.mqtt:
             mqtt = self.ingests["mqtt"] = MqttIngest(self.pipeline, settings.mqtt, client_id=settings.mqtt_client_id,
@@ -107,6 +119,7 @@ class Hub:
         # the address library, grid index and cells layer load in the background, not in the first batch
         threading.Thread(target=self._warm, name="geo-warm", daemon=True).start()
         self.incidents.start(self.settings.incident_check_s)
+        self.monitoring.start(self.settings.health_check_s)
         self.notifier.start(self.settings.notify_every_s)
         self.province.start(self.settings.exchange_every_s)
         for ingest in self.ingests.values():
@@ -125,6 +138,7 @@ class Hub:
     def stop(self) -> None:
         for ingest in self.ingests.values():
             ingest.stop()
+        self.monitoring.stop()
         self.notifier.stop()
         self.province.stop()
         self.incidents.close()

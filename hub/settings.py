@@ -62,6 +62,16 @@ class Settings(BaseSettings):
     signin_failures_per_user: int = 5
     signin_failures_per_address: int = 20
     signin_window_s: float = 900
+    # trust over the network (hub/trust, docs/SECURITY.md): unsigned events are dead-lettered when required
+    # (production); a signature present is checked either way; keys issued or revoked count within keys_refresh_s
+    require_signed_events: bool = False
+    keys_refresh_s: float = 5
+    signing_keys: list[str] = []  # publishers (simulate, replay): ADAPTER=PRIVATE.pem or directories of <adapter>.pem
+    # device health, data quality and forecasts (hub/health, hub/forecast)
+    health_check_s: float = 30  # how often device states, source quality and forecasts are checked; 0: never
+    device_cadences: Path | None = None  # the cadences data file; None: hub/data/device_cadences.yaml
+    quality_levels: Path | None = None  # the sources' quality levels; None: hub/data/quality_levels.yaml
+    forecast_file: Path | None = None  # forecast points, thresholds and fitting; None: hub/data/forecast.yaml
     # notifications (hub/notify, docs/NOTIFICATIONS.md): a channel with no server set sends nothing
     notifications_file: Path | None = None  # triggers, recipients, templates; default hub/data/notifications.yaml
     notify_smtp_url: str | None = None  # smtp://[user:pass@]host:port[?from=ADDR&starttls=1] or smtps://…

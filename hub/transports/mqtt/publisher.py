@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import orjson
 import paho.mqtt.client as paho
@@ -20,6 +20,9 @@ from paho.mqtt.properties import Properties
 from adapters.base import CloudEvent
 from hub.api.security import redacted
 from hub.transports.mqtt.ingest import connect_async, mqtt_client
+
+if TYPE_CHECKING:
+    from hub.trust.signer import Signer
 
 log = logging.getLogger(__name__)
 KAFKA_TOPIC = "city.events"
@@ -35,11 +38,12 @@ class Publisher(Protocol):
 
 class MqttPublisher:
     """QoS 1 publisher. While the broker is away paho keeps up to `buffer` unacknowledged messages,
-    resends them on reconnect (backoff 1–10 s) and `dropped` counts what did not fit."""
+    resends them on reconnect (backoff 1–10 s) and `dropped` counts what did not fit. With a `signer`,
+    `publish` signs each event (hub/trust/signing.py)."""
 
     def __init__(self, url: str, client_id: str, *, v5: bool = False, buffer: int = 50_000,
-                 connect_timeout: float = 10) -> None:
-        self.v5 = v5
+                 connect_timeout: float = 10, signer: Signer | None = None) -> None:
+        self.v5, self.signer = v5, signer
         self.client = mqtt_client(url, client_id, v5=v5, persistent=False)
         self.client.max_queued_messages_set(min(buffer, MQTT_BUFFER_MAX))
         self.client.on_publish = self._on_publish
@@ -58,7 +62,7 @@ class MqttPublisher:
 
     def publish(self, topic: str, events: list[CloudEvent]) -> None:
         for event in events:
-            self.publish_raw(topic, orjson.dumps(event))
+            self.publish_raw(topic, orjson.dumps(self.signer(event) if self.signer else event))
 
     def publish_raw(self, topic: str, payload: bytes, headers: Headers | None = None) -> None:
         """One message as is; `headers` become MQTT 5 user properties (CloudEvents binary mode)."""
