@@ -8,10 +8,12 @@ import functools
 import gc
 import logging
 import threading
+import time
 from typing import Any
 
 from hub.command.desk import CommandDesk
 from hub.exchange import open_exchange
+from hub.exchange.reports import device_rates
 from hub.geo import load_city
 from hub.health.monitoring import Monitoring
 from hub.incidents import open_incidents
@@ -67,7 +69,8 @@ class Hub:
         self.pipeline.steps.append(self.monitoring.step)
         self.pipeline.sinks.append(self.monitoring.sink)
         self.notifier = open_notifier(settings, self.incidents, self.live.publish)
-        self.province = open_exchange(settings, self.incidents, self.store.stats)
+        self.province = open_exchange(settings, self.incidents, self.store.stats,
+                                      lambda: device_rates(self.monitoring.devices, time.time()))
         self.command = CommandDesk(self.incidents)  # resources, units and dispatches (hub/command)
         self.pipeline.sinks.append(self.command.sink)
         self.ingests: dict[str, Ingest] = {}
