@@ -190,6 +190,7 @@
       toggles.incidents ? incidentLayer() : null,
       toggles.alarms ? alarmLayer() : null,
       toggles.devices ? deviceLayer() : null,
+      ...(CH.command ? CH.command.layers() : []),
       scaled(base("district-labels")), scaled(show(base("town-labels"), toggles.towns && zoom >= 9.6)),
       CH.layers.pin,
     ];
