@@ -46,5 +46,6 @@ def test_recommendations_dispatch_and_a_moving_unit(city: City) -> None:
     last = path[1: len(path) // 2: max(1, len(path) // 8)][-1]
     page.wait("(([id, lon, lat]) => window.CH.command.units().some((u) => u.id === id && u.status === 'en-route'"
               " && Math.abs(u.lon - lon) < 1e-5 && Math.abs(u.lat - lat) < 1e-5))", [first, last[0], last[1]])
-    page.wait(f"document.querySelector(\"#command-committed [data-committed='{first}']\").dataset.status === 'en-route'")
+    committed = f"#command-committed [data-committed='{first}']"
+    page.wait(f"document.querySelector(\"{committed}\").dataset.status === 'en-route'")
     page.page.click("#tabs [data-tab='feed']")
