@@ -23,10 +23,10 @@ from typing import Any
 
 import httpx
 
-from adapters.publisher import MqttPublisher
 from adapters.vehicle_jt808 import ADAPTER, TASKS
 from hub.command.resources import Registry, Unit, city_registry
 from hub.command.roads import RoadGraph, city_roads
+from hub.transports.mqtt.publisher import MqttPublisher
 from simulators.base import local
 from simulators.wire import jt808_frame, jt808_position
 

@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 
 from adapters.base import NativeRejected
-from adapters.publisher import Publisher
 from adapters.registry import get as get_adapter
+from hub.transports.base import Publisher
 from simulators.environment import distance_m
 from simulators.registry import SIMULATORS
 from simulators.scenario import Place, Scenario

@@ -8,9 +8,20 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from hub.cli import bench, geo, maps, route, service, sources
+from hub.cli import audit, bench, evaluate, geo, keys, maps, route, service, sources, users
 
-COMMAND_GROUPS = (service, sources, geo, maps, bench, route)
+COMMAND_GROUPS = (
+    service,
+    sources,
+    geo,
+    maps,
+    bench,
+    evaluate,
+    users,
+    audit,
+    keys,
+    route,
+)
 
 
 class Parser(argparse.ArgumentParser):
@@ -42,6 +53,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cityhub: {type(err).__name__}: {err}", file=sys.stderr)
         return 1
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -12,8 +12,8 @@ from hub.incidents.model import Incident, Sighting
 from hub.incidents.related import load_related
 from hub.incidents.service import IncidentService, Publish, UnknownIncident
 from hub.incidents.store import IncidentStore
-from hub.routing import responsibility_list
-from hub.rules import load_rules
+from hub.pipeline.routing import responsibility_list
+from hub.pipeline.rules import load_rules
 
 
 def open_incidents(url: str, publish: Publish | None = None, clock: Callable[[], float] = time.time,

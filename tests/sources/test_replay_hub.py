@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.publisher import MqttPublisher
+from hub.transports.mqtt.publisher import MqttPublisher
 from simulators.replay import check, default_start, replay
 from simulators.scenario import load
 from tests.support import RunningHub

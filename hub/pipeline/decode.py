@@ -1,0 +1,157 @@
+"""Step one of the pipeline: raw bytes → a trusted CloudEvent, or a dead letter with the reason.
+
+Accepts the CloudEvents structured JSON mode and the binary mode of the Kafka binding
+(`ce_` headers) and the MQTT 5 binding (user properties without prefix).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import fastjsonschema
+import orjson
+
+from hub import schemas
+from hub.events import DeadLetter, Event, Message
+from hub.trust.signing import BadSignature
+
+KEEP_RAW_BYTES = 1024 * 1024
+# what a compiled validator raises (the second only without fast_fail); both carry `message`
+INVALID = (fastjsonschema.JsonSchemaValueException, fastjsonschema.JsonSchemaValuesException)
+# the attributes read from binary mode's headers; `signature` is the extension of signed events (hub/trust)
+CE_ATTRIBUTES = ("specversion", "id", "source", "type", "time", "subject", "dataschema", "signature")
+# the check that an event comes from the system it names (hub.trust.verify.Verifier); raises BadSignature
+Trust = Callable[[dict[str, Any]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_bytes: int = 256 * 1024
+    max_age_s: float = 30 * 86400
+    max_ahead_s: float = 300
+    max_depth: int = 32  # the store's JSON encoder stops at 254: deeper would poison a whole batch
+
+
+class Rejected(Exception):
+    """A message the hub refuses; the text is the reason stored with the dead letter."""
+
+
+def decode(message: Message, limits: Limits, trust: Trust | None = None) -> Event | DeadLetter:
+    try:
+        ce = parse(message, limits)
+        if trust is not None:  # before the checks below, which may fill in schema defaults
+            trust(ce)
+        ce, when = _checked(ce, message, limits)
+        return Event(ce, message, epoch=when)
+    except (Rejected, BadSignature) as reason:
+        letter = DeadLetter.of(message, str(reason))
+        if len(letter.raw) > KEEP_RAW_BYTES:  # a flood of huge payloads must not fill the dead-letter store
+            letter.raw = letter.raw[:KEEP_RAW_BYTES]
+            letter.reason += f" (the dead letter keeps the first {KEEP_RAW_BYTES} bytes)"
+        return letter
+
+
+def parse(message: Message, limits: Limits) -> dict[str, Any]:
+    if len(message.payload) > limits.max_bytes:
+        raise Rejected(f"oversize: {len(message.payload)} bytes > {limits.max_bytes}")
+    try:
+        body = orjson.loads(message.payload)
+    except orjson.JSONDecodeError as err:
+        raise Rejected(f"invalid JSON: {err}") from None
+    # nesting needs an opening bracket per level: fewer brackets than the limit, no walk needed
+    openers = message.payload.count(b"{") + message.payload.count(b"[")
+    if openers > limits.max_depth and too_deep(body, limits.max_depth):
+        raise Rejected(f"JSON nested deeper than {limits.max_depth} levels")
+    attributes = binary_attributes(message.headers)
+    if attributes:
+        return attributes | {"data": body}
+    if not isinstance(body, dict):
+        raise Rejected(f"not a CloudEvent: JSON {type(body).__name__}, expected object")
+    return body
+
+
+def too_deep(body: Any, limit: int) -> bool:
+    stack = [(body, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+def binary_attributes(headers: tuple[tuple[str, bytes], ...]) -> dict[str, Any]:
+    """CloudEvent attributes of the binary mode: Kafka `ce_*` headers or MQTT 5 user properties."""
+    if not headers:  # structured mode, the usual case
+        return {}
+    kafka = {name[3:]: value for name, value in headers if name.startswith("ce_")}
+    found = kafka or {name: value for name, value in headers if name in CE_ATTRIBUTES}
+    if "specversion" not in found:
+        return {}
+    try:
+        return {k: v.decode("utf-8") for k, v in found.items() if k in CE_ATTRIBUTES}
+    except UnicodeDecodeError:
+        raise Rejected("binary mode: a ce_ header is not UTF-8") from None
+
+
+def check(ce: dict[str, Any], message: Message, limits: Limits) -> dict[str, Any]:
+    return _checked(ce, message, limits)[0]
+
+
+def _checked(ce: dict[str, Any], message: Message, limits: Limits) -> tuple[dict[str, Any], float]:
+    """The checked CloudEvent and its time in epoch seconds (parsed once, kept on the Event)."""
+    accept = schemas.envelope_fast()
+    if accept is None or not accept(ce):  # the full validator decides, and words the reason
+        try:
+            schemas.validator(schemas.ENVELOPE)(ce)
+        except INVALID as err:
+            raise Rejected(f"envelope: {err.message}") from None
+    event_type = ce["type"]
+    validate_data = schemas.data_validators().get(event_type)
+    if validate_data is None:
+        raise Rejected(f"unknown event type {event_type!r}")
+    try:
+        ce["data"] = validate_data(ce["data"])
+    except INVALID as err:
+        raise Rejected(f"schema {event_type}: {err.message}") from None
+    check_origin(ce, message)
+    return ce, check_time(ce["time"], message.received_at, limits)
+
+
+def check_origin(ce: dict[str, Any], message: Message) -> None:
+    """A source may only publish as itself: its `source` must sit under the topic it came on."""
+    event_type: str = ce["type"]
+    domain = event_type.split(".", 2)[1]
+    source: str = ce["source"]
+    parts = source.split("/", 4)  # ['', 'jiangmen', domain, system, device...]
+    if parts[2] != domain:
+        raise Rejected(f"source {source} is not of domain {domain!r} of type {event_type}")
+    if message.transport == "mqtt":
+        topic = message.topic.split("/")
+        if len(topic) != 3 or topic[0] != "city":
+            raise Rejected(f"topic {message.topic!r} is not city/<domain>/<source-id>")
+        if topic[1] != domain or topic[2] != parts[3]:
+            raise Rejected(f"source {source} does not match topic {message.topic}")
+
+
+def check_time(text: str, received_at: float, limits: Limits) -> float:
+    """The time in epoch seconds, if RFC 3339 with an offset and within the limits around `received_at`."""
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise Rejected(f"time {text!r} is not RFC 3339") from None
+    if when.tzinfo is None:
+        raise Rejected(f"time {text!r} has no UTC offset")
+    seconds = when.timestamp()
+    delta = seconds - received_at
+    if delta > limits.max_ahead_s:
+        raise Rejected(f"time {text} is {delta:.0f} s in the future")
+    if -delta > limits.max_age_s:
+        raise Rejected(f"time {text} is {-delta / 86400:.1f} days in the past")
+    return seconds
