@@ -22,8 +22,8 @@ import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from adapters.registry import ADAPTERS
-from hub.decode import Limits, decode
 from hub.events import Message
+from hub.pipeline.decode import Limits, decode
 from hub.trust.keys import KeyRing, KeyTable
 from hub.trust.signing import canonical, signed
 from hub.trust.verify import Verifier

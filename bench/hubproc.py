@@ -84,7 +84,7 @@ class HubProcess:
         MQTT republish it shed because the broker was not reading (`republish_shed`); its MQTT connections
         so far (a reconnect makes the broker send again what was in flight); its fresh view behind a backlog
         (times opened, events shown, skipped, and stored events held back from the map meanwhile); Kafka
-        fetches that jumped past offsets, read again (`kafka_gaps_*`, hub/ingest/kafka_gaps.py)."""
+        fetches that jumped past offsets, read again (`kafka_gaps_*`, hub/transports/kafka/gaps.py)."""
         health = self.health()
         totals, transports = health["totals"], health.get("transports") or {}
         assert isinstance(totals, dict) and isinstance(transports, dict)

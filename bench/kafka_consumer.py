@@ -5,7 +5,7 @@
 
 Starts tansu, a producer process at `--rate` (450-byte records, librdkafka, 20 ms linger as the
 benchmark's producers), and in this process a consumer in a group with the hub's settings, which
-commits what it read at most every `hub.ingest.kafka.COMMIT_EVERY_S` (`throttled`, as the hub does)
+commits what it read at most every `hub.transports.kafka.ingest.COMMIT_EVERY_S` (`throttled`, as the hub does)
 or, for kafka-python, after every poll (`every`, as the hub once did). `--client confluent` is
 librdkafka taken as the hub takes it (the hub's consumer since 2026-11-27): a poll for the first
 record, then what is already fetched, asynchronous commits. Prints one JSON object: events/s, the
@@ -29,7 +29,7 @@ from bench.brokers import Tansu
 from bench.publish import KAFKA_TOPIC
 from bench.run import cpu_of, create_topic
 from bench.stats import latency_summary
-from hub.ingest.kafka import COMMIT_EVERY_S, FETCH_WAIT_MS
+from hub.transports.kafka.ingest import COMMIT_EVERY_S, FETCH_WAIT_MS
 
 
 def produce(bootstrap: str, rate: float, stop: Any) -> None:
@@ -76,7 +76,7 @@ class KafkaPythonClient:
 
 
 class LibrdkafkaClient:
-    """As the hub takes records (hub.ingest.kafka): a poll for the first, then what is already fetched."""
+    """As the hub takes records (hub.transports.kafka.ingest): a poll for the first, then what is already fetched."""
 
     def __init__(self, url: str, wait_ms: int) -> None:
         import confluent_kafka
@@ -88,7 +88,7 @@ class LibrdkafkaClient:
         self.consumer.subscribe([KAFKA_TOPIC])
 
     def poll(self) -> list[Read]:
-        from hub.ingest.kafka_out import take_fetched
+        from hub.transports.kafka.client import take_fetched
 
         polled = take_fetched(self.consumer, 1000, 0.2)
         return [((m.topic(), m.partition()), m.offset() + 1, m.timestamp()[1]) for m in polled if m.error() is None]

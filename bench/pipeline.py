@@ -1,4 +1,4 @@
-"""The pipeline alone, no broker: feed `hub.pipeline.Pipeline` batches of `Message` and time each step.
+"""The pipeline alone, no broker: feed `hub.pipeline.process.Pipeline` batches of `Message` and time each step.
 
     .venv/bin/python -m bench.pipeline [--events N] [--batch B] [--db URL] [--every K] [--profile]
 
@@ -41,7 +41,7 @@ class Stages:
     """CPU time spent in each stage of the hub's own pipeline, by wrapping its parts in place."""
 
     def __init__(self, hub: Any) -> None:
-        import hub.pipeline as module
+        import hub.pipeline.process as module
 
         self.cpu: dict[str, float] = defaultdict(float)
         self.module, self.saved = module, {n: getattr(module, n) for n in ("decode", "place", "classify_and_route")}

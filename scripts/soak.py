@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
 from adapters.base import CloudEvent  # noqa: E402
-from adapters.publisher import MqttPublisher  # noqa: E402
+from hub.transports.mqtt.publisher import MqttPublisher  # noqa: E402
 from simulators.registry import SIMULATORS  # noqa: E402
 from simulators.runner import simulate  # noqa: E402
 

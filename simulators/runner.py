@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from adapters.base import NativeRejected
-from adapters.publisher import Publisher
 from adapters.registry import get as get_adapter
+from hub.transports.base import Publisher
 from simulators.base import Simulator
 
 log = logging.getLogger(__name__)

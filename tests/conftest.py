@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hub.broker import EmbeddedBroker
 from hub.settings import Settings
+from hub.transports.mqtt.embedded import EmbeddedBroker
 from tests.support import RunningHub, free_port, running_hub
 
 

@@ -20,7 +20,7 @@ import shapely
 from shapely.geometry import shape
 
 from hub.geo import CityGeo
-from hub.routing import categories
+from hub.pipeline.routing import categories
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 DECKGL_BUNDLE = Path(pydeck.__file__).parent / "nbextension" / "static" / "index.js"

@@ -8,9 +8,21 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from hub.cli import bench, geo, keys, maps, service, sources
+from hub.cli import audit, bench, evaluate, geo, keys, maps, report, route, service, sources, users
 
-COMMAND_GROUPS = (service, sources, geo, maps, bench, keys)
+COMMAND_GROUPS = (
+    service,
+    sources,
+    geo,
+    maps,
+    bench,
+    evaluate,
+    users,
+    audit,
+    keys,
+    route,
+    report,
+)
 
 
 class Parser(argparse.ArgumentParser):
@@ -42,6 +54,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cityhub: {type(err).__name__}: {err}", file=sys.stderr)
         return 1
 
-
-if __name__ == "__main__":
-    sys.exit(main())

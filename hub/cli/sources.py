@@ -12,6 +12,7 @@ from typing import Any
 
 from adapters.base import NativeRejected
 from adapters.registry import ADAPTERS, get
+from hub.transports.base import Publisher, kafka_url, transport_for
 from simulators.registry import SIMULATORS
 
 
@@ -56,22 +57,19 @@ def sign_option(command: argparse.ArgumentParser) -> None:
                               "<adapter>.pem in it; repeatable (default: env CITYHUB_SIGNING_KEYS)")
 
 
-def publisher_for(args: argparse.Namespace, client_id: str = "cityhub-simulate") -> Any:
+def publisher_for(args: argparse.Namespace, client_id: str = "cityhub-simulate") -> Publisher:
     from hub.settings import Settings
     from hub.trust.signer import Signer
-    from hub.trust.tls import TlsFiles, kafka_options
+
+    from hub.trust.tls import TlsFiles
 
     settings = Settings()  # the environment's CITYHUB_SIGNING_KEYS, CITYHUB_TLS_*, CITYHUB_KAFKA_OPTIONS
     specs = args.sign_key or settings.signing_keys
     signer = Signer.load(specs) if specs else None
-    tls = TlsFiles.of(settings)
-    if args.mqtt:
-        from adapters.publisher import MqttPublisher
-
-        return MqttPublisher(args.mqtt, client_id, signer=signer, tls=tls)
-    from adapters.kafka_publisher import KafkaPublisher
-
-    return KafkaPublisher(args.kafka, signer=signer, **kafka_options(tls, settings.kafka_options))
+    url = args.mqtt or kafka_url(args.kafka)
+    transport = transport_for(url)
+    extra = settings.kafka_options if transport.name == "kafka" else {}
+    return transport.publisher(url, client_id, signer=signer, tls=TlsFiles.of(settings), **extra)
 
 
 def run_simulate(args: argparse.Namespace) -> int:

@@ -22,6 +22,11 @@ class AdminHints:
     def copy(self) -> AdminHints:
         return AdminHints(self.districts, self.towns, list(self.notes), self.penalty, dict(self.old_towns))
 
+    @property
+    def named(self) -> bool:
+        """Does the text name a district or town (not only the province or city)?"""
+        return self.districts is not None or self.towns is not None
+
     def allows(self, town_code: str) -> bool:
         if self.towns is not None and town_code not in self.towns:
             return False

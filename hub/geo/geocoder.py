@@ -5,6 +5,12 @@ as the longest known suffix of what precedes the number (or, failing that, a nam
 character away). Everything before that name must read as administrative units
 (district, town, community — current, short or old names); anything else, an ambiguous
 name, or a house number the library lacks gives no match: a wrong match is worse than none.
+
+A sub-number (之一 of a house, written 19-1号, 19之1号 or 19号之一) resolves to its base
+number, with a note and a lower confidence: the library holds no sub-numbers, and the base
+house is where the crew goes. A road name one character away from a known one is accepted only
+inside the district or town the text names; with no place named the answer is no match, the
+candidate given as a `suggestion`: a wrong town sends a crew to the wrong town.
 """
 
 from __future__ import annotations
@@ -20,7 +26,9 @@ from hub.geo.normalize import normalize
 _NUMBER = re.compile(r"(\d+)(号|弄)?")
 _NOT_HOUSE = re.compile(r"栋|幢|座|室|房|楼|层|单元")
 _BUILDING = re.compile(r"(\d+)(?:栋|幢|座|号楼)")
+_SUB = re.compile(r"之(\d+)")  # normalize writes every sub-number as N号之M
 MIN_TYPO_LEN = 3
+SUB_PENALTY = 0.05  # the base house of a sub-number: right building, not the exact door
 
 
 @dataclass
@@ -32,10 +40,10 @@ class _Choice:
     notes: list[str] = field(default_factory=list)
 
 
-def no_match(reason: str) -> dict[str, Any]:
+def no_match(reason: str, suggestion: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"matched": False, "address_id": None, "text": None, "lon": None, "lat": None,
             "grid_code": None, "district_code": None, "town_code": None, "community_code": None,
-            "confidence": 0.0, "reason": reason}
+            "confidence": 0.0, "reason": reason, "suggestion": suggestion}
 
 
 class Geocoder:
@@ -74,23 +82,27 @@ class Geocoder:
             return no_match(f"no house number: '{m.group(1)}{rest[:2]}' is a building or room")
         if not head:
             return no_match("no road or village name before the house number")
+        sub_m = m.group(2) and _SUB.match(rest)
+        sub = int(sub_m.group(1)) if sub_m else 0
+        if sub_m:
+            rest = rest[sub_m.end():]
         b = _BUILDING.match(rest)
         building = int(b.group(1)) if b else 0
         suffix = rest[b.end():] if b else rest
         exact = self._exact(head)
         if isinstance(exact, _Choice):
-            result = self._resolve(exact, number, building, suffix)
+            result = self._resolve(exact, number, building, suffix, sub)
             if result["matched"] or not result.get("wrong_place"):
                 result.pop("wrong_place", None)
                 return result
             typo = self._typo(head, number)  # the exact name is elsewhere: maybe a typo
             if isinstance(typo, _Choice):
-                return self._resolve(typo, number, building, suffix)
+                return self._resolve(typo, number, building, suffix, sub)
             result.pop("wrong_place", None)
             return result
         typo = self._typo(head, number)
         if isinstance(typo, _Choice):
-            return self._resolve(typo, number, building, suffix)
+            return self._resolve(typo, number, building, suffix, sub)
         return no_match(typo or exact or f"no known road or village in '{head}'")
 
     def _exact(self, head: str) -> _Choice | str | None:
@@ -124,7 +136,7 @@ class Geocoder:
         place, (name, written, hints) = next(iter(found.items()))
         return _Choice([place], name, written, hints)
 
-    def _resolve(self, choice: _Choice, number: int, building: int, suffix: str) -> dict[str, Any]:
+    def _resolve(self, choice: _Choice, number: int, building: int, suffix: str, sub: int = 0) -> dict[str, Any]:
         towns = self.lib.units.towns
         town_index = self.lib.town_index_of_place
         town_of = {p: towns[town_index[p]] for p in choice.places}
@@ -158,11 +170,25 @@ class Geocoder:
                 confidence -= 0.05
         if row < 0:
             return no_match(f"no house number {number}号 on {self.lib.place_name[place]}")
+        if sub:
+            notes.append(f"sub-number {number}号之{sub}: the library has none; matched the base number {number}号")
+            confidence -= SUB_PENALTY
         if suffix:
             notes.append(f"'{suffix}' (room or floor) kept out of the standard address")
         rec = self.lib.record(row)
+        if choice.typo_of and not choice.hints.named:
+            return no_match(f"no known road {choice.typo_of}; it is one character away from {choice.name} in "
+                            f"{self.lib.town_of(row)['name']}, but the text names no district or town to confirm it",
+                            self._suggest(rec, round(max(confidence, 0.05), 3)))
         return {"matched": True, "address_id": rec["id"], "text": rec["text"], "lon": rec["lon"],
                 "lat": rec["lat"], "grid_code": rec["grid_code"], "district_code": rec["district_code"],
                 "town_code": rec["town_code"], "community_code": rec["community_code"],
                 "confidence": round(max(confidence, 0.05), 3),
-                "reason": "; ".join(["matched " + ("building" if self.lib.building[row] else "house number"), *notes])}
+                "reason": "; ".join(["matched " + ("building" if self.lib.building[row] else "house number"), *notes]),
+                "suggestion": None}
+
+    @staticmethod
+    def _suggest(rec: dict[str, Any], confidence: float) -> dict[str, Any]:
+        """A candidate shown to the person who typed the text, never used to place anything."""
+        return {"address_id": rec["id"], "text": rec["text"], "lon": rec["lon"], "lat": rec["lat"],
+                "confidence": confidence}

@@ -19,8 +19,12 @@ _DROP = re.compile(r"[\s,，。、;；:：'\"“”‘’()（）\[\]【】<>《
 _DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
            "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
-_CN_NUMBER = re.compile(r"([零〇○一二两三四五六七八九十百千]+)(?=号|弄|栋|幢|座|室|房|楼|层|单元|户|$)")
+_CN_NUMBER = re.compile(r"([零〇○一二两三四五六七八九十百千]+)(?=号|弄|栋|幢|座|室|房|楼|层|单元|户|之|$)")
 _POSTCODE = re.compile(r"^529\d{3}(?=\D)")
+# Guangdong sub-numbers (之一 of a house): 19-1号, 19－1, 19之1号, 19号之一 all become 19号之1, so the
+# dash is never dropped into another number (191) and the base number stays the house number.
+_DASHED_SUB = re.compile(r"(\d+)\s*[-‐‑–—−~～]\s*(\d+)\s*(?:号|$)")
+_ZHI_SUB = re.compile(r"(\d+)之(\d+)号")
 
 
 def chinese_to_int(text: str) -> int:
@@ -39,8 +43,11 @@ def chinese_to_int(text: str) -> int:
 
 def normalize(text: str) -> str:
     """NFKC (full-width digits and letters), simplified forms, no spaces or punctuation,
-    Chinese numerals before 号/栋/室… as Arabic digits, and a leading postcode dropped."""
+    Chinese numerals before 号/栋/室… as Arabic digits, a leading postcode dropped, and a
+    sub-number written as `N号之M` (19-1号, 19之1号 and 19号之一 alike)."""
     s = unicodedata.normalize("NFKC", text).translate(_TRAD)
+    s = _DASHED_SUB.sub(r"\1号之\2", s)
     s = _DROP.sub("", s)
     s = _POSTCODE.sub("", s)
-    return _CN_NUMBER.sub(lambda m: str(chinese_to_int(m.group(1))), s)
+    s = _CN_NUMBER.sub(lambda m: str(chinese_to_int(m.group(1))), s)
+    return _ZHI_SUB.sub(r"\1号之\2", s)

@@ -2,10 +2,16 @@
 
 An event joins an open incident of a group that admits its type (see `related.py`) when it
 happened within the group's window of the incident's events and lies in the same or a
-neighbouring unit-grid cell, or within the group's radius of the incident's first point
-(members with `scope: district` join anywhere in the incident's district). Of several
-candidates the nearest wins. An event that joins nothing opens a new incident when it
+neighbouring unit-grid cell, or within the group's radius of the incident's first point. Of
+several candidates the nearest wins. An event that joins nothing opens a new incident when it
 carries an alarm, or its severity reaches `open_severity`; otherwise it is left alone.
+
+An incident's place (its anchor point, its cells, the radius test) comes from its located
+members only. A district-wide member (`scope: district`, a weather warning) is context: it is
+linked to every open incident of its groups in its district within the window, and moves none
+of them. When it opens an incident (nothing open in its district takes it), that incident has
+no place; the first located alarm of its group in the district within the window, which would
+otherwise open an incident of its own, joins it and gives it its place.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from typing import Any
 from hub.incidents.flow import OPEN, due_at
 from hub.incidents.model import EARTH_M, Incident, Sighting, distance_m
 from hub.incidents.related import Group, Member, RelatedTypes
-from hub.rules import all_hold
+from hub.pipeline.rules import all_hold
 
 Neighbours = Callable[[str, str], bool]
 MAX_CELLS = 64
@@ -60,6 +66,7 @@ class Correlator:
         self.around: Callable[[str], frozenset[str]] | None = getattr(neighbours, "around", None)
         self._fixed: dict[str, object] = {}  # event type → its memberships when no condition decides them
         self._choices: dict[str, tuple[Choice, ...]] = {}
+        self._district_only: dict[str, bool] = {}
 
     def memberships(self, sighting: Sighting) -> list[tuple[Group, Member]]:
         """The groups this sighting could join (their member conditions hold), in the table's order."""
@@ -102,7 +109,18 @@ class Correlator:
         With `relevant_only`, a sighting that is not `relevant` decides nothing (as if it were not given)."""
         decisions: list[Decision] = []
         for sighting in sorted(sightings, key=lambda s: s.time):
+            if self.district_only(sighting.type):
+                wide = [(g, m) for g, m in self.memberships(sighting) if m.scope == "district"]
+                if wide:
+                    decisions.extend(self.attach(sighting, wide, index, now))
+                    continue
             target = self.match(sighting, index, relevant_only)
+            if target is None and index.placeless and self.opens(sighting):
+                target = self.adoptive(sighting, index)
+                if target is not None:
+                    decisions.append(self.join(target, sighting, now))
+                    index.place(target)
+                    continue
             if target is not None:
                 had = len(target.cells)
                 decisions.append(self.join(target, sighting, now))
@@ -114,6 +132,49 @@ class Correlator:
                 index.add(incident)
                 decisions.append(Decision(sighting, incident, True, list(sighting.alarms)))
         return decisions
+
+    def district_only(self, event_type: str) -> bool:
+        """Do the listed groups take this type only district-wide (a weather warning)? Decided once per type."""
+        found = self._district_only.get(event_type)
+        if found is None:
+            listed = [c for c in self.choices(event_type) if not c.alone]
+            found = self._district_only[event_type] = bool(listed) and not any(c.by_place for c in listed)
+        return found
+
+    def attach(self, s: Sighting, wide: list[tuple[Group, Member]], index: Index, now: float) -> list[Decision]:
+        """A district-wide member joins, as context, every open incident of its groups in its district whose
+        window it falls in, and moves none of them; with none to join, an alarm opens one without a place."""
+        found: dict[int, Incident] = {}
+        for group, _member in wide:
+            window = group.window_min * 60
+            for incident in index.by_district.get((group.id, s.district_code), ()) if s.district_code else ():
+                if incident.state in OPEN and incident.opened_at - window <= s.time <= incident.last_event_at + window:
+                    found.setdefault(id(incident), incident)
+        if found:
+            return [self.join(incident, s, now, context=True)
+                    for incident in sorted(found.values(), key=index.rank)]
+        if not self.opens(s):
+            return []
+        incident = self.open(s, opening_group(wide, self.related.alone(s.type)), now, placed=False)
+        index.add(incident)
+        return [Decision(s, incident, True, list(s.alarms))]
+
+    def adoptive(self, s: Sighting, index: Index) -> Incident | None:
+        """An open incident without a place (opened by a district-wide member) that this located alarm, a
+        place member of its group in the same district and window, joins instead of opening its own, giving
+        it its place: the oldest such."""
+        if s.lon is None or s.lat is None or not s.district_code:
+            return None
+        found: Incident | None = None
+        for group, member in self.memberships(s):
+            if member.scope == "district":
+                continue
+            window = group.window_min * 60
+            for incident in index.placeless.get((group.id, s.district_code), ()):
+                if incident.state in OPEN and incident.opened_at - window <= s.time <= incident.last_event_at + window \
+                        and (found is None or index.older(incident, found)):
+                    found = incident
+        return found
 
     def choices(self, event_type: str) -> tuple[Choice, ...]:
         """The groups an event of this type might join, in the table's order and then its own (`alone`)."""
@@ -138,7 +199,6 @@ class Correlator:
         if placed:
             p1 = math.radians(lat)  # type: ignore[arg-type]
             c1 = math.cos(p1)
-        district = s.district_code
         view: dict[str, Any] | None = None
         for choice in self.choices(s.type):
             group = choice.group
@@ -151,33 +211,24 @@ class Correlator:
                 if view is None:
                     view = s.view()
                 member = group.member_for(s.type, view)
-                if member is None:
+                if member is None or member.scope == "district":
                     continue
                 found, found_gap = self._nearest(s, group, member, index)
                 if found is not None and (best is None or found_gap < best_gap):
                     best, best_gap = found, found_gap
                 continue
-            nearby: Collection[Incident] = ()
-            celled: dict[int, Incident] | None = None
-            in_district: Collection[Incident] = ()
-            if choice.by_place:
-                nearby, celled = index.nearby(s, kind)
-            if choice.by_district and district:
-                in_district = index.by_district.get((kind, district), ())
-            if not nearby and not in_district:
+            if not choice.by_place:
+                continue  # district-wide members are context (`attach`), never matched by place
+            nearby, celled = index.nearby(s, kind)
+            if not nearby:
                 continue
             member = choice.member
             if member is None:
                 if view is None:
                     view = s.view()
                 member = next((m for m in choice.members if all_hold(m.when, view)), None)
-                if member is None:
+                if member is None or member.scope == "district":
                     continue
-            scoped = member.scope == "district"
-            if scoped:
-                nearby, celled = in_district, None
-            if not nearby:
-                continue
             window = group.window_min * 60
             radius = group.radius_m
             found = None
@@ -193,9 +244,7 @@ class Correlator:
                     dp, dl = p2 - p1, math.radians(incident.lon - lon)  # type: ignore[operator]
                     a = math.sin(dp / 2) ** 2 + c1 * math.cos(p2) * math.sin(dl / 2) ** 2
                     apart = 2 * EARTH_M * math.asin(min(1.0, math.sqrt(a)))  # as model.distance_m
-                if scoped:
-                    gap = apart or 0.0
-                elif apart is not None and apart <= radius:
+                if apart is not None and apart <= radius:
                     gap = apart
                 elif celled is not None and id(incident) in celled:  # it touches the sighting's cell
                     gap = apart or 0.0
@@ -228,7 +277,7 @@ class Correlator:
         if s.lon is not None and s.lat is not None and incident.lon is not None and incident.lat is not None:
             apart = distance_m(s.lon, s.lat, incident.lon, incident.lat)
         if member.scope == "district":
-            return (apart or 0.0) if s.district_code and s.district_code == incident.district_code else None
+            return None  # context, never a match by place (`attach`)
         if apart is not None and apart <= group.radius_m:
             return apart
         if s.grid_code and self.touches(s.grid_code, incident):
@@ -248,24 +297,33 @@ class Correlator:
             return incident.grid_code in near or not near.isdisjoint(incident.cells)
         return any(self.neighbours(grid_code, c) for c in (*incident.cells, incident.grid_code) if c)
 
-    def join(self, incident: Incident, s: Sighting, now: float) -> Decision:
+    def join(self, incident: Incident, s: Sighting, now: float, context: bool = False) -> Decision:
+        """The sighting becomes a member. A located member that is not context gives a placeless incident
+        its place and adds its cell; context (a district-wide member) never changes where the incident is."""
         new = [a for a in s.alarms if a not in incident.alarms]
         incident.alarms += new
         incident.severity = max(incident.severity, s.severity)
         incident.last_event_at = max(incident.last_event_at, s.time)
         incident.member_count += 1
-        if s.grid_code and s.grid_code not in incident.cells and len(incident.cells) < MAX_CELLS:
-            incident.cells.append(s.grid_code)
+        if not context:
+            if not has_place(incident) and s.lon is not None and s.lat is not None:
+                incident.lon, incident.lat, incident.grid_code = s.lon, s.lat, s.grid_code
+                incident.town_code, incident.town_name = s.town_code, s.town_name
+            if s.grid_code and s.grid_code not in incident.cells and len(incident.cells) < MAX_CELLS:
+                incident.cells.append(s.grid_code)
         incident.updated_at = now
         return Decision(s, incident, False, new)
 
-    def open(self, s: Sighting, group: Group, now: float) -> Incident:
+    def open(self, s: Sighting, group: Group, now: float, placed: bool = True) -> Incident:
+        """A new incident of the sighting; `placed=False` (a district-wide opener) leaves its place empty."""
+        lon, lat, grid, town, town_name = (s.lon, s.lat, s.grid_code, s.town_code, s.town_name) if placed else (
+            None, None, None, None, None)
         return Incident(
-            None, group.id, s.type, self.title(s, group), "reported", s.severity, s.lon, s.lat, s.grid_code,
-            s.district_code, s.district_name, s.town_code, s.town_name, s.department, s.time_limit_h,
+            None, group.id, s.type, self.title(s, group), "reported", s.severity, lon, lat, grid,
+            s.district_code, s.district_name, town, town_name, s.department, s.time_limit_h,
             opened_at=s.time, created_at=now, updated_at=now, last_event_at=s.time, state_since=now,
             due_at=due_at("reported", now, None, s.time_limit_h, self.stage_limits_h),
-            member_count=1, alarms=list(s.alarms), cells=[s.grid_code] if s.grid_code else [])
+            member_count=1, alarms=list(s.alarms), cells=[grid] if grid else [])
 
     def title(self, s: Sighting, group: Group) -> str:
         what = self.rule_name(s.alarms[0]) if s.alarms else (s.label or s.type)
@@ -276,6 +334,10 @@ class Correlator:
         where = "".join(x for x in (s.district_name, s.town_name) if x)
         place = " ".join(x for x in (where, s.address) if x)
         return f"{head} · {place}" if place else head
+
+
+def has_place(incident: Incident) -> bool:
+    return (incident.lon is not None and incident.lat is not None) or bool(incident.grid_code or incident.cells)
 
 
 def bucket(lon: float, lat: float, step_deg: float) -> tuple[int, int]:
@@ -301,6 +363,7 @@ class Index:
         self.by_cell: dict[tuple[str, str], dict[int, Incident]] = {}  # (kind, cell) → incidents touching it
         self.uncelled: defaultdict[str, list[Incident]] = defaultdict(list)  # by kind, cells not yet filed
         self.by_district: defaultdict[tuple[str, str | None], list[Incident]] = defaultdict(list)
+        self.placeless: dict[tuple[str, str | None], list[Incident]] = {}  # opened district-wide, no place yet
         self.by_kind: defaultdict[str, list[Incident]] = defaultdict(list)
         self.order: dict[int, int] = {}  # id(incident) → when it was indexed: of equally near ones, the older wins
 
@@ -310,10 +373,34 @@ class Index:
     def older(self, a: Incident, b: Incident) -> bool:
         return self.order[id(a)] < self.order[id(b)]
 
+    def rank(self, incident: Incident) -> int:
+        return self.order[id(incident)]
+
     def add(self, incident: Incident) -> None:
         self.order.setdefault(id(incident), len(self.order))
         kind = incident.kind
         self.by_kind[kind].append(incident)
+        self.by_district[(kind, incident.district_code)].append(incident)
+        if not has_place(incident):
+            self.placeless.setdefault((kind, incident.district_code), []).append(incident)
+            return
+        self.file_point(incident)
+        self.uncelled[kind].append(incident)  # its cells are filed when its kind is first asked for
+
+    def place(self, incident: Incident) -> None:
+        """File an incident that has just been given its place (it was `placeless`)."""
+        key = (incident.kind, incident.district_code)
+        waiting = [i for i in self.placeless.get(key, ()) if i is not incident]
+        if waiting:
+            self.placeless[key] = waiting
+        else:
+            self.placeless.pop(key, None)
+        self.file_point(incident)
+        for cell in (*incident.cells, incident.grid_code):
+            self.add_cell(incident, cell)
+
+    def file_point(self, incident: Incident) -> None:
+        kind = incident.kind
         if incident.lon is not None and incident.lat is not None:
             step, rings = self.step(kind)
             x, y = bucket(incident.lon, incident.lat, step)
@@ -325,8 +412,6 @@ class Index:
                         self.by_place[(kind, x + dx, y + dy)] = {key: incident}
                     else:
                         found[key] = incident
-        self.uncelled[kind].append(incident)  # its cells are filed when its kind is first asked for
-        self.by_district[(kind, incident.district_code)].append(incident)
 
     def step(self, kind: str) -> tuple[float, int]:
         found = self.steps.get(kind)
@@ -372,7 +457,7 @@ class Index:
     def near(self, s: Sighting, group: Group, member: Member) -> Collection[Incident]:
         kind = group.id
         if member.scope == "district":
-            return self.by_district.get((kind, s.district_code), ()) if s.district_code else ()
+            return ()  # context, never a match by place
         placed: dict[int, Incident] | None = None
         if s.lon is not None and s.lat is not None:
             step = self.step(kind)[0]

@@ -2,8 +2,8 @@
 
 Each group (flood, fire, hazmat …) lists member types, optionally with conditions over their
 data (a hotline work order joins a flood only when it is about water), a time window and a
-radius. A member with `scope: district` (a weather warning covers a whole district) joins by
-district instead of distance.
+radius. A member with `scope: district` (a weather warning covers a whole district) is linked by
+district, as context, to every open incident of the group there, and never moves one.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from hub.rules import Condition, RuleError, all_hold, parse_conditions
+from hub.pipeline.rules import Condition, RuleError, all_hold, parse_conditions
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

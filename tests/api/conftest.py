@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 from adapters.base import cloudevent
-from adapters.publisher import MqttPublisher
-from hub.broker import EmbeddedBroker
 from hub.settings import Settings
+from hub.transports.mqtt.embedded import EmbeddedBroker
+from hub.transports.mqtt.publisher import MqttPublisher
 from tests.incidents.pg import empty_incident_tables, throwaway_database
 from tests.support import HTTP, RunningHub, running_hub, wait_for
 

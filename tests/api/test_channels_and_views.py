@@ -70,7 +70,7 @@ def test_the_asyncapi_document_describes_every_channel_and_type(hub_on_embedded:
 
 
 def test_every_analysis_view_answers(hub_on_embedded: RunningHub) -> None:
-    from adapters.publisher import MqttPublisher
+    from hub.transports.mqtt.publisher import MqttPublisher
 
     publisher = MqttPublisher(hub_on_embedded.hub.settings.mqtt or "", "views")
     topic, ce = waterlogging(31)
@@ -91,4 +91,4 @@ def test_every_analysis_view_answers(hub_on_embedded: RunningHub) -> None:
     states = hub_on_embedded.get("/api/analysis/incidents/by/state").json()["counts"]
     assert states == [{"key": "reported", "count": 1}]
     assert hub_on_embedded.get("/api/analysis/counts/colour").status_code == 404
-    assert hub_on_embedded.get("/api/analysis/trend", bucket="week").status_code == 400
+    assert hub_on_embedded.get("/api/analysis/trend", bucket="week").status_code == 422

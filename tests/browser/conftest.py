@@ -20,9 +20,9 @@ import pytest
 
 from adapters.base import cloudevent
 from adapters.parking import adapt as adapt_parking
-from adapters.publisher import MqttPublisher
-from hub.broker import EmbeddedBroker
 from hub.settings import Settings
+from hub.transports.mqtt.embedded import EmbeddedBroker
+from hub.transports.mqtt.publisher import MqttPublisher
 from tests.support import RunningHub, free_port, need, running_hub, wait_for
 
 CHROMIUM = Path(os.environ.get("CITYHUB_CHROMIUM", "/usr/bin/chromium"))

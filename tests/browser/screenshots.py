@@ -14,9 +14,9 @@ import threading
 import time
 from pathlib import Path
 
-from adapters.publisher import MqttPublisher
-from hub.broker import EmbeddedBroker
 from hub.settings import Settings
+from hub.transports.mqtt.embedded import EmbeddedBroker
+from hub.transports.mqtt.publisher import MqttPublisher
 from simulators.registry import SIMULATORS
 from simulators.runner import simulate
 from tests.browser.conftest import CHROMIUM, FLAGS, OPERATOR

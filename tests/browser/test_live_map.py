@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from hub.broker import EmbeddedBroker
 from hub.runtime import Hub
 from hub.settings import Settings
+from hub.transports.mqtt.embedded import EmbeddedBroker
 from tests.browser.conftest import MapPage, Publish, parking_events, stored, uids
 from tests.support import RunningHub, free_port, running_hub, wait_for
 

@@ -11,7 +11,7 @@ import pytest
 
 from adapters.base import NativeRejected
 from adapters.registry import ADAPTERS
-from hub.decode import KEEP_RAW_BYTES
+from hub.pipeline.decode import KEEP_RAW_BYTES
 from tests.hostile import corpus_files, make_corpus
 from tests.hostile.hubproc import HubProcess
 from tests.security.mosquitto import Mosquitto

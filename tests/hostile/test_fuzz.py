@@ -17,10 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hub.decode import Limits, decode
 from hub.events import DeadLetter, Event, Message
 from hub.geo import load_city
-from hub.pipeline import Pipeline
+from hub.pipeline.decode import Limits, decode
+from hub.pipeline.process import Pipeline
 from hub.registry import load_registry
 from hub.store import open_store
 

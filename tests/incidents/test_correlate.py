@@ -5,7 +5,7 @@ from __future__ import annotations
 from hub.incidents.correlate import Correlator
 from hub.incidents.model import Incident
 from hub.incidents.related import load_related, parse_related
-from hub.rules import load_rules
+from hub.pipeline.rules import load_rules
 from tests.incidents.factory import BAISHA, JIANGHAI, T0, offset, sighting
 
 MIN = 60.0
@@ -147,3 +147,60 @@ def test_an_alarm_opens_the_group_it_leads_and_only_joins_the_others() -> None:
                           alarms=["traffic.congestion.severe"], severity=3, at=T0 + 5 * MIN)
     [joined] = run(jam_nearby, incidents=[flood.incident])
     assert not joined.opened and joined.incident is flood.incident
+
+
+# ── district-wide members (weather warnings) are context: they never move an incident ──
+UNDERPASS, SHORE = offset(BAISHA, -4000), offset(BAISHA, 6000)  # two floods ~10 km apart in 蓬江区
+OBSERVATORY = offset(BAISHA, 1000, 9000)  # where the warning's own point lies, far from both
+
+
+def red_warning(**kw):  # type: ignore[no-untyped-def]
+    return sighting("city.weather.warning", {"hazard": "rainstorm", "colour": "red"},
+                    alarms=["weather.warning.red"], severity=4, point=OBSERVATORY, grid="440703009009009", **kw)
+
+
+def test_a_district_warning_is_linked_to_every_flood_of_its_district_and_moves_none() -> None:
+    c = correlator()
+    index = c.index()
+    floods = c.decide([flood_alarm(point=UNDERPASS, grid="440703001001001"),
+                       flood_alarm(point=SHORE, grid="440703005005005")], index, T0)
+    a, b = (d.incident for d in floods)
+    places = [(i.lon, i.lat, i.grid_code, list(i.cells)) for i in (a, b)]
+    linked = c.decide([red_warning(at=T0 + 5 * MIN)], index, T0)
+    assert sorted(id(d.incident) for d in linked) == sorted([id(a), id(b)]) and not any(d.opened for d in linked)
+    assert [(i.lon, i.lat, i.grid_code, list(i.cells)) for i in (a, b)] == places
+    assert a.alarms == b.alarms == ["water.waterlogging.deep", "weather.warning.red"]
+    # a gauge at the observatory, in the warning's own cell, is near neither flood: it joins nothing
+    gauge = sighting("city.water.level", {"level_m": 1}, at=T0 + 6 * MIN, point=OBSERVATORY, grid="440703009009009")
+    assert c.decide([gauge], index, T0) == []
+    # each flood keeps its own sensors; a new flood at the observatory opens its own incident
+    near_a = waterlogging_at(UNDERPASS, T0 + 7 * MIN)
+    near_b = waterlogging_at(SHORE, T0 + 8 * MIN)
+    there = flood_alarm(point=OBSERVATORY, grid="440703009009009", at=T0 + 9 * MIN)
+    joined = c.decide([near_a, near_b, there], index, T0)
+    assert [d.incident for d in joined[:2]] == [a, b] and joined[2].opened and joined[2].incident not in (a, b)
+
+
+def waterlogging_at(point: tuple[float, float], at: float):  # type: ignore[no-untyped-def]
+    return sighting("city.water.waterlogging", {"sensor_id": "W2", "depth_cm": 8}, at=at, point=offset(point, 200))
+
+
+def test_a_warning_that_opens_an_incident_gives_it_no_place_until_a_located_member_does() -> None:
+    c = correlator()
+    index = c.index()
+    [opened] = c.decide([red_warning()], index, T0)
+    incident = opened.incident
+    assert opened.opened and incident.kind == "flood" and incident.district_code == "440703"
+    assert (incident.lon, incident.lat, incident.grid_code, incident.cells) == (None, None, None, [])
+    gauge = sighting("city.water.level", {"level_m": 1}, at=T0 + 5 * MIN, point=OBSERVATORY, grid="440703009009009")
+    assert c.decide([gauge], index, T0) == []  # not an alarm and the incident has no place near it
+    flood = flood_alarm(point=UNDERPASS, grid="440703001001001", at=T0 + 10 * MIN)
+    [adopted] = c.decide([flood], index, T0)
+    assert adopted.incident is incident and not adopted.opened
+    assert (incident.lon, incident.lat, incident.cells) == (*UNDERPASS, ["440703001001001"])
+    far = flood_alarm(point=SHORE, grid="440703005005005", at=T0 + 11 * MIN)
+    near = waterlogging_at(UNDERPASS, T0 + 12 * MIN)
+    [other, joined] = c.decide([far, near], index, T0)
+    assert other.opened and other.incident is not incident and joined.incident is incident
+    elsewhere = flood_alarm(point=JIANGHAI, district="440704", at=T0 + 13 * MIN)
+    assert c.decide([elsewhere], index, T0)[0].opened  # a placeless incident is adopted only in its district

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hub.routing import DATA, classify_and_route, parse_responsibility_list, responsibility_list
+from hub.pipeline.routing import DATA, classify_and_route, parse_responsibility_list, responsibility_list
 from tests.incidents.factory import event
 
 TYPES_OF_THE_PLAN = [

@@ -8,7 +8,7 @@ import pytest
 
 from hub import schemas
 from hub.incidents.related import load_related
-from hub.rules import FieldRef, RuleError, load_rules, parse_condition, parse_rules
+from hub.pipeline.rules import FieldRef, RuleError, load_rules, parse_condition, parse_rules
 from tests.incidents.factory import event
 
 

@@ -136,8 +136,9 @@ def test_overdue_steps_escalate_once_and_a_transition_clears_overdue(engine: Eng
     clock.now = T0 + 5000
     service.transition(incident.id, "registered", "立案")
     dispatched = service.transition(incident.id, "dispatched", "派遣")
-    assert not dispatched.overdue and dispatched.due_at == T0 + 5000 + 2 * 3600  # the department's 2 h
-    [late] = service.tick(T0 + 5000 + 2 * 3600 + 1)
+    # the class's 处置时限 (事件/1003 道路积水监测: 1 h, natural clock) governs, not the routing row's 2 h
+    assert not dispatched.overdue and dispatched.due_at == T0 + 5000 + 1 * 3600
+    [late] = service.tick(T0 + 5000 + 1 * 3600 + 1)
     assert late.overdue and late.escalations == 2 and late.state == "dispatched"
 
 
@@ -153,7 +154,7 @@ def test_a_rejected_false_alarm_raises_no_timed_alarm_later(engine: Engine) -> N
 def test_titles_name_the_place_and_the_thing() -> None:
     from hub.incidents.correlate import Correlator
     from hub.incidents.related import load_related
-    from hub.rules import load_rules
+    from hub.pipeline.rules import load_rules
 
     s = sighting("city.emergency.incident", {"name": "杜阮镇某五金厂火灾", "kind": "fire", "level": 4},
                  alarms=["emergency.incident.reported"], severity=3)
@@ -179,3 +180,29 @@ def test_an_older_database_loses_the_unused_index_of_members_by_event(tmp_path: 
         assert indexes  # the primary key's own index stays: members are read by incident
     finally:
         db.close()
+
+
+def test_a_district_warning_is_stored_as_a_member_of_both_floods_and_adoption_keeps_its_place(engine: Engine) -> None:
+    service = engine()
+    west, east = offset(BAISHA, -4000), offset(BAISHA, 6000)
+    a, b = service.absorb([waterlogging(point=west, grid="440703001001001"),
+                           waterlogging(point=east, grid="440703005005005")])
+    warning = sighting("city.weather.warning", {"hazard": "rainstorm", "colour": "red"}, alarms=["weather.warning.red"],
+                       severity=4, at=T0 + 5 * MIN, point=offset(BAISHA, 1000, 9000), grid="440703009009009")
+    assert {i.id for i in service.absorb([warning])} == {a.id, b.id}
+    restarted = engine()
+    for incident, point in ((a, west), (b, east)):
+        stored = restarted.store.get(incident.id)  # type: ignore[arg-type]
+        assert stored is not None and (stored.lon, stored.lat) == point and "440703009009009" not in stored.cells
+        assert [m["type"] for m in restarted.store.members(incident.id)] == [  # type: ignore[arg-type]
+            "city.water.waterlogging", "city.weather.warning"]
+    # in another district the warning opens an incident without a place; an alarm there gives it one, stored
+    [placeless] = restarted.absorb([sighting("city.weather.warning", {"hazard": "rainstorm", "colour": "red"},
+                                             alarms=["weather.warning.red"], severity=4, at=T0 + 6 * MIN,
+                                             district="440704", point=offset(BAISHA, 0, 9000))])
+    assert placeless.lon is None and placeless.cells == []
+    [adopted] = engine().absorb([waterlogging(point=(113.13, 22.56), district="440704", grid="440704001001001",
+                                              at=T0 + 7 * MIN)])
+    assert adopted.id == placeless.id
+    stored = engine().store.get(placeless.id)  # type: ignore[arg-type]
+    assert stored is not None and (stored.lon, stored.lat, stored.cells) == (113.13, 22.56, ["440704001001001"])

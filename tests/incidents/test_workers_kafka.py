@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from kafka.partitioner.default import murmur2
 
-from adapters.kafka_publisher import KafkaPublisher
 from hub.runtime import Hub
 from hub.settings import Settings
+from hub.transports.kafka.publisher import KafkaPublisher
 from tests.api.conftest import BAISHA, CHINA, event, offset
 from tests.incidents.pg import empty_incident_tables, throwaway_database
 from tests.support import free_port, need, wait_for

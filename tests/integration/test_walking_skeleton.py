@@ -12,7 +12,7 @@ import pytest
 import websockets
 
 from adapters.parking import ADAPTER
-from adapters.publisher import MqttPublisher
+from hub.transports.mqtt.publisher import MqttPublisher
 from simulators.parking import SIMULATOR
 from tests.support import RunningHub, wait_for
 

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from bench.brokers import mosquitto_bin
-from hub.ingest.fresh_view import ON_BACKLOG
+from hub.transports.fresh_view import ON_BACKLOG
 from tests.support import need
 
 pytestmark = pytest.mark.integration

@@ -10,10 +10,10 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.decode import Limits, decode
 from hub.events import DeadLetter, Event, Message, event_uid
 from hub.geo import load_city
 from hub.incidents.neighbours import TOUCH_DEG, CellNeighbours, cell_features
+from hub.pipeline.decode import Limits, decode
 
 
 @settings(max_examples=500, deadline=None)

@@ -15,15 +15,15 @@ import psycopg
 import pytest
 from kafka import KafkaConsumer
 
-from adapters.kafka_publisher import KafkaPublisher
 from bench.hubproc import HubProcess
 from bench.load import build_load
 from bench.run import create_topic
-from hub.decode import Limits, decode
 from hub.events import Event, Message
 from hub.geo import load_city
-from hub.placement import place
+from hub.pipeline.decode import Limits, decode
+from hub.pipeline.placement import place
 from hub.registry import load_registry
+from hub.transports.kafka.publisher import KafkaPublisher
 from tests.support import wait_for
 from tests.transport.brokers import Tansu
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from adapters.kafka_publisher import KafkaPublisher
 from bench.hubproc import HubProcess
 from bench.live import LiveClient
 from bench.load import build_load
 from bench.run import create_topic
-from hub.ingest.normalized_feed import item_of
+from hub.transports.kafka.feed import item_of
+from hub.transports.kafka.publisher import KafkaPublisher
 from tests.support import wait_for
 from tests.transport.brokers import Tansu
 
@@ -74,9 +74,9 @@ def test_a_map_feed_that_falls_behind_skips_to_the_newest(tansu: Tansu) -> None:
     import orjson
     from kafka import KafkaProducer
 
-    from hub.ingest.kafka_out import NORMALIZED
-    from hub.ingest.normalized_feed import NormalizedFeed
     from hub.live import LiveStream
+    from hub.transports.kafka.feed import NormalizedFeed
+    from hub.transports.kafka.republish import NORMALIZED
 
     create_topic(tansu.bootstrap, 1)
     producer = KafkaProducer(bootstrap_servers=tansu.bootstrap)

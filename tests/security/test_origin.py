@@ -6,7 +6,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from adapters.publisher import MqttPublisher
+from hub.transports.mqtt.publisher import MqttPublisher
 from tests.security.test_mqtt_acl import SPOOFER, own_events
 from tests.support import RunningHub, wait_for
 

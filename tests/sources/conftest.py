@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from adapters.base import Adapter, CloudEvent
-from hub.decode import Limits, check
 from hub.events import Message
+from hub.pipeline.decode import Limits, check
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

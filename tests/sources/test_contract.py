@@ -8,7 +8,7 @@ import pytest
 from adapters.base import Adapter
 from adapters.registry import ADAPTERS
 from hub import schemas
-from hub.decode import Rejected
+from hub.pipeline.decode import Rejected
 from simulators.registry import SIMULATORS
 from tests.sources.conftest import FIXTURES, adapt_all, expected, golden_pairs, hub_accepts
 

@@ -10,12 +10,12 @@ from typing import Any
 
 import orjson
 
-from hub.decode import Limits, decode
 from hub.events import DeadLetter, Event, Message
 from hub.geo import load_city
-from hub.placement import place
+from hub.pipeline.decode import Limits, decode
+from hub.pipeline.placement import place
+from hub.pipeline.routing import classify_and_route
 from hub.registry import load_registry
-from hub.routing import classify_and_route
 from hub.store import EventQuery
 from hub.store.base import day_label, day_of_hour, hour_label
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from adapters.publisher import MqttPublisher
-from hub.broker import EmbeddedBroker
 from hub.settings import Settings
+from hub.transports.mqtt.embedded import EmbeddedBroker
+from hub.transports.mqtt.publisher import MqttPublisher
 from tests.store.cases import PENGJIANG, TAISHAN, rfc3339
 from tests.support import RunningHub, running_hub, wait_for
 

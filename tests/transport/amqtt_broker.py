@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 import threading
 
-from hub.broker import EmbeddedBroker
+from hub.transports.mqtt.embedded import EmbeddedBroker
 
 if __name__ == "__main__":
     EmbeddedBroker(int(sys.argv[1])).start()

@@ -17,8 +17,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from adapters.kafka_publisher import KafkaPublisher
 from hub.settings import Settings
+from hub.transports.kafka.publisher import KafkaPublisher
 from tests.support import RunningHub, running_hub, wait_for
 from tests.transport.buses import Bus, Publisher
 from tests.transport.checks import (

@@ -126,7 +126,8 @@ class Tansu(BrokerProcess):
 
 
 class Amqtt(BrokerProcess):
-    """The embedded broker (hub/broker.py); it keeps everything in memory, so stopping it is killing it."""
+    """The embedded broker (hub/transports/mqtt/embedded.py); it keeps everything in memory,
+    so stopping it is killing it."""
 
     name = "amqtt"
 

@@ -1,4 +1,4 @@
-"""The fresh view (hub/ingest/fresh_view.py) against a real Mosquitto and a real Kafka-protocol broker (tansu),
+"""The fresh view (hub/transports/fresh_view.py) against a real Mosquitto and a real Kafka-protocol broker (tansu),
 with a hub whose store is slowed down:
 behind a backlog the map gets the newest events as previews while the store lane's old ones are held
 back, every event is still stored exactly once, and the map follows the store lane again once it has
@@ -16,13 +16,15 @@ from typing import Any
 import orjson
 import pytest
 
-from adapters.kafka_publisher import KafkaPublisher
-from adapters.publisher import MqttPublisher, Publisher
 from hub.events import DeadLetter, Event
-from hub.ingest import fresh_view
 from hub.live import Client as LiveClient
 from hub.runtime import Hub
 from hub.settings import Settings
+from hub.transports import fresh_view
+from hub.transports.base import Publisher
+from hub.transports.kafka.publisher import KafkaPublisher
+from hub.transports.mqtt.glance import MqttGlance
+from hub.transports.mqtt.publisher import MqttPublisher
 from tests.support import wait_for
 from tests.transport.brokers import Mosquitto, Tansu
 from tests.transport.events import TOPIC, batch
@@ -150,7 +152,7 @@ def test_behind_a_backlog_the_map_shows_the_newest_and_the_store_keeps_every_eve
         stored_at_open = hub.pipeline.totals.stored
         assert hub.live.holding == {name}
         glance = view._glance
-        if isinstance(glance, fresh_view.MqttGlance):
+        if isinstance(glance, MqttGlance):
             wait_for(glance.client.is_connected, timeout=10, what="the fresh view's session")
         time.sleep(0.5)  # its subscription, or its consumer placed at the partitions' ends
         new, shown = newest_come_as_previews(publisher, the_map, "the map")
@@ -232,13 +234,13 @@ def test_a_map_instance_behind_slow_workers_shows_the_newest_raw_events(
 
 
 def test_the_workers_lag_is_what_the_group_has_not_committed_and_unknown_is_zero(tansu: Tansu) -> None:
-    """hub.ingest.workers_lag against a real broker: end offsets minus the group's committed offsets; nothing
+    """hub.transports.kafka.lag against a real broker: end offsets minus the group's committed offsets; nothing
     committed yet (or a misnamed group), or the broker gone, reads as no backlog, with the reason kept."""
     from kafka import KafkaConsumer, KafkaProducer, TopicPartition
     from kafka.structs import OffsetAndMetadata
 
     from bench.run import create_topic
-    from hub.ingest.workers_lag import WorkersLag
+    from hub.transports.kafka.lag import WorkersLag
 
     create_topic(tansu.bootstrap, 2)
     producer = KafkaProducer(bootstrap_servers=tansu.bootstrap, linger_ms=0)

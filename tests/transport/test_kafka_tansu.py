@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from hub.ingest.kafka import COMMIT_EVERY_S, FETCH_WAIT_MS, REJOIN_TIMEOUT_S
 from hub.runtime import Hub
 from hub.settings import Settings
+from hub.transports.kafka.ingest import COMMIT_EVERY_S, FETCH_WAIT_MS, REJOIN_TIMEOUT_S
 from tests.support import RunningHub, wait_for
 from tests.transport.base import TransportSuite
 from tests.transport.brokers import Tansu
@@ -26,7 +26,7 @@ class TestKafka(TransportSuite):
         return KafkaBus(tansu)
 
     def test_a_rebalance_that_never_ends_is_given_up(self, hub: RunningHub, publisher: Publisher) -> None:
-        """kafka-python 3.0 can end a rejoin without assigning anything (hub/ingest/kafka.py says when); a
+        """kafka-python 3.0 can end a rejoin without assigning anything (hub/transports/kafka/ingest.py says when); a
         consumer left in the group with no partitions is made anew, and the stream goes on exactly once."""
         ingest = ingest_of(hub)
         first = batch("stuck", 100)
@@ -85,7 +85,7 @@ class TestKafka(TransportSuite):
         """A transaction's commit marker takes an offset no consumer is given: to the hub it is a fetch that
         jumped one offset. It reads again from there once, finds the same jump, accepts it, and stores every
         event exactly once (a fetch that skipped records it should have had is settled the same way, and
-        finds them: hub/ingest/kafka_gaps.py)."""
+        finds them: hub/transports/kafka/gaps.py)."""
         import orjson
         from confluent_kafka import Producer
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from adapters.kafka_publisher import KafkaPublisher
-from hub.ingest.kafka import Token
+from hub.transports.kafka.ingest import Token
+from hub.transports.kafka.publisher import KafkaPublisher
 from tests.hostile import postgres
 from tests.support import need, running_hub, wait_for
 from tests.transport.brokers import Tansu

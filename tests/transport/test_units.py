@@ -12,11 +12,11 @@ import pytest
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from adapters.kafka_publisher import source_key
-from hub.decode import Limits, decode
 from hub.events import Event, Message
-from hub.ingest.batching import BatchWorker
-from hub.ingest.mqtt import user_properties
+from hub.pipeline.decode import Limits, decode
+from hub.transports.batching import BatchWorker
+from hub.transports.kafka.publisher import source_key
+from hub.transports.mqtt.client import user_properties
 from tests.support import wait_for
 from tests.transport.brokers import MOSQUITTO_CONF, local_mosquitto_conf
 from tests.transport.events import batch, mqtt_binary, raw_kafka_binary, sdk_kafka_binary
@@ -102,7 +102,7 @@ def test_a_batch_is_acknowledged_only_after_it_is_stored_in_order() -> None:
 
 
 def test_kafka_commits_the_next_offset_of_each_partition_and_forgets_old_consumers() -> None:
-    from hub.ingest.kafka import KafkaIngest
+    from hub.transports.kafka.ingest import KafkaIngest
 
     ingest = KafkaIngest(FlakyPipeline(0), "127.0.0.1:9")  # type: ignore[arg-type]  # never started
     ingest._incarnation = 2
@@ -116,7 +116,7 @@ def test_kafka_options_librdkafka_cannot_take_are_refused_when_the_hub_starts() 
     equivalent there, and the hub says so at once instead of retrying a consumer it can never make."""
     import ssl
 
-    from hub.ingest.kafka import KafkaIngest
+    from hub.transports.kafka.ingest import KafkaIngest
 
     with pytest.raises(ValueError, match="librdkafka cannot take"):
         KafkaIngest(FlakyPipeline(0), "127.0.0.1:9", ssl_context=ssl.create_default_context())  # type: ignore[arg-type]

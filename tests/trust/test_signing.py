@@ -10,8 +10,8 @@ import orjson
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from hub.decode import Limits, decode
 from hub.events import DeadLetter, Event, Message
+from hub.pipeline.decode import Limits, decode
 from hub.trust.signing import BadSignature, adapter_of, b64url, canonical, sign, signed
 from tests.trust.conftest import Keys
 from tests.unit.test_decode import NOW, parking_event

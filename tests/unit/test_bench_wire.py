@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bench.wire import QoS1Publisher, packet, utf8
-from hub.ingest.mqtt import remaining_length
+from hub.transports.mqtt.client import remaining_length
 
 
 @pytest.mark.parametrize(("n", "encoded"), [

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 
-from hub.decode import Limits, decode
 from hub.events import DeadLetter, Event, Message
+from hub.pipeline.decode import Limits, decode
 
 NOW = time.time()
 

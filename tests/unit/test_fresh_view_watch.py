@@ -1,4 +1,4 @@
-"""The fresh view's watcher (hub/ingest/fresh_view.py) on its own: when it opens and closes, what it counts,
+"""The fresh view's watcher (hub/transports/fresh_view.py) on its own: when it opens and closes, what it counts,
 and that a failing glance neither takes the hub down nor is reopened at once. The glance here is a list of
 messages; the transports' glances meet real brokers in tests/transport/test_fresh_view.py."""
 
@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import pytest
 
 from hub.events import Message
-from hub.ingest import fresh_view
 from hub.live import LiveStream
-from hub.pipeline import Normalized
+from hub.pipeline.process import Normalized
+from hub.transports import fresh_view
 from tests.support import wait_for
 
 

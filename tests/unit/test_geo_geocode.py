@@ -130,3 +130,45 @@ def test_normalize() -> None:
     assert chinese_to_int("十二") == 12 and chinese_to_int("一百零五") == 105 and chinese_to_int("二三") == 23
     assert normalize(" 江门市 蓬江区 胜利路　十二號 ") == "江门市蓬江区胜利路12号"
     assert normalize("新一村３号") == "新一村3号"
+
+
+def _road_with_number_and_its_tenfold(city: CityGeo) -> tuple[int, int]:
+    """A road address n whose road also has n·10+1 (19 and 191): the house a dropped dash would pick."""
+    lib = city.library
+    for i in range(0, len(lib), 7):
+        n, place = int(lib.number[i]), int(lib.place[i])
+        if lib.place_kind[place] == "road" and not lib.building[i] and lib.find(place, n * 10 + 1) >= 0:
+            return i, lib.find(place, n * 10 + 1)
+    raise AssertionError("no road with both n and n·10+1")
+
+
+def test_a_guangdong_sub_number_resolves_to_its_base_number_never_another_house(city: CityGeo) -> None:
+    lib = city.library
+    row, tenfold = _road_with_number_and_its_tenfold(city)
+    c = lib.record(row)["components"]
+    n, base = int(lib.number[row]), lib.id_of(row)
+    for text in (f"{c['district']}{c['road']}{n}-1号", f"{c['district']}{c['road']}{n}－1号",
+                 f"{c['district']}{c['road']}{n} - 1", f"{c['district']}{c['road']}{n}之1号",
+                 f"{c['district']}{c['road']}{n}号之一", f"{c['district']}{c['road']}{n}号之1"):
+        res = city.geocode(text)
+        assert res["matched"] and res["address_id"] == base != lib.id_of(tenfold), (text, res)
+        assert res["confidence"] < 1.0 and f"sub-number {n}号之1" in res["reason"], text
+    assert normalize("白沙大道十三之一号") == normalize("白沙大道13号之一") == "白沙大道13号之1"
+
+
+def test_a_road_one_character_off_is_corrected_only_inside_the_place_the_text_names(city: CityGeo) -> None:
+    for text in ("江门大道100号", "华园中路5号", "建设三路10号", "江门市华园中路5号"):  # real roads the library lacks
+        res = city.geocode(text)
+        assert res["matched"] is False and res["lon"] is None and res["address_id"] is None, (text, res)
+        assert res["suggestion"] and res["suggestion"]["text"], text
+    lib = city.library
+    i = _road_row(city)
+    c = lib.record(i)["components"]
+    road, n = c["road"], int(lib.number[i])
+    typo = next(ch + road[1:] for ch in "甲乙丙丁戊" if ch + road[1:] not in city.geocoder.places
+                and city.geocode(f"{c['district']}{ch + road[1:]}{n}号")["matched"])
+    assert city.geocode(f"{c['district']}{typo}{n}号")["address_id"] == lib.id_of(i)
+    unnamed = city.geocode(f"{typo}{n}号")
+    assert unnamed["matched"] is False and unnamed["suggestion"]["address_id"] == lib.id_of(i)
+    other = next(d["name"] for d in city.units.districts if d["name"] != c["district"])
+    assert city.geocode(f"{other}{typo}{n}号")["matched"] is False

@@ -1,8 +1,8 @@
-"""Offsets a Kafka fetch jumped over (hub/ingest/kafka_gaps.py): found, read again, settled."""
+"""Offsets a Kafka fetch jumped over (hub/transports/kafka/gaps.py): found, read again, settled."""
 
 from __future__ import annotations
 
-from hub.ingest.kafka_gaps import OffsetGaps
+from hub.transports.kafka.gaps import OffsetGaps
 
 P = ("city.events", 3)
 
