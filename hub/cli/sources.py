@@ -60,7 +60,6 @@ def sign_option(command: argparse.ArgumentParser) -> None:
 def publisher_for(args: argparse.Namespace, client_id: str = "cityhub-simulate") -> Publisher:
     from hub.settings import Settings
     from hub.trust.signer import Signer
-
     from hub.trust.tls import TlsFiles
 
     settings = Settings()  # the environment's CITYHUB_SIGNING_KEYS, CITYHUB_TLS_*, CITYHUB_KAFKA_OPTIONS

@@ -14,8 +14,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from adapters.publisher import MqttPublisher
-from hub.ingest.mqtt import KEEPALIVE_S
+from hub.transports.mqtt.client import KEEPALIVE_S
+from hub.transports.mqtt.publisher import MqttPublisher
 from tests.hostile import postgres
 from tests.partition.island import Island, island
 from tests.partition.test_mqtt_partition import HostMosquitto

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.kafka_publisher import KafkaPublisher
 from bench.run import create_topic
+from hub.transports.kafka.publisher import KafkaPublisher
 from tests.partition.island import Island, island
 from tests.partition.worker import IslandHub
 from tests.support import free_port, need, wait_for

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.publisher import MqttPublisher
-from hub.ingest.mqtt import KEEPALIVE_S
+from hub.transports.mqtt.client import KEEPALIVE_S
+from hub.transports.mqtt.publisher import MqttPublisher
 from tests.partition.island import Island, island
 from tests.partition.worker import IslandHub
 from tests.support import free_port, need, wait_for

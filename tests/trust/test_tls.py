@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.publisher import MqttPublisher
 from hub.cli import main
-from hub.ingest.mqtt import connect_async, mqtt_client
 from hub.settings import Settings
+from hub.transports.mqtt.client import connect_async, mqtt_client
+from hub.transports.mqtt.publisher import MqttPublisher
 from hub.trust.tls import TlsFiles, client_context, kafka_options
 from tests.support import free_port, need, running_hub, wait_for
 from tests.transport.brokers import mosquitto_bin

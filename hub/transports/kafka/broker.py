@@ -14,7 +14,6 @@ from hub.transports.kafka.ingest import KafkaIngest
 from hub.transports.kafka.lag import WorkersLag
 from hub.transports.kafka.publisher import KafkaPublisher
 from hub.transports.kafka.republish import TOPIC
-
 from hub.trust.tls import TlsFiles, kafka_options
 
 if TYPE_CHECKING:

@@ -25,8 +25,8 @@ from hub.events import DeadLetter, Event, Message
 from hub.live import map_json
 from hub.pipeline.process import Pipeline
 from hub.transports.batching import BatchWorker
-from hub.trust.tls import TlsFiles
 from hub.transports.mqtt.client import KEEPALIVE_S, RECEIVE_MAXIMUM, connect_async, mqtt_client, user_properties
+from hub.trust.tls import TlsFiles
 
 log = logging.getLogger(__name__)
 TOPIC = "city/+/+"
