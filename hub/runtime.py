@@ -8,13 +8,18 @@ import functools
 import gc
 import logging
 import threading
+import time
 from typing import Any
 
+from hub.command.desk import CommandDesk
+from hub.exchange import open_exchange
+from hub.exchange.reports import device_rates
 from hub.geo import load_city
 from hub.health.monitoring import Monitoring
 from hub.incidents import open_incidents
 from hub.incidents.neighbours import CellNeighbours
 from hub.live import LiveStream
+from hub.notify import open_notifier
 from hub.people import open_people
 from hub.pipeline.decode import Limits
 from hub.pipeline.process import Pipeline
@@ -54,7 +59,8 @@ class Hub:
         self.pipeline.sinks.append(self.live.sink)
         self.pipeline.steps.append(functools.partial(load_rules().apply, device_meta=self.registry.meta))
         self.neighbours = CellNeighbours(self.geo)
-        self.incidents = open_incidents(settings.store_url, self.live.publish, neighbours=self.neighbours)
+        self.incidents = open_incidents(settings.store_url, self.live.publish, neighbours=self.neighbours,
+                                        work_windows=settings.work_windows)
         self.pipeline.sinks.append(self.incidents.sink)
         self.people = open_people(settings.store_url, settings.token_ttl_s, settings.signin_failures_per_user,
                                   settings.signin_failures_per_address, settings.signin_window_s)
@@ -62,6 +68,11 @@ class Hub:
                                      settings.quality_levels, settings.forecast_file)
         self.pipeline.steps.append(self.monitoring.step)
         self.pipeline.sinks.append(self.monitoring.sink)
+        self.notifier = open_notifier(settings, self.incidents, self.live.publish)
+        self.province = open_exchange(settings, self.incidents, self.store.stats,
+                                      lambda: device_rates(self.monitoring.devices, time.time()))
+        self.command = CommandDesk(self.incidents)  # resources, units and dispatches (hub/command)
+        self.pipeline.sinks.append(self.command.sink)
         self.ingests: dict[str, Ingest] = {}
         for url in (settings.mqtt, settings.kafka and kafka_url(settings.kafka)):
             if url:
@@ -75,6 +86,8 @@ class Hub:
         threading.Thread(target=self._warm, name="geo-warm", daemon=True).start()
         self.incidents.start(self.settings.incident_check_s)
         self.monitoring.start(self.settings.health_check_s)
+        self.notifier.start(self.settings.notify_every_s)
+        self.province.start(self.settings.exchange_every_s)
         for ingest in self.ingests.values():
             ingest.start()
 
@@ -92,6 +105,8 @@ class Hub:
         for ingest in self.ingests.values():
             ingest.stop()
         self.monitoring.stop()
+        self.notifier.stop()
+        self.province.stop()
         self.incidents.close()
         self.people.close()
         self.store.close()

@@ -72,6 +72,19 @@ class Settings(BaseSettings):
     device_cadences: Path | None = None  # the cadences data file; None: hub/data/device_cadences.yaml
     quality_levels: Path | None = None  # the sources' quality levels; None: hub/data/quality_levels.yaml
     forecast_file: Path | None = None  # forecast points, thresholds and fitting; None: hub/data/forecast.yaml
+    # notifications (hub/notify, docs/NOTIFICATIONS.md): a channel with no server set sends nothing
+    notifications_file: Path | None = None  # triggers, recipients, templates; default hub/data/notifications.yaml
+    notify_smtp_url: str | None = None  # smtp://[user:pass@]host:port[?from=ADDR&starttls=1] or smtps://…
+    notify_sms_url: str | None = None  # the SMS gateway: http(s)://[TOKEN@]host:port/sms/send
+    notify_webhooks: dict[str, str] = {}  # webhook name (a recipient's webhook address) → URL
+    notify_webhook_secret: str = ""  # HMAC-SHA256 key of the webhooks' X-CityHub-Signature header
+    notify_every_s: float = 2  # how often the sender looks for due notices and deadlines; 0: never
+    # the upward exchange with the province (hub/exchange, docs/EXCHANGE.md); no URL: reports queue only
+    exchange_url: str | None = None  # the provincial hub's report endpoint, https://…/reports
+    exchange_secret: str = ""  # shared secret of the HMAC-SHA256 signature, both ways (reports up, 督办 down)
+    exchange_min_severity: int = 3  # incidents at or above this severity are reported
+    exchange_city: str = "440700"  # the reporting city's admin code
+    exchange_every_s: float = 2  # how often the exchange sends its backlog; 0: never
 
     @property
     def store_url(self) -> str:
