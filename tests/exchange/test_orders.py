@@ -80,7 +80,7 @@ def test_a_supervision_order_reaches_the_incident_and_its_department(
 
 def test_the_notices_api_validates_and_recipients_choose_their_channels(tmp_path: Path) -> None:
     with running_hub(Settings(data_dir=tmp_path, operator_token="op-token", notify_smtp_url="smtp://127.0.0.1:9",
-                              notify_every_s=0)) as running:
+                              notify_every_s=0, exchange_every_s=0)) as running:
         assert running.get("/api/notifications", state="bogus").status_code == 422
         assert running.get("/api/notifications", channel="fax").status_code == 422
         assert running.get("/api/notifications", since="yesterday").status_code == 422
