@@ -108,7 +108,8 @@ def test_the_notices_api_validates_and_recipients_choose_their_channels(tmp_path
 
 def test_a_signed_in_user_gives_their_own_mobile_and_gets_their_areas_notices(tmp_path: Path) -> None:
     with running_hub(Settings(data_dir=tmp_path, operator_token="op-token", notify_sms_url="http://127.0.0.1:9/sms",
-                              notify_every_s=0)) as running:
+                              notify_every_s=0, exchange_every_s=0)) as running:
+        running.hub.warm.wait(120)  # the geography loads first: on a busy machine it holds the interpreter
         people = running.hub.people
         people.users.add("pj_duty", "district_operator", "correct-horse-battery", district="440703")
         people.users.add("ts_duty", "district_operator", "correct-horse-battery", district="440781")
