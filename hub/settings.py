@@ -10,8 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # the most events a Kafka worker stores in one transaction. At full speed batches fill up; each commit
 # writes every page it changed, and the uid and (id, source) indexes take their keys at random, so a
-# larger batch shares those page writes among more events (SQLite's write-ahead log: ≈ 10.5 KB an
-# event at 2,000, ≈ 7.9 at 4,000). MQTT batches stay under the 1,000 messages in flight.
+# larger batch shares those page writes among more events (docs/MEASUREMENTS.md: bytes of write-ahead log
+# an event by batch size). MQTT batches stay under the 1,000 messages in flight.
 KAFKA_MAX_BATCH = 5000
 # how long a worker gathers a batch after its first event (the setting is a Kafka worker's; MQTT's keep 20):
 # longer makes fewer, larger batches, cheaper per event, for that much more latency at low rates
@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     kafka_group: str = "cityhub"
     # how long the broker may hold a worker's fetch waiting for records: tansu answers only when it ends,
     # so it is latency there (10 ms); Apache Kafka answers as records come, so a long wait costs nothing
-    # and spares the broker the empty fetches of an idle worker (tansu: 7 % of a core at 10 ms, 3 % at 20)
+    # and spares the broker the empty fetches of an idle worker (docs/MEASUREMENTS.md: tansu's CPU by wait)
     kafka_fetch_wait_ms: int = 10
     max_batch: int = KAFKA_MAX_BATCH
     batch_wait_ms: float = BATCH_WAIT_MS

@@ -191,6 +191,7 @@
       toggles.alarms ? alarmLayer() : null,
       toggles.devices ? deviceLayer() : null,
       ...(CH.health ? CH.health.layers() : []),
+      ...(CH.command ? CH.command.layers() : []),
       scaled(base("district-labels")), scaled(show(base("town-labels"), toggles.towns && zoom >= 9.6)),
       CH.layers.pin,
     ];
