@@ -21,7 +21,7 @@ def device_view(health: DeviceHealth, device_id: str, now: float) -> dict[str, A
         return None
     entry = health.seen.get(device_id)
     cadence = health.cadences.of(row.get("kind") or "")
-    latest = ({t: {"time": iso(v["_at"]), "values": _values(v["data"])} for t, v in entry.latest.items()}
+    latest = ({t: {"time": iso(at), "values": _values(data)} for t, (at, data) in entry.latest.items()}
               if entry else {})
     day = [{"time": iso(at), "type": t, "values": _values(d)} for at, t, d in list(entry.history)
            if at >= now - DAY_S] if entry else []
