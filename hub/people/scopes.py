@@ -132,5 +132,7 @@ READ_RULES: dict[str, str] = {
     "/api/work": "area", "/api/alarms": "area", "/api/audit": "admin", "/api/auth/me": "self",
     "/api/meta": "geography",
     "/api/notifications": "city", "/api/notifications/recipients": "city",
-"/api/notifications/me": "self", "/api/exchange": "city",
+    "/api/notifications/me": "self", "/api/exchange": "city",
+    "/api/devices": "area", "/api/devices/health": "area", "/api/devices/{device_id}": "area",
+    "/api/quality": "city", "/api/forecasts": "area",
 }
