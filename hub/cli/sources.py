@@ -12,6 +12,7 @@ from typing import Any
 
 from adapters.base import NativeRejected
 from adapters.registry import ADAPTERS, get
+from hub.transports.base import Publisher, kafka_url, transport_for
 from simulators.registry import SIMULATORS
 
 
@@ -56,19 +57,14 @@ def sign_option(command: argparse.ArgumentParser) -> None:
                               "<adapter>.pem in it; repeatable (default: env CITYHUB_SIGNING_KEYS)")
 
 
-def publisher_for(args: argparse.Namespace, client_id: str = "cityhub-simulate") -> Any:
+def publisher_for(args: argparse.Namespace, client_id: str = "cityhub-simulate") -> Publisher:
     from hub.settings import Settings
     from hub.trust.signer import Signer
 
     specs = args.sign_key or Settings().signing_keys
     signer = Signer.load(specs) if specs else None
-    if args.mqtt:
-        from hub.transports.mqtt.publisher import MqttPublisher
-
-        return MqttPublisher(args.mqtt, client_id, signer=signer)
-    from hub.transports.kafka.publisher import KafkaPublisher
-
-    return KafkaPublisher(args.kafka, signer=signer)
+    url = args.mqtt or kafka_url(args.kafka)
+    return transport_for(url).publisher(url, client_id, signer=signer)
 
 
 def run_simulate(args: argparse.Namespace) -> int:

@@ -122,7 +122,7 @@ class IncidentService:
         if not timed and not planned:
             return []
         now = self.clock()
-        with self._keeping_open(), self.store.db.exclusive():
+        with self._dropping_cache_on_failure(), self.store.db.exclusive():
             self._timers(timed)
             changed = self._correlate(planned, now)
         self._publish(changed)
@@ -214,8 +214,8 @@ class IncidentService:
         self.store.update_joined(existing)
         return list(touched.values())
 
-    def _keeping_open(self) -> _Guard:
-        return _Guard(self._open)
+    def _dropping_cache_on_failure(self) -> _DropOnFailure:
+        return _DropOnFailure(self._open)
 
     def _wrote(self, incidents: list[Incident]) -> None:
         """Inside db.exclusive(), after writing these incidents (read from the database) outside correlation:
@@ -242,7 +242,7 @@ class IncidentService:
     # ── the periodic check: rule timers and overdue steps ──
     def tick(self, now: float | None = None) -> list[Incident]:
         now = self.clock() if now is None else now
-        with self._keeping_open(), self.store.db.exclusive():
+        with self._dropping_cache_on_failure(), self.store.db.exclusive():
             raised = []
             for rule_id, _key, _due, s in self.store.take_due_timers(now):
                 rule = self.rules.by_id.get(rule_id)
@@ -276,7 +276,7 @@ class IncidentService:
         """Take one step of the case flow (named, or the only one to `to`) as `post`; record who, when,
         why and the attachments; move the deadline on the working-time clock."""
         now = self.clock()
-        with self._keeping_open(), self.store.db.exclusive():
+        with self._dropping_cache_on_failure(), self.store.db.exclusive():
             incident = self.store.get(incident_id)
             if incident is None:
                 raise UnknownIncident(incident_id)
@@ -340,7 +340,7 @@ class IncidentService:
                 log.exception("could not publish incident changes to the live stream")
 
 
-class _Guard:
+class _DropOnFailure:
     """Forget the kept open incidents when a write block fails: they may hold what was rolled back."""
 
     def __init__(self, cache: OpenIncidents) -> None:

@@ -84,7 +84,7 @@ def test_the_case_flow_over_http_needs_the_operator_token_and_keeps_the_history(
     assert post(hub, "/api/incidents/424242/transitions", {"to": "registered"}).status_code == 404
     assert [i["id"] for i in incidents(hub, state="closed")] == [found["id"]]
     assert incidents(hub, state="reported") == []
-    assert hub.get("/api/incidents", state="bogus").status_code == 400
+    assert hub.get("/api/incidents", state="bogus").status_code == 422
 
     hub.hub.settings.operator_token = None
     try:

@@ -17,7 +17,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from adapters.base import CloudEvent
-from hub.transports.mqtt.publisher import KAFKA_TOPIC, Headers
+from hub.transports.base import EVENTS_TOPIC, Headers
 
 if TYPE_CHECKING:
     from hub.trust.signer import Signer
@@ -36,7 +36,7 @@ def source_key(payload: bytes) -> bytes | None:
 
 
 class KafkaPublisher:
-    def __init__(self, bootstrap: str, client_id: str = "cityhub-publisher", *, topic: str = KAFKA_TOPIC,
+    def __init__(self, bootstrap: str, client_id: str = "cityhub-publisher", *, topic: str = EVENTS_TOPIC,
                  buffer_bytes: int = 64 * 1024 * 1024, block_s: float = 10, delivery_timeout_s: float = 300,
                  metadata_wait_s: float = 10, signer: Signer | None = None,
                  **client_options: Any) -> None:

@@ -1,7 +1,7 @@
-"""Send canonical events to the hub's brokers: MQTT (city/<domain>/<system>, QoS 1) or Kafka (city.events).
+"""Send canonical events to the hub over MQTT (city/<domain>/<system>, QoS 1).
 
-Both publishers keep a bounded buffer while the broker is away, send it when the broker is back,
-and count (and log) what they had to drop. `flush` waits until the broker has acknowledged
+The publisher keeps a bounded buffer while the broker is away, sends it when the broker is back,
+and counts (and logs) what it had to drop. `flush` waits until the broker has acknowledged
 everything sent so far.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import orjson
 import paho.mqtt.client as paho
@@ -19,21 +19,14 @@ from paho.mqtt.properties import Properties
 
 from adapters.base import CloudEvent
 from hub.api.security import redacted
-from hub.transports.mqtt.ingest import connect_async, mqtt_client
+from hub.transports.base import Headers
+from hub.transports.mqtt.client import connect_async, mqtt_client
 
 if TYPE_CHECKING:
     from hub.trust.signer import Signer
 
 log = logging.getLogger(__name__)
-KAFKA_TOPIC = "city.events"
-Headers = list[tuple[str, bytes]]
 MQTT_BUFFER_MAX = 60_000  # paho numbers messages 1..65535; more unacknowledged ones cannot be told apart
-
-
-class Publisher(Protocol):
-    def publish(self, topic: str, events: list[CloudEvent]) -> None: ...
-    def flush(self, timeout: float = 30) -> None: ...
-    def close(self) -> None: ...
 
 
 class MqttPublisher:
