@@ -28,11 +28,10 @@ ROLE_POSTS = {"inspector": "inspector", "department": "department"}
 
 
 class Transition(BaseModel):
-    to: str | None = Field(None, pattern=STATE, description=f"the next state: one of {', '.join(STATES)}; 409 when "
-                           "the flow does not allow it from the incident's state (see `next_states`)")
-    step: str | None = Field(None, pattern=f"^({'|'.join(STEP_NAMES)})$",
-                             description=f"the flow step (needed where two lead to the same state): "
-                                         f"one of {', '.join(STEP_NAMES)}")
+    to: str | None = Field(None, pattern=STATE, description=f"the next state: one of {', '.join(STATES)}; 409 "
+                           "when the flow does not allow it from the incident's state (see `next_states`)")
+    step: str | None = Field(None, max_length=40, description=f"the flow step (needed where two lead to the same "
+                                                              f"state): one of {', '.join(STEP_NAMES)}")
     note: str = Field("", max_length=2000, description="why: the operator's note, kept in the history")
     by: str | None = Field(None, max_length=100, description="who, when the operator acts for a named person")
     post: str = Field("operator", pattern=f"^({'|'.join(POSTS)})$",
