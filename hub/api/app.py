@@ -21,6 +21,7 @@ from hub.api.routes.events import router as events_router
 from hub.api.routes.geo import router as geo_router
 from hub.api.routes.incidents import router as incidents_router
 from hub.api.routes.map import router as map_router
+from hub.api.routes.meta import router as meta_router
 from hub.api.routes.ogc import router as ogc_router
 from hub.api.security import secure
 from hub.runtime import Hub
@@ -43,7 +44,8 @@ def create_app(hub: Hub) -> FastAPI:
     secure(app, hub.settings)
     app.state.hub = hub  # the routers of hub/api/routes/*.py reach the running hub through hub.api.deps.HubDep
     app.include_router(geo_router, dependencies=READ)
-    for router in (events_router, incidents_router, ogc_router, analysis_router, asyncapi_router, map_router):
+    for router in (events_router, incidents_router, ogc_router, analysis_router, asyncapi_router, map_router,
+                   meta_router):
         app.include_router(router)
     app.mount("/static/hub", StaticFiles(directory=STATIC), name="static")
 
