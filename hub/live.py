@@ -6,6 +6,10 @@ is flushed as soon as updates arrive if its last flush is at least `flush_s` old
 updates that arrive meanwhile are coalesced into its next message. A client too slow to keep up
 loses the oldest updates (and is told how many), so a slow map can never slow ingest or grow the
 hub's memory.
+
+A client opened by a user with an area (a district, a town, a department; hub/people) takes only the
+updates placed inside it: each update carries its place beside its bytes while any such client is
+connected, and the others share the bytes as before.
 """
 
 from __future__ import annotations
@@ -20,10 +24,22 @@ import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from hub.events import DeadLetter, Event
+from hub.people.scopes import Area
 
 log = logging.getLogger(__name__)
 EVENT_KIND = b'{"kind":"event",'
 PREVIEW_KIND = b'{"kind":"event","preview":true,'  # seen by the fresh view, not yet stored
+Place = tuple[str | None, str | None, str | None]  # district, town, department of an update
+
+
+def event_places(events: list[Event]) -> list[Place]:
+    return [(e.hub.district_code, e.hub.town_code, e.hub.department) if e.hub else (None, None, None)
+            for e in events]
+
+
+def item_place(item: dict[str, Any]) -> Place:
+    town = item.get("town_code") or (str(item.get("grid_code") or "")[:9] or None)
+    return item.get("district_code"), town, item.get("department")
 
 
 def map_item(event: Event) -> dict[str, Any]:
@@ -56,14 +72,20 @@ def map_json(events: list[Event]) -> list[bytes]:
 
 
 class Client:
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, area: Area | None = None) -> None:
+        self.area = area  # None: the whole city
         self.pending: deque[bytes] = deque(maxlen=limit)  # encoded items, shared with the other clients
         self.dropped = 0
         self.closed = False
         self.wake = asyncio.Event()  # set in the event loop only
         self.lock = threading.Lock()  # offer() runs in the ingest threads, frame() in the event loop
 
-    def offer(self, items: list[bytes]) -> None:
+    def offer(self, items: list[bytes], places: list[Place] | None = None) -> None:
+        if self.area is not None:  # only what is placed inside the area; nothing unplaced
+            admits = self.area.admits
+            items = [b for b, p in zip(items, places or (), strict=False) if admits(*p)]
+            if not items:
+                return
         with self.lock:
             overflow = len(self.pending) + len(items) - (self.pending.maxlen or 0)
             if overflow > 0:
@@ -100,7 +122,8 @@ class LiveStream:
     def sink(self, fresh: list[Event], dead: list[DeadLetter]) -> None:
         """Pipeline sink; called from an ingest thread."""
         if fresh and self.clients and not self._held_back(len(fresh)):
-            self._hand_over([EVENT_KIND + body[1:] for body in map_json(fresh)])
+            self._hand_over([EVENT_KIND + body[1:] for body in map_json(fresh)],
+                            event_places(fresh) if self._scoped() else None)
 
     def relay(self, items: list[dict[str, Any]]) -> bool:
         """Map items of events a worker stored and republished (hub.transports.kafka.feed), held back like the
@@ -127,7 +150,8 @@ class LiveStream:
     def preview(self, events: list[Event]) -> None:
         """Events normalized and not yet stored (hub.transports.fresh_view), marked `"preview": true`."""
         if events and self.clients:
-            self._hand_over([PREVIEW_KIND + orjson.dumps(map_item(e))[1:] for e in events])
+            self._hand_over([PREVIEW_KIND + orjson.dumps(map_item(e))[1:] for e in events],
+                            event_places(events) if self._scoped() else None)
 
     def publish(self, kind: str, items: list[dict[str, Any]]) -> None:
         """Hand fresh item dicts to every client. The stream owns them from here: each is tagged with its
@@ -135,9 +159,14 @@ class LiveStream:
         if self.loop is not None and not self.loop.is_closed():
             for item in items:
                 item.setdefault("kind", kind)
-            self._hand_over([orjson.dumps(item) for item in items])
+            self._hand_over([orjson.dumps(item) for item in items],
+                            [item_place(item) for item in items] if self._scoped() else None)
 
-    def _hand_over(self, encoded: list[bytes]) -> None:
+    def _scoped(self) -> bool:
+        """Whether any client takes only an area's updates (then updates carry their places)."""
+        return any(client.area is not None for client in tuple(self.clients))
+
+    def _hand_over(self, encoded: list[bytes], places: list[Place] | None = None) -> None:
         """Straight into every client's bounded buffer, then one wake-up for the event loop: a loop that
         falls behind the ingest threads holds one pending call, not every batch since (the buffers
         shed the oldest items instead)."""
@@ -145,7 +174,7 @@ class LiveStream:
         if loop is None or loop.is_closed() or not encoded:
             return
         for client in tuple(self.clients):
-            client.offer(encoded)
+            client.offer(encoded, places)
         if not self._wake_pending:
             self._wake_pending = True
             try:
@@ -158,9 +187,9 @@ class LiveStream:
         for client in self.clients:
             client.wake.set()
 
-    async def serve(self, websocket: WebSocket) -> None:
+    async def serve(self, websocket: WebSocket, area: Area | None = None) -> None:
         await websocket.accept()
-        client = Client(self.buffer_per_client)
+        client = Client(self.buffer_per_client, None if area is None or area.whole_city else area)
         self.clients.add(client)
         watcher = asyncio.create_task(self._watch_close(websocket, client))
         loop = asyncio.get_running_loop()

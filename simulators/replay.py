@@ -17,7 +17,7 @@ import httpx
 
 from adapters.base import NativeRejected
 from adapters.registry import get as get_adapter
-from hub.transports.mqtt.publisher import Publisher
+from hub.transports.base import Publisher
 from simulators.environment import distance_m
 from simulators.registry import SIMULATORS
 from simulators.scenario import Place, Scenario

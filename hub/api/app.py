@@ -13,16 +13,26 @@ from fastapi import Depends, FastAPI, WebSocket
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from hub.api.deps import viewer
+from hub.api.deps import live_principal, viewer
 from hub.api.mapview import STATIC, map_page
+from hub.api.routes.alarms import router as alarms_router
 from hub.api.routes.analysis import router as analysis_router
 from hub.api.routes.asyncapi import router as asyncapi_router
+from hub.api.routes.audit import router as audit_router
+from hub.api.routes.auth import router as auth_router
+from hub.api.routes.command import router as command_router
+from hub.api.routes.devices import router as devices_router
 from hub.api.routes.events import router as events_router
+from hub.api.routes.exchange import router as exchange_router
+from hub.api.routes.forecasts import router as forecasts_router
 from hub.api.routes.geo import router as geo_router
 from hub.api.routes.incidents import router as incidents_router
 from hub.api.routes.map import router as map_router
 from hub.api.routes.meta import router as meta_router
+from hub.api.routes.notifications import router as notifications_router
 from hub.api.routes.ogc import router as ogc_router
+from hub.api.routes.quality import router as quality_router
+from hub.api.routes.work import router as work_router
 from hub.api.security import secure
 from hub.runtime import Hub
 
@@ -44,8 +54,25 @@ def create_app(hub: Hub) -> FastAPI:
     secure(app, hub.settings)
     app.state.hub = hub  # the routers of hub/api/routes/*.py reach the running hub through hub.api.deps.HubDep
     app.include_router(geo_router, dependencies=READ)
-    for router in (events_router, incidents_router, ogc_router, analysis_router, asyncapi_router, map_router,
-                   meta_router):
+    for router in (
+        incidents_router,
+        ogc_router,
+        analysis_router,
+        asyncapi_router,
+        map_router,
+        auth_router,
+        work_router,
+        alarms_router,
+        audit_router,
+        devices_router,
+        quality_router,
+        forecasts_router,
+        notifications_router,
+        exchange_router,
+        command_router,
+        events_router,
+        meta_router,
+    ):
         app.include_router(router)
     app.mount("/static/hub", StaticFiles(directory=STATIC), name="static")
 
@@ -55,7 +82,8 @@ def create_app(hub: Hub) -> FastAPI:
 
     @app.websocket("/ws/live")
     async def live(websocket: WebSocket) -> None:
-        await hub.live.serve(websocket)
+        who = await asyncio.to_thread(live_principal, hub, websocket.scope)  # the gate let it in: never None
+        await hub.live.serve(websocket, who.area if who else None)
 
     @app.get("/static/deckgl.js", include_in_schema=False)
     def deckgl() -> FileResponse:

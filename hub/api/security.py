@@ -1,4 +1,5 @@
-"""The hub's HTTP perimeter: strict CORS, request-body limits and the live stream's viewer token.
+"""The hub's HTTP perimeter: strict CORS, request-body limits and the live stream's token (a viewer token or a
+named user's sign-in; the stream then carries only the user's area, hub/api/deps.live_principal).
 
 `secure(app, settings)` wires all three in. Each is plain ASGI middleware, so it guards every
 route, including ones added later, before any handler runs.
@@ -6,6 +7,7 @@ route, including ones added later, before any handler runs.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -120,7 +122,7 @@ class WebSocketGate:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         offered = [p.strip() for p in headers.get("sec-websocket-protocol", "").split(",") if p.strip()]
-        refusal = self.refusal(scope, headers, offered)
+        refusal = await asyncio.to_thread(self.refusal, scope, headers, offered)
         if refusal:
             await receive()  # websocket.connect
             await send({"type": "websocket.close", "code": POLICY_VIOLATION, "reason": refusal})
@@ -138,12 +140,17 @@ class WebSocketGate:
         origin = headers.get("origin")
         if origin and not self.same_site(origin, headers.get("host", "")):
             return f"origin {origin} is not allowed"
-        if not self.settings.viewer_token:
+        token = presented_token(scope, headers, offered)
+        if token_matches(token, self.settings.viewer_token, self.settings.operator_token):
             return None
-        if token_matches(presented_token(scope, headers, offered),
-                         self.settings.viewer_token, self.settings.operator_token):
+        hub = getattr(getattr(scope.get("app"), "state", None), "hub", None)
+        if hub is None:
+            return "viewer token required" if self.settings.viewer_token else None
+        from hub.api.deps import principal_of, reads_open  # deps imports this module
+
+        if (token and principal_of(hub, token) is not None) or reads_open(hub):
             return None
-        return "viewer token required"
+        return "viewer token or sign-in required"
 
     def same_site(self, origin: str, host: str) -> bool:
         return origin in self.settings.cors_origins or urlsplit(origin).netloc == host

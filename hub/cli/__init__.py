@@ -8,9 +8,20 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from hub.cli import bench, evaluate, geo, maps, service, sources
+from hub.cli import audit, bench, evaluate, geo, keys, maps, route, service, sources, users
 
-COMMAND_GROUPS = (service, sources, geo, maps, bench, evaluate)
+COMMAND_GROUPS = (
+    service,
+    sources,
+    geo,
+    maps,
+    bench,
+    evaluate,
+    users,
+    audit,
+    keys,
+    route,
+)
 
 
 class Parser(argparse.ArgumentParser):

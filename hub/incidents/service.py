@@ -113,7 +113,7 @@ class IncidentService:
         if not timed and not planned:
             return []
         now = self.clock()
-        with self._keeping_open(), self.store.db.exclusive():
+        with self._dropping_cache_on_failure(), self.store.db.exclusive():
             self._timers(timed)
             changed = self._correlate(planned, now)
         self._publish(changed)
@@ -205,8 +205,8 @@ class IncidentService:
         self.store.update_joined(existing)
         return list(touched.values())
 
-    def _keeping_open(self) -> _Guard:
-        return _Guard(self._open)
+    def _dropping_cache_on_failure(self) -> _DropOnFailure:
+        return _DropOnFailure(self._open)
 
     def _wrote(self, incidents: list[Incident]) -> None:
         """Inside db.exclusive(), after writing these incidents (read from the database) outside correlation:
@@ -233,7 +233,7 @@ class IncidentService:
     # ── the periodic check: rule timers and overdue steps ──
     def tick(self, now: float | None = None) -> list[Incident]:
         now = self.clock() if now is None else now
-        with self._keeping_open(), self.store.db.exclusive():
+        with self._dropping_cache_on_failure(), self.store.db.exclusive():
             raised = []
             for rule_id, _key, _due, s in self.store.take_due_timers(now):
                 rule = self.rules.by_id.get(rule_id)
@@ -263,7 +263,7 @@ class IncidentService:
     # ── the case flow ──
     def transition(self, incident_id: int, to: str, note: str = "", who: str = "operator") -> Incident:
         now = self.clock()
-        with self._keeping_open(), self.store.db.exclusive():
+        with self._dropping_cache_on_failure(), self.store.db.exclusive():
             incident = self.store.get(incident_id)
             if incident is None:
                 raise UnknownIncident(incident_id)
@@ -316,7 +316,7 @@ class IncidentService:
                 log.exception("could not publish incident changes to the live stream")
 
 
-class _Guard:
+class _DropOnFailure:
     """Forget the kept open incidents when a write block fails: they may hold what was rolled back."""
 
     def __init__(self, cache: OpenIncidents) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
@@ -44,9 +45,15 @@ def member_row(incident_id: int, s: Sighting, now: float) -> tuple[Any, ...]:
             orjson.dumps(s.alarms).decode(), now)
 
 
+StepListener = Callable[["IncidentStore", list[Step]], None]
+
+
 class IncidentStore:
     def __init__(self, db: Db) -> None:
         self.db = db
+        # called with the steps just written, inside the same db.exclusive() transaction: what they write
+        # (notices, provincial reports) commits or rolls back with the steps themselves
+        self.step_listeners: list[StepListener] = []
 
     # ── writes (inside db.exclusive()) ──
     def insert(self, incident: Incident) -> int:
@@ -97,6 +104,8 @@ class IncidentStore:
         self.db.executemany("INSERT INTO incident_steps (incident_id, action, from_state, to_state, who, at, note)"
                             " VALUES (?,?,?,?,?,?,?)", [(s.incident_id, s.action, s.from_state, s.to_state, s.who,
                                                          s.at, s.note) for s in steps])
+        for listener in self.step_listeners:
+            listener(self, steps)
 
     def generation(self) -> int:
         """The number every write to the incident rows raises (see `db.py`)."""
@@ -161,9 +170,10 @@ class IncidentStore:
     def search(self, *, state: str | None = None, district: str | None = None, department: str | None = None,
                overdue: bool | None = None, bbox: tuple[float, float, float, float] | None = None,
                since: float | None = None, until: float | None = None, open_only: bool = False,
-               limit: int = 100, before: int | None = None, offset: int = 0) -> tuple[list[Incident], bool]:
+               limit: int = 100, before: int | None = None, offset: int = 0,
+               town: str | None = None) -> tuple[list[Incident], bool]:
         """A page of incidents, newest first, and whether more remain."""
-        where, args = self._where(state, district, department, overdue, bbox, since, until, open_only)
+        where, args = self._where(state, district, department, overdue, bbox, since, until, open_only, town)
         if before is not None:
             where.append("id < ?")
             args.append(before)
@@ -176,11 +186,13 @@ class IncidentStore:
         row = self.db.one(f"SELECT count(*) AS n FROM incidents WHERE {' AND '.join(where)}", args)
         return int(row["n"]) if row else 0
 
-    def count_by(self, by: str, open_only: bool = False, overdue: bool | None = None) -> list[dict[str, Any]]:
+    def count_by(self, by: str, open_only: bool = False, overdue: bool | None = None, district: str | None = None,
+                 town: str | None = None, department: str | None = None) -> list[dict[str, Any]]:
         if by not in GROUPABLE:
             raise ValueError(f"by must be one of {', '.join(GROUPABLE)}")
         column = GROUPABLE[by]
-        where, args = self._where(overdue=overdue, open_only=open_only)
+        where, args = self._where(overdue=overdue, open_only=open_only, district=district, town=town,
+                                  department=department)
         rows = self.db.execute(f"SELECT {column} AS k, count(*) AS n FROM incidents WHERE {' AND '.join(where)}"
                                f" GROUP BY {column} ORDER BY count(*) DESC, {column}", args)
         return [{"key": r["k"], "count": int(r["n"])} for r in rows]
@@ -189,10 +201,11 @@ class IncidentStore:
     def _where(state: str | None = None, district: str | None = None, department: str | None = None,
                overdue: bool | None = None, bbox: tuple[float, float, float, float] | None = None,
                since: float | None = None, until: float | None = None,
-               open_only: bool = False) -> tuple[list[str], list[Any]]:
+               open_only: bool = False, town: str | None = None) -> tuple[list[str], list[Any]]:
         where: list[str] = ["1=1"]
         args: list[Any] = []
-        for column, value in (("state", state), ("district_code", district), ("department", department)):
+        for column, value in (("state", state), ("district_code", district), ("department", department),
+                              ("town_code", town)):
             if value is not None:
                 where.append(f"{column} = ?")
                 args.append(value)

@@ -17,6 +17,7 @@ from typing import Any
 
 from hub.events import DeadLetter
 from hub.store.base import (
+    AREA_COLUMNS,
     BUCKETS,
     DEPARTMENT,
     DISTRICT_CODE,
@@ -26,6 +27,7 @@ from hub.store.base import (
     TIME,
     TOWN_CODE,
     TYPE,
+    Area,
     Window,
     bucket_of,
     bucket_start,
@@ -104,13 +106,13 @@ class Analysis:
         raise NotImplementedError
 
     def stats(self, by: str, since: float | None = None, until: float | None = None,
-              domain: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-        counted = self._count((by,), since, until, domain)
+              domain: str | None = None, limit: int | None = None, area: Area | None = None) -> list[dict[str, Any]]:
+        counted = self._count((by,), since, until, domain, area)
         rows = sorted(((_label(by, k[0]), n) for k, n in counted.items()), key=lambda r: (-r[1], _order(r[0])))
         return [{"key": k, "count": n} for k, n in rows[:limit]]
 
     def trend(self, since: float, until: float | None = None, bucket: str = "hour", by: str | None = None,
-              domain: str | None = None) -> list[dict[str, Any]]:
+              domain: str | None = None, area: Area | None = None) -> list[dict[str, Any]]:
         if bucket not in BUCKETS:
             raise ValueError(f"bucket must be one of {', '.join(BUCKETS)}")
         until = until if until is not None else float(math.ceil(time.time()))
@@ -120,24 +122,24 @@ class Analysis:
         if last - first >= MAX_BUCKETS:
             raise ValueError(f"too many {bucket} buckets ({last - first + 1}); at most {MAX_BUCKETS}")
         if by is None:
-            counted = self._count((bucket,), since, until, domain)
+            counted = self._count((bucket,), since, until, domain, area)
             return [{"start": bucket_start(i, bucket), "count": counted.get((i,), 0)} for i in range(first, last + 1)]
-        counted = self._count((bucket, by), since, until, domain)
+        counted = self._count((bucket, by), since, until, domain, area)
         rows = sorted(counted.items(), key=lambda r: (r[0][0], -r[1], _order(r[0][1])))
         return [{"start": bucket_start(k[0], bucket), "key": _label(by, k[1]), "count": n} for k, n in rows]
 
     def crosstab(self, rows: str, columns: str, since: float | None = None, until: float | None = None,
-                 domain: str | None = None) -> list[dict[str, Any]]:
+                 domain: str | None = None, area: Area | None = None) -> list[dict[str, Any]]:
         if rows == columns:
             raise ValueError("rows and columns must differ")
-        counted = self._count((rows, columns), since, until, domain)
+        counted = self._count((rows, columns), since, until, domain, area)
         found = sorted(((_label(rows, k[0]), _label(columns, k[1]), n) for k, n in counted.items()),
                        key=lambda r: (-r[2], _order(r[0]), _order(r[1])))
         return [{"row": r, "column": c, "count": n} for r, c, n in found]
 
     def top_cells(self, since: float | None = None, until: float | None = None, limit: int = 20,
-                  domain: str | None = None) -> list[dict[str, Any]]:
-        where, args = self._window_where(since, until, domain)
+                  domain: str | None = None, area: Area | None = None) -> list[dict[str, Any]]:
+        where, args = self._window_where(since, until, domain, area)
         rows = self._rows(
             f"SELECT grid_code, count(*), count(DISTINCT {self.day_sql}), min(time), max(time) FROM events"
             f" WHERE grid_code IS NOT NULL AND {where} GROUP BY grid_code ORDER BY 2 DESC, 1 LIMIT ?",
@@ -147,13 +149,13 @@ class Analysis:
 
     # counting --------------------------------------------------------------------------------------
     def _count(self, axes: tuple[str, ...], since: float | None, until: float | None,
-               domain: str | None) -> Counter[Key]:
+               domain: str | None, area: Area | None = None) -> Counter[Key]:
         for axis in axes:
             if axis not in STATS_BY:
                 raise ValueError(f"cannot count by {axis!r}: use one of {', '.join(STATS_BY)}")
         dims = [a for a in axes if a in TALLY_DIMS]
-        if "grid" in axes or len(dims) > 1:
-            return self._count_raw(axes, since, until, domain)
+        if "grid" in axes or len(dims) > 1 or area:  # the counters are city-wide: an area counts its events
+            return self._count_raw(axes, since, until, domain, area)
         window = Window.of(since, until)
         total: Counter[Key] = Counter()
         if window.hours:
@@ -191,18 +193,24 @@ class Analysis:
         return value
 
     def _count_raw(self, axes: tuple[str, ...], since: float | None, until: float | None,
-                   domain: str | None) -> Counter[Key]:
+                   domain: str | None, area: Area | None = None) -> Counter[Key]:
         exprs = [self.hour_sql if a == "hour" else self.day_sql if a == "day" else RAW_AXES[a] for a in axes]
-        where, args = self._window_where(since, until, domain)
+        where, args = self._window_where(since, until, domain, area)
         group = ", ".join(str(i + 1) for i in range(len(axes)))
         rows = self._rows(f"SELECT {', '.join(exprs)}, count(*) FROM events WHERE {where} GROUP BY {group}", args)
         return Counter({tuple(r[:-1]): int(r[-1]) for r in rows})
 
     @staticmethod
-    def _window_where(since: float | None, until: float | None, domain: str | None) -> tuple[str, list[Any]]:
+    def _window_where(since: float | None, until: float | None, domain: str | None,
+                      area: Area | None = None) -> tuple[str, list[Any]]:
         where, args = ["1=1"], []
         for clause, value in (("time >= ?", since), ("time < ?", until), ("domain = ?", domain)):
             if value is not None:
                 where.append(clause)
                 args.append(value)
+        for column, value in (area or {}).items():
+            if column not in AREA_COLUMNS:
+                raise ValueError(f"an area is one of {', '.join(AREA_COLUMNS)}, not {column!r}")
+            where.append(f"{column} = ?")
+            args.append(value)
         return " AND ".join(where), args

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Protocol
@@ -16,9 +17,11 @@ EVENT_COLUMNS = ("uid", "source", "id", "type", "domain", "time", "received_at",
  BODY, RAW) = range(len(EVENT_COLUMNS))  # its positions, by name
 
 # What the analysis views (事件分析图谱) group by. `hour` and `day` are time buckets: hours are
-# labelled in UTC (`2026-11-26T02:00:00Z`), days are local Jiangmen days (UTC+8, `2026-11-26`).
+# labelled in UTC (`YYYY-MM-DDTHH:00:00Z`), days are local Jiangmen days (UTC+8, `YYYY-MM-DD`).
 STATS_BY = ("district", "domain", "type", "grid", "hour", "town", "department", "severity", "day")
 BUCKETS = ("hour", "day")
+AREA_COLUMNS = ("district_code", "town_code", "department")  # what a user's area (hub/people) filters by
+Area = Mapping[str, str]
 LOCAL = timezone(timedelta(hours=8), "Asia/Shanghai")
 LOCAL_OFFSET_S = 8 * 3600
 
@@ -34,6 +37,7 @@ class EventQuery:
     until: float | None = None
     limit: int = 100
     before: int | None = None  # paging cursor: the seq of the previous page's last event
+    department: str | None = None  # the responsible department (a department user's area)
 
 
 @dataclass(slots=True)
@@ -65,24 +69,25 @@ class Store(Protocol):
     def deadletters(self, limit: int = 100, before: int | None = None) -> Page: ...
 
     def stats(self, by: str, since: float | None = None, until: float | None = None,
-              domain: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-        """[{"key": k, "count": n}] by one of STATS_BY, most first; event time in [since, until)."""
+              domain: str | None = None, limit: int | None = None, area: Area | None = None) -> list[dict[str, Any]]:
+        """[{"key": k, "count": n}] by one of STATS_BY, most first; event time in [since, until). `area` (column →
+        value of AREA_COLUMNS, a user's district, town or department) counts only the events there."""
         ...
 
     def trend(self, since: float, until: float | None = None, bucket: str = "hour", by: str | None = None,
-              domain: str | None = None) -> list[dict[str, Any]]:
+              domain: str | None = None, area: Area | None = None) -> list[dict[str, Any]]:
         """Counts per hour or local day, oldest first: [{"start": RFC 3339, "count": n}] with every bucket
         of the range (zeros included); with `by` (one of STATS_BY) one row per bucket and key that has events:
         [{"start", "key", "count"}]."""
         ...
 
     def crosstab(self, rows: str, columns: str, since: float | None = None, until: float | None = None,
-                 domain: str | None = None) -> list[dict[str, Any]]:
+                 domain: str | None = None, area: Area | None = None) -> list[dict[str, Any]]:
         """Two-way counts, e.g. district × domain: [{"row": r, "column": c, "count": n}], most first."""
         ...
 
     def top_cells(self, since: float | None = None, until: float | None = None, limit: int = 20,
-                  domain: str | None = None) -> list[dict[str, Any]]:
+                  domain: str | None = None, area: Area | None = None) -> list[dict[str, Any]]:
         """The grid cells with most events (recurring problems): [{"grid_code", "district_code", "town_code",
         "count", "days" (local days with events), "first", "last"}], most first."""
         ...

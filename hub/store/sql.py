@@ -130,7 +130,8 @@ class SqlStore(Analysis):
     def _filters(self, query: EventQuery) -> tuple[list[str], list[Any]]:
         where: list[str] = ["1=1"]
         args: list[Any] = []
-        for column, value in (("type", query.type), ("domain", query.domain), ("district_code", query.district)):
+        for column, value in (("type", query.type), ("domain", query.domain), ("district_code", query.district),
+                              ("department", query.department)):
             if value:
                 where.append(f"{column} = ?")
                 args.append(value)

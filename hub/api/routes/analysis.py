@@ -10,7 +10,8 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 
-from hub.api.deps import HubDep, Limit, Time, ViewerDep, Word, invalid, when
+from hub.api.areas import area_columns, incident_filters
+from hub.api.deps import HubDep, Limit, ReaderDep, Time, ViewerDep, Word, invalid, when
 from hub.api.routes.events import StatsBy
 from hub.incidents.store import GROUPABLE
 from hub.incidents.views import summary
@@ -43,19 +44,20 @@ def views(request: Request, _: ViewerDep) -> dict[str, Any]:
 
 
 @router.get("/counts/{by}")
-def counts(by: CountBy, hub: HubDep, _: ViewerDep, since: Time = None, until: Time = None,
+def counts(by: CountBy, hub: HubDep, who: ReaderDep, since: Time = None, until: Time = None,
            domain: Word = None, limit: Limit | None = None) -> dict[str, Any]:
     if by not in STATS_BY:
         raise HTTPException(404, f"no count by {by!r}; by: {', '.join(STATS_BY)}")
     try:
-        rows = hub.store.stats(by, when(since, "since"), when(until, "until"), domain or None, limit)
+        rows = hub.store.stats(by, when(since, "since"), when(until, "until"), domain or None, limit,
+                               area_columns(who))
     except ValueError as err:
         raise refused(err) from None
     return {"by": by, "counts": rows, "total": sum(r["count"] for r in rows)}
 
 
 @router.get("/trend")
-def trend(hub: HubDep, _: ViewerDep, bucket: Literal["hour", "day"] = "hour", since: Time = None,
+def trend(hub: HubDep, who: ReaderDep, bucket: Literal["hour", "day"] = "hour", since: Time = None,
           until: Time = None, by: StatsBy | None = None, domain: Word = None) -> dict[str, Any]:
     """Counts per hour (default: the last 24 h) or per local day (default: the last 30 days)."""
     end = when(until, "until")
@@ -63,45 +65,48 @@ def trend(hub: HubDep, _: ViewerDep, bucket: Literal["hour", "day"] = "hour", si
     start = when(since, "since")
     start = end - (30 * DAY if bucket == "day" else DAY) if start is None else start
     try:
-        return {"bucket": bucket, "by": by, "series": hub.store.trend(start, end, bucket, by, domain or None)}
+        return {"bucket": bucket, "by": by, "series": hub.store.trend(start, end, bucket, by, domain or None,
+                                                                             area_columns(who))}
     except ValueError as err:
         raise refused(err, "since") from None
 
 
 @router.get("/crosstab")
-def crosstab(hub: HubDep, _: ViewerDep, rows: StatsBy = "district", columns: StatsBy = "domain",
+def crosstab(hub: HubDep, who: ReaderDep, rows: StatsBy = "district", columns: StatsBy = "domain",
              since: Time = None, until: Time = None, domain: Word = None) -> dict[str, Any]:
     try:
-        cells = hub.store.crosstab(rows, columns, when(since, "since"), when(until, "until"), domain or None)
+        cells = hub.store.crosstab(rows, columns, when(since, "since"), when(until, "until"), domain or None,
+                                   area_columns(who))
     except ValueError as err:
         raise refused(err, "columns") from None
     return {"rows": rows, "columns": columns, "cells": cells}
 
 
 @router.get("/top-cells")
-def top_cells(hub: HubDep, _: ViewerDep, since: Time = None, until: Time = None,
+def top_cells(hub: HubDep, who: ReaderDep, since: Time = None, until: Time = None,
               limit: Annotated[int, Query(ge=1, le=1000)] = 20, domain: Word = None) -> dict[str, Any]:
     """The unit-grid cells where events recur most (高发网格)."""
-    return {"cells": hub.store.top_cells(when(since, "since"), when(until, "until"), limit, domain or None)}
+    return {"cells": hub.store.top_cells(when(since, "since"), when(until, "until"), limit, domain or None,
+                                         area_columns(who))}
 
 
 @router.get("/incidents/open-by-department")
-def open_by_department(hub: HubDep, _: ViewerDep) -> dict[str, Any]:
-    store = hub.incidents.store
-    overdue = {r["key"]: r["count"] for r in store.count_by("department", open_only=True, overdue=True)}
-    rows = store.count_by("department", open_only=True)
+def open_by_department(hub: HubDep, who: ReaderDep) -> dict[str, Any]:
+    store, area = hub.incidents.store, incident_filters(who)
+    overdue = {r["key"]: r["count"] for r in store.count_by("department", open_only=True, overdue=True, **area)}
+    rows = store.count_by("department", open_only=True, **area)
     return {"departments": [{"department": r["key"], "open": r["count"], "overdue": overdue.get(r["key"], 0)}
                             for r in rows]}
 
 
 @router.get("/incidents/by/{by}")
-def incidents_by(by: IncidentsBy, hub: HubDep, _: ViewerDep, open_only: bool = False) -> dict[str, Any]:
+def incidents_by(by: IncidentsBy, hub: HubDep, who: ReaderDep, open_only: bool = False) -> dict[str, Any]:
     if by not in GROUPABLE:
         raise HTTPException(404, f"no incident count by {by!r}; by: {', '.join(GROUPABLE)}")
-    return {"by": by, "counts": hub.incidents.store.count_by(by, open_only=open_only)}
+    return {"by": by, "counts": hub.incidents.store.count_by(by, open_only=open_only, **incident_filters(who))}
 
 
 @router.get("/incidents/overdue")
-def overdue(hub: HubDep, _: ViewerDep, limit: Limit = 100) -> dict[str, Any]:
-    found, _more = hub.incidents.store.search(overdue=True, open_only=True, limit=limit)
+def overdue(hub: HubDep, who: ReaderDep, limit: Limit = 100) -> dict[str, Any]:
+    found, _more = hub.incidents.store.search(overdue=True, open_only=True, limit=limit, **incident_filters(who))
     return {"items": [summary(i) for i in found], "numberReturned": len(found)}

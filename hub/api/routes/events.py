@@ -8,16 +8,19 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Request
 
+from hub.api.areas import area_columns, event_filters, inside
 from hub.api.deps import (
     BboxText,
+    CityReaderDep,
     Cursor,
     DistrictCode,
     GridCode,
     HubDep,
     Limit,
+    ReaderDep,
     Time,
-    ViewerDep,
     Word,
+    client_address,
     parse_bbox,
     when,
 )
@@ -42,28 +45,33 @@ def feature(event: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/api/events")
-def events(request: Request, hub: HubDep, _: ViewerDep, type: Word = None, domain: Word = None,
+def events(request: Request, hub: HubDep, who: ReaderDep, type: Word = None, domain: Word = None,
            district: DistrictCode = None, grid: GridCode = None, bbox: BboxText = None, since: Time = None,
            until: Time = None, limit: Limit = 100, before: Cursor = None) -> dict[str, Any]:
-    """Normalized events, newest first, as a GeoJSON FeatureCollection; `links` `rel: next` while more remain."""
-    query = EventQuery(type or None, domain or None, district or None, grid or None, parse_bbox(bbox),
-                       when(since, "since"), when(until, "until"), limit, before)
+    """Normalized events in the caller's area, newest first, as a GeoJSON FeatureCollection; `links`
+    `rel: next` while more remain."""
+    area = event_filters(who, district or None, grid or None)
+    query = EventQuery(type or None, domain or None, area["district"], area["grid"], parse_bbox(bbox),
+                       when(since, "since"), when(until, "until"), limit, before, area["department"])
     page = hub.store.events(query)
     return {"type": "FeatureCollection", "features": [feature(e) for e in page.items],
             "numberReturned": len(page.items), "links": next_links(request, page)}
 
 
 @router.get("/api/events/{uid}")
-def event(uid: EventUid, hub: HubDep, _: ViewerDep) -> dict[str, Any]:
-    """One normalized event with its raw original."""
+def event(uid: EventUid, request: Request, hub: HubDep, who: ReaderDep) -> dict[str, Any]:
+    """One normalized event with its raw original; 404 outside the caller's area. The read is audited."""
     found = hub.store.event(uid)
     if found is None:
         raise HTTPException(404, f"no event {uid}")
+    inside(who, found.get("hub") or {}, f"event {uid}")
+    hub.people.audit.append(who.who, "event.raw", str((found.get("hub") or {}).get("uid") or uid),
+                            address=client_address(request))
     return found
 
 
 @router.get("/api/deadletters")
-def deadletters(request: Request, hub: HubDep, _: ViewerDep, limit: Limit = 100,
+def deadletters(request: Request, hub: HubDep, _: CityReaderDep, limit: Limit = 100,
                 before: Cursor = None) -> dict[str, Any]:
     """Rejected messages, newest first: raw bytes (base64), reason, where they came from."""
     page = hub.store.deadletters(limit, before)
@@ -75,6 +83,6 @@ assert set(StatsBy.__args__) == set(STATS_BY)  # type: ignore[attr-defined]
 
 
 @router.get("/api/stats")
-def stats(hub: HubDep, _: ViewerDep, by: StatsBy = "district", since: Time = None) -> dict[str, Any]:
-    """Event counts by one key, most first."""
-    return {"by": by, "counts": hub.store.stats(by, when(since, "since"))}
+def stats(hub: HubDep, who: ReaderDep, by: StatsBy = "district", since: Time = None) -> dict[str, Any]:
+    """Event counts in the caller's area by one key, most first."""
+    return {"by": by, "counts": hub.store.stats(by, when(since, "since"), area=area_columns(who))}

@@ -8,9 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from hub.api.deps import Cursor, DistrictCode, HubDep, IncidentId, Limit, OperatorDep, ViewerDep, Word
+from hub.api.areas import incident_filters, inside
+from hub.api.deps import ActorDep, Cursor, DistrictCode, HubDep, IncidentId, Limit, ReaderDep, Word, client_address
 from hub.incidents import STATES, InvalidTransition, UnknownIncident
+from hub.incidents.flow import check_transition
 from hub.incidents.views import detail, summary
+from hub.people.duties import Refused
+from hub.people.scopes import Principal
+from hub.runtime import Hub
 
 router = APIRouter(tags=["incidents"])
 STATE = f"^({'|'.join(STATES)})$"  # the flow's states (hub/incidents/flow.py), never a copy
@@ -32,35 +37,65 @@ def page_links(request: Request, next_cursor: int | None) -> list[dict[str, str]
     return links
 
 
+def for_caller(hub: Hub, who: Principal, item: dict[str, Any]) -> dict[str, Any]:
+    """An incident item whose `next_states` are those the caller's role may take (hub/data/duties.yaml)."""
+    if who.kind != "user":
+        return item
+    return item | {"next_states": hub.people.duties.allowed(who, _Case(item), list(item.get("next_states") or []))}
+
+
+class _Case:
+    def __init__(self, item: dict[str, Any]) -> None:
+        self.state, self.district_code = item["state"], item.get("district_code")
+        self.town_code, self.department = item.get("town_code"), item.get("department")
+
+
 @router.get("/api/incidents")
-def incidents(request: Request, hub: HubDep, _: ViewerDep, state: State = None, district: DistrictCode = None,
+def incidents(request: Request, hub: HubDep, who: ReaderDep, state: State = None, district: DistrictCode = None,
               department: Word = None, overdue: bool | None = None, limit: Limit = 100,
               before: Cursor = None) -> dict[str, Any]:
     """Incidents, newest first; `links` has `rel: next` while more remain."""
-    found, more = hub.incidents.store.search(state=state, district=district or None, department=department or None,
+    found, more = hub.incidents.store.search(state=state, **incident_filters(who, district or None, department or None),
                                              overdue=overdue, limit=limit, before=before)
     cursor = found[-1].id if more and found else None
-    return {"items": [summary(i) for i in found], "numberReturned": len(found), "links": page_links(request, cursor)}
+    return {"items": [for_caller(hub, who, summary(i)) for i in found], "numberReturned": len(found),
+            "links": page_links(request, cursor)}
 
 
 @router.get("/api/incidents/{incident_id}")
-def incident(incident_id: IncidentId, hub: HubDep, _: ViewerDep) -> dict[str, Any]:
+def incident(incident_id: IncidentId, hub: HubDep, who: ReaderDep) -> dict[str, Any]:
     store = hub.incidents.store
     found = store.get(incident_id)
     if found is None:
         raise HTTPException(404, f"no incident {incident_id}")
-    return detail(found, store.members(incident_id), store.steps(incident_id))
+    inside(who, summary(found), f"incident {incident_id}")
+    return for_caller(hub, who, detail(found, store.members(incident_id), store.steps(incident_id)))
 
 
 @router.post("/api/incidents/{incident_id}/transitions")
-def transition(incident_id: IncidentId, body: Transition, hub: HubDep, role: OperatorDep) -> dict[str, Any]:
-    """Move the incident one step along the case flow; 409 when the flow does not allow it."""
-    who = f"{role}:{body.by}" if body.by else role
+def transition(incident_id: IncidentId, body: Transition, request: Request, hub: HubDep,
+               actor: ActorDep) -> dict[str, Any]:
+    """Move the incident one step along the case flow: 409 when the flow does not allow the step, 403 with
+    the rule of hub/data/duties.yaml when the caller may not take it."""
+    who = f"{actor.who}:{body.by}" if body.by and actor.kind != "user" else actor.who
+    case = hub.incidents.store.get(incident_id)
+    if case is None or not actor.area.admits(case.district_code, case.town_code, case.department):
+        raise HTTPException(404, f"no incident {incident_id}")
+    try:
+        check_transition(case.state, body.to)
+        hub.people.duties.check(actor, case, body.to)
+    except InvalidTransition as err:
+        raise HTTPException(409, str(err)) from None
+    except Refused as refused:
+        hub.people.audit.append(who, "case.refused", str(incident_id), refused.to_dict(), client_address(request))
+        raise HTTPException(403, refused.to_dict()) from None
     try:
         moved = hub.incidents.transition(incident_id, body.to, body.note, who)
     except UnknownIncident:
         raise HTTPException(404, f"no incident {incident_id}") from None
     except InvalidTransition as err:
         raise HTTPException(409, str(err)) from None
+    hub.people.audit.append(who, "case.step", str(incident_id), {"from": case.state, "to": body.to,
+                                                                 "note": body.note}, client_address(request))
     store = hub.incidents.store
-    return detail(moved, store.members(incident_id), store.steps(incident_id))
+    return for_caller(hub, actor, detail(moved, store.members(incident_id), store.steps(incident_id)))

@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path
 
-from hub.api.deps import BboxText, DistrictCode, HubDep, ViewerDep, Word, parse_bbox
+from hub.api.areas import inside
+from hub.api.deps import BboxText, DistrictCode, HubDep, ReaderDep, Word, parse_bbox
 
 router = APIRouter(prefix="/api/map", tags=["map"])
 DEVICE_FIELDS = ("device_id", "kind", "name", "lon", "lat", "address", "grid_code", "town_code", "district_code",
@@ -18,7 +19,7 @@ def device_item(row: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/registry")
-def registry(hub: HubDep, _: ViewerDep, kind: Word = None, district: DistrictCode = None,
+def registry(hub: HubDep, who: ReaderDep, kind: Word = None, district: DistrictCode = None,
              bbox: BboxText = None) -> dict[str, Any]:
     """Every registered device with its position, standard address, grid cell and owner department."""
     box = parse_bbox(bbox)
@@ -26,6 +27,7 @@ def registry(hub: HubDep, _: ViewerDep, kind: Word = None, district: DistrictCod
         row for row in hub.registry.devices.values()
         if (not kind or row.get("kind") == kind) and (not district or row.get("district_code") == district)
         and (box is None or (box[0] <= row["lon"] <= box[2] and box[1] <= row["lat"] <= box[3]))
+        and who.area.admits_item(row)
     ]
     kinds: dict[str, int] = {}
     for row in rows:
@@ -35,8 +37,9 @@ def registry(hub: HubDep, _: ViewerDep, kind: Word = None, district: DistrictCod
 
 @router.get("/registry/{device_id}")
 def device(device_id: Annotated[str, Path(min_length=1, max_length=100)], hub: HubDep,
-           _: ViewerDep) -> dict[str, Any]:
+           who: ReaderDep) -> dict[str, Any]:
     found = hub.registry.get(device_id)
     if found is None:
         raise HTTPException(404, f"no device {device_id} in the registry")
+    inside(who, dict(found), f"device {device_id}")
     return dict(found)

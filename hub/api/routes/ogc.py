@@ -16,7 +16,21 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 from shapely.geometry import box, shape
 
-from hub.api.deps import MAX_ID, RFC3339, BboxText, Cursor, HubDep, Limit, Offset, ViewerDep, invalid, parse_bbox, when
+from hub.api.areas import event_filters, incident_filters, inside
+from hub.api.deps import (
+    MAX_ID,
+    RFC3339,
+    BboxText,
+    Cursor,
+    HubDep,
+    Limit,
+    Offset,
+    ReaderDep,
+    ViewerDep,
+    invalid,
+    parse_bbox,
+    when,
+)
 from hub.incidents.views import feature as incident_feature
 from hub.runtime import Hub
 from hub.store import EventQuery
@@ -115,19 +129,20 @@ def one_collection(cid: str, request: Request, _: ViewerDep) -> dict[str, Any]:
 
 
 @router.get("/collections/{cid}/items", response_class=GeoJSONResponse)
-def items(cid: str, request: Request, hub: HubDep, _: ViewerDep, bbox: BboxText = None,
+def items(cid: str, request: Request, hub: HubDep, who: ReaderDep, bbox: BboxText = None,
           datetime: Datetime = None, limit: Limit = 100, offset: Offset = 0,
           before: Cursor = None) -> GeoJSONResponse:
     known(cid)
     box_, (since, until) = parse_bbox(bbox), parse_datetime(datetime)
     if cid == "events":
-        page = hub.store.events(EventQuery(bbox=box_, since=since, until=until, limit=limit, before=before))
+        page = hub.store.events(EventQuery(bbox=box_, since=since, until=until, limit=limit, before=before,
+                                           **event_filters(who)))
         features = [event_feature(e) for e in page.items]
         matched = (sum(r["count"] for r in hub.store.stats("domain", since, until))  # exact, from the tallies
-                   if box_ is None else None)
+                   if box_ is None and who.area.whole_city else None)
         following = {"before": page.next_cursor} if page.next_cursor is not None else None
     elif cid == "incidents":
-        filters: dict[str, Any] = {"bbox": box_, "since": since, "until": until}
+        filters: dict[str, Any] = {"bbox": box_, "since": since, "until": until, **incident_filters(who)}
         found, more = hub.incidents.store.search(**filters, limit=limit, offset=offset)
         features, matched = [incident_feature(i) for i in found], hub.incidents.store.count(**filters)
         following = {"offset": offset + limit} if more else None
@@ -147,7 +162,7 @@ def items(cid: str, request: Request, hub: HubDep, _: ViewerDep, bbox: BboxText 
 
 
 @router.get("/collections/{cid}/items/{fid}", response_class=GeoJSONResponse)
-def item(cid: str, fid: Fid, request: Request, hub: HubDep, _: ViewerDep) -> GeoJSONResponse:
+def item(cid: str, fid: Fid, request: Request, hub: HubDep, who: ReaderDep) -> GeoJSONResponse:
     known(cid)
     found: dict[str, Any] | None = None
     if cid == "events":
@@ -160,6 +175,9 @@ def item(cid: str, fid: Fid, request: Request, hub: HubDep, _: ViewerDep) -> Geo
         found = next((f for f in layer(hub, cid, None) if str(f.get("id")) == fid), None)
     if found is None:
         raise HTTPException(404, f"no feature {fid!r} in {cid}")
+    if cid in ("events", "incidents"):
+        properties = found.get("properties") or {}
+        inside(who, properties.get("hub") or properties, f"feature {fid!r} in {cid}")
     base = str(request.base_url).rstrip("/") + f"/ogc/collections/{cid}"
     found = found | {"links": [link(str(request.url), "self", "application/geo+json"), link(base, "collection")]}
     return GeoJSONResponse(found)
