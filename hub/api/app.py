@@ -14,6 +14,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from hub.api.deps import live_principal, viewer
+from hub.api.errors import one_validation_shape
 from hub.api.mapview import STATIC, map_page
 from hub.api.routes.alarms import router as alarms_router
 from hub.api.routes.analysis import router as analysis_router
@@ -52,6 +53,7 @@ def create_app(hub: Hub) -> FastAPI:
 
     app = FastAPI(title="CityHub — Jiangmen 一网统管", version="0.1.0", lifespan=lifespan)
     secure(app, hub.settings)
+    one_validation_shape(app)
     app.state.hub = hub  # the routers of hub/api/routes/*.py reach the running hub through hub.api.deps.HubDep
     app.include_router(geo_router, dependencies=READ)
     for router in (

@@ -83,7 +83,7 @@ def test_the_notices_api_validates_and_recipients_choose_their_channels(tmp_path
                               notify_every_s=0)) as running:
         assert running.get("/api/notifications", state="bogus").status_code == 422
         assert running.get("/api/notifications", channel="fax").status_code == 422
-        assert running.get("/api/notifications", since="yesterday").status_code == 400
+        assert running.get("/api/notifications", since="yesterday").status_code == 422
         assert running.get("/api/notifications", limit=0).status_code == 422
         assert running.get("/api/exchange", limit=-1).status_code == 422
         listing = running.get("/api/notifications").json()
