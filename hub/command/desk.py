@@ -54,6 +54,21 @@ class CommandDesk:
                               "lat": incident.lat, "home": [home.lon, home.lat]})
         return out
 
+    def resource_features(self, bbox: tuple[float, float, float, float] | None) -> list[dict[str, Any]]:
+        """The sites as GeoJSON features (OGC collection ``resources``), each with its units' status."""
+        now = self.clock()
+        out = []
+        for site in self.registry.sites.values():
+            if bbox is not None and not (bbox[0] <= site.lon <= bbox[2] and bbox[1] <= site.lat <= bbox[3]):
+                continue
+            units = [{"id": u.id, "call_sign": u.call_sign, "capability": u.capability}
+                     | self.board.get(u.id).view(now, self.board.silent_after_s)
+                     for u in self.registry.units_of.get(site.id, [])]
+            point = {"type": "Point", "coordinates": [site.lon, site.lat]}
+            out.append({"type": "Feature", "id": site.id, "geometry": point,
+                        "properties": site.view() | {"units": units}})
+        return out
+
     @functools.cached_property
     def roads(self) -> RoadGraph:
         return city_roads()

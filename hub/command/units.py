@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from hub.command.resources import Registry
 
 STATUSES = ("available", "dispatched", "en-route", "on-scene", "returning", "out-of-service")
+STATUS_NAMES = {"available": "待命", "dispatched": "已派遣", "en-route": "途中", "on-scene": "到场处置",
+                "returning": "返回", "out-of-service": "停用"}
 COMMITTED = frozenset({"dispatched", "en-route", "on-scene"})
 
 

@@ -29,7 +29,7 @@
       "c.district": "各区县事件量", "c.domain": "领域构成", "c.type": "事件类型 Top", "c.hour": "24小时分布",
       "c.trend": "实时趋势（每10秒）", "c.cells": "高发网格 Top10", "c.town": "镇街事件量 Top", "c.dept": "责任部门工作量",
       "c.severity": "事件级别", "c.openDept": "在办案件·按部门", "c.overdue": "超期案件·按部门", "c.state": "案件状态",
-      "c.empty": "暂无数据", dropped: "已丢弃", devices: "设备", lang: "EN",
+      "c.empty": "暂无数据", dropped: "已丢弃", devices: "设备", lang: "EN", health: "监测预警",
     },
     en: {
       title: "Jiangmen Unified City Operations", subtitle: "One screen · one network", brand: "Jiangmen CityHub",
@@ -56,7 +56,7 @@
       "c.district": "Events by district", "c.domain": "By domain", "c.type": "Top event types", "c.hour": "By hour (24 h)",
       "c.trend": "Live trend (per 10 s)", "c.cells": "Top recurring cells", "c.town": "Top towns", "c.dept": "By department",
       "c.severity": "By severity", "c.openDept": "Open cases by department", "c.overdue": "Overdue by department",
-      "c.state": "Cases by state", "c.empty": "no data", dropped: "dropped", devices: "devices", lang: "中文",
+      "c.state": "Cases by state", "c.empty": "no data", dropped: "dropped", devices: "devices", lang: "中文", health: "Health",
     },
   };
 

@@ -81,7 +81,7 @@ def test_landing_conformance_and_collections(ogc: RunningHub) -> None:
     assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in conforms
     assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson" in conforms
     collections = ogc.get("/ogc/collections").json()["collections"]
-    assert [c["id"] for c in collections] == ["events", "incidents", "grid-cells", "districts"]
+    assert [c["id"] for c in collections] == ["events", "incidents", "grid-cells", "districts", "resources"]
     for c in collections:
         assert c["extent"]["spatial"]["bbox"][0][0] < 113 < c["extent"]["spatial"]["bbox"][0][2]
         items = next(link for link in c["links"] if link["rel"] == "items")

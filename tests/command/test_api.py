@@ -52,3 +52,13 @@ def test_recommendations_and_surroundings_of_a_fire(hub: RunningHub, publish) ->
     assert hub.get(f"/api/incidents/{incident['id']}/surroundings", radius=1).status_code == 422
     assert hub.get("/api/incidents/99999/surroundings").status_code == 404
     assert hub.get("/api/incidents/99999/recommendations").status_code == 404
+
+
+def test_resources_as_an_ogc_collection(hub: RunningHub) -> None:  # noqa: F811
+    ids = [c["id"] for c in hub.get("/ogc/collections").json()["collections"]]
+    assert "resources" in ids
+    page = hub.get("/ogc/collections/resources/items", bbox="112.7,22.2,112.9,22.3", limit=500).json()
+    assert page["features"] and all(112.7 <= f["geometry"]["coordinates"][0] <= 112.9 for f in page["features"])
+    one = page["features"][0]
+    alone = hub.get(f"/ogc/collections/resources/items/{one['id']}").json()
+    assert alone["properties"]["name"] == one["properties"]["name"]

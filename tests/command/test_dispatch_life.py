@@ -17,7 +17,7 @@ import pytest
 from tests.api.conftest import OPERATOR, TAICHENG, db, fire_alarm, hub, pg_api_db, post, publish, wait_incidents  # noqa: F401
 from tests.support import RunningHub, wait_for
 
-SPEEDUP = 20.0
+SPEEDUP = 5.0  # slow enough that polling and reporting (about a second each) stay small against the ETA
 
 
 @pytest.fixture
@@ -68,3 +68,22 @@ def test_dispatched_engine_drives_arrives_works_and_returns(hub: RunningHub, pub
     assert abs(state.lon - home.lon) < 0.005 and abs(state.lat - home.lat) < 0.005
     assert units.poll() is None  # the simulator is still running
     assert TAICHENG
+
+
+def test_scenario_dispatch_expectation_is_met_by_the_simulated_unit(hub: RunningHub, publish, units) -> None:  # noqa: F811
+    import httpx
+
+    from simulators.command_check import Dispatcher
+    from simulators.scenario_places import resolve
+
+    publish(fire_alarm("fire"))
+    wait_incidents(hub, 1)
+    place = resolve("scene", {"lon": TAICHENG[0], "lat": TAICHENG[1], "radius_m": 500})
+    expectation = {"group": "fire", "place": place, "capability": "engine", "eta_factor": 1.5}
+    dispatcher = Dispatcher(OPERATOR, SPEEDUP)
+    with httpx.Client(base_url=hub.url, timeout=10) as http:
+        assert not dispatcher.outcome(http, 0, expectation).met  # sent, not yet there
+        wait_for(lambda: dispatcher.outcome(http, 0, expectation).met, timeout=120, every=0.5,
+                 what="the dispatched engine on scene within its ETA × 1.5")
+        assert len(dispatcher.sent) == 1  # dispatched once, however often it is checked
+    assert Dispatcher(None, 1.0).outcome(httpx.Client(base_url=hub.url), 0, expectation).skipped

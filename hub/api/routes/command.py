@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from hub.api.deps import HubDep, IncidentId, OperatorDep, ViewerDep
 from hub.command.desk import NoPlace, UnitBusy
 from hub.command.surroundings import surroundings
-from hub.command.units import STATUSES
+from hub.command.units import STATUS_NAMES, STATUSES
 from hub.incidents import UnknownIncident
 
 router = APIRouter(tags=["command"])
@@ -47,7 +47,9 @@ def resources(hub: HubDep, _: ViewerDep, kind: str | None = Query(None, max_leng
         if (kind is not None and kind != site.kind and not views) or (status is not None and not views):
             continue
         items.append(site.view() | {"units": views})
-    return {"items": items, "numberReturned": len(items), "statuses": list(STATUSES),
+    capability_names = {u.capability: u.kind for u in desk.registry.units.values()}
+    return {"items": items, "numberReturned": len(items), "statuses": list(STATUSES), "status_names": STATUS_NAMES,
+            "capability_names": capability_names,
             "kinds": sorted(desk.registry.site_kinds), "capabilities": sorted(desk.registry.capabilities)}
 
 

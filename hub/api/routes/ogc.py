@@ -53,6 +53,7 @@ COLLECTIONS = {
     "incidents": ("事件案卷 — incidents", "Correlated incidents and their state in the case flow."),
     "grid-cells": ("单元网格 — unit grid cells", "The 15-digit unit grid of the standard address grid."),
     "districts": ("行政区 — districts", "Jiangmen's seven districts and county-level cities."),
+    "resources": ("应急资源 — response resources", "Response sites (generated) and their units' status."),
 }
 
 
@@ -191,6 +192,8 @@ def event_feature(event: dict[str, Any]) -> dict[str, Any]:
 
 def layer(hub: Hub, cid: str, bbox: tuple[float, float, float, float] | None) -> list[dict[str, Any]]:
     """Features of a geography layer with an `id`, cut to the bbox."""
+    if cid == "resources":
+        return hub.command.resource_features(bbox)
     if cid == "grid-cells":
         cells = getattr(hub.geo, "cells_geojson", None)
         features = cells(bbox)["features"] if cells else []
