@@ -80,6 +80,7 @@ BAD = [  # (path, query): each once answered 400 or 500, or passed unchecked
     ("/api/map/registry", {"bbox": "1,2"}),
     ("/ogc/collections/events/items", {"datetime": "2026-01-01T00:00:00"}),
     ("/ogc/collections/events/items", {"offset": "-1"}),
+    ("/api/evaluation/report", {"month": "0000-01"}),  # year 0: no such calendar month
 ]
 
 
