@@ -36,11 +36,11 @@ def moment(text: str | None, name: str) -> float | None:
             day = date.fromisoformat(text)
             return datetime(day.year, day.month, day.day, tzinfo=BEIJING).timestamp()
         at = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        if at.tzinfo is None:
+            raise refused(name, f"{name} needs a UTC offset, got {text!r}")
+        return at.timestamp()
+    except (ValueError, OverflowError):  # OverflowError: a date at the calendar's edge, shifted by its offset
         raise refused(name, f"{name} must be YYYY-MM-DD or an RFC 3339 time, got {text!r}") from None
-    if at.tzinfo is None:
-        raise refused(name, f"{name} needs a UTC offset, got {text!r}")
-    return at.timestamp()
 
 
 @router.get("/api/evaluation")
@@ -73,7 +73,7 @@ MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 
 @router.get("/api/evaluation/report")
 def monthly_report(hub: HubDep, _: CityReaderDep,
-                   month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+                   month: Annotated[str | None, Query(pattern=r"^[1-9]\d{3}-(0[1-9]|1[0-2])$",
                                                       description="YYYY-MM; default: this month")] = None,
                    format: Literal["xlsx", "pdf", "csv"] = "xlsx") -> Response:
     """The monthly report (月度考核通报) as `cityhub report` writes it, for download."""
