@@ -9,6 +9,7 @@ from typing import Any
 
 from hub.incidents.flow import FINAL, OPEN, STATE_NAMES, STATES, flow_map, next_states
 from hub.incidents.model import Incident
+from hub.supervision.worktime import deadline_provisional
 
 CHINA_TIME = timezone(timedelta(hours=8))
 # How screens word the states and the steps between them. Which states and steps exist is flow.py's
@@ -41,7 +42,8 @@ def live_item(incident: Incident) -> dict[str, Any]:
         "id": incident.id, "state": incident.state, "title": incident.title, "type": incident.type,
         "group": incident.kind, "severity": incident.severity, "district_code": incident.district_code,
         "grid_code": incident.grid_code, "lon": incident.lon, "lat": incident.lat,
-        "department": incident.department, "due_at": iso(incident.due_at), "overdue": incident.overdue,
+        "department": incident.department, "due_at": iso(incident.due_at),
+        "deadline_provisional": deadline_provisional(incident.due_at), "overdue": incident.overdue,
         "member_count": incident.member_count, "alarms": incident.alarms, "updated_at": iso(incident.updated_at),
         "next_states": next_states(incident.state),
     }
