@@ -10,11 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hub.supervision.workcalendar import CalendarFileError, load_calendar
 from hub.supervision.worktime import (
     BEIJING,
     Limit,
     UnknownYear,
     WorkClock,
+    deadline_provisional,
     is_working_day,
     parse_limit,
     parse_windows,
@@ -22,8 +24,6 @@ from hub.supervision.worktime import (
     use_calendar_file,
     work_clock,
 )
-from hub.supervision.workcalendar import CalendarFileError, load_calendar
-from hub.supervision.worktime import deadline_provisional
 
 
 def at(text: str) -> datetime:
@@ -174,12 +174,12 @@ def test_a_year_in_the_supplement_file_is_used(tmp_path: Path) -> None:
 
 
 def test_the_start_up_check_refuses_a_year_unknown_to_package_and_file(tmp_path: Path) -> None:
-    with pytest.raises(UnknownYear, match="2027.*add the year to hub/data/work_calendar.yaml"):
+    with pytest.raises(UnknownYear, match=r"2027.*add the year to hub/data/work_calendar\.yaml"):
         load_calendar().require_year(2027)
     path = tmp_path / "work_calendar.yaml"
     path.write_text(FIXTURE_2027, encoding="utf-8")
     load_calendar(path).require_year(2027)
-    with pytest.raises(UnknownYear, match="2028.*upgrade the chinesecalendar package"):
+    with pytest.raises(UnknownYear, match=r"2028.*upgrade the chinesecalendar package"):
         load_calendar(path).require_year(2028)
 
 
@@ -189,7 +189,7 @@ def test_the_engine_refuses_to_start_in_a_year_unknown_to_both(tmp_path: Path) -
     url = f"sqlite:///{tmp_path / 'hub.sqlite'}"
     in_2027 = at("2027-01-04 09:00").timestamp()
     try:
-        with pytest.raises(UnknownYear, match="2027.*work_calendar.yaml"):
+        with pytest.raises(UnknownYear, match=r"2027.*work_calendar\.yaml"):
             open_incidents(url, clock=lambda: in_2027)
         path = tmp_path / "work_calendar.yaml"
         path.write_text(FIXTURE_2027, encoding="utf-8")
