@@ -17,6 +17,7 @@ other unknown year raises `UnknownYear`: it is never taken for an ordinary weekd
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -152,22 +153,43 @@ def _agree_with_package(entry: SupplementYear) -> None:
                                     f"(e.g. {diff[0]}); remove the year from the file or correct it")
 
 
+def _line_of(text: str, year: Any) -> str:
+    """`line N: ` for the line where `year:` is written, so a clerk finds the entry to fix."""
+    found = re.search(rf"^\s*{re.escape(str(year))}\s*:", text, re.MULTILINE)
+    return f"line {text.count(chr(10), 0, found.start()) + 1}: " if found else ""
+
+
+def _entries(text: str, years: dict[Any, Any]) -> list[SupplementYear]:
+    entries = []
+    for year, body in years.items():
+        try:
+            entries.append(_entry(year, body))
+        except CalendarFileError as err:
+            raise CalendarFileError(f"{_line_of(text, year)}{err}") from None
+    return entries
+
+
 def load_calendar(path: Path | str | None = None) -> WorkCalendar:
     """Read the supplement file; `CalendarFileError` (naming the file) if malformed or contradictory."""
     path = Path(path) if path else DEFAULT_CALENDAR_FILE
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
+        raw = yaml.safe_load(text) or {}
         years = raw.get("years") or {} if isinstance(raw, dict) else None
         if not isinstance(years, dict):
             raise CalendarFileError("the file must hold a mapping `years:` of year → source, holidays, workdays")
         calendar = WorkCalendar(source_file=str(path))
         package = calendar.package_years
-        entries = [_entry(year, body) for year, body in years.items()]
+        entries = _entries(text, years)
         for entry in entries:
             if entry.year < package.start:
-                raise CalendarFileError(f"{entry.year} is before the package's first year {package.start}")
+                raise CalendarFileError(f"{_line_of(text, entry.year)}{entry.year} is before the package's first "
+                                        f"year {package.start}")
             if entry.year in package:
-                _agree_with_package(entry)
+                try:
+                    _agree_with_package(entry)
+                except CalendarFileError as err:
+                    raise CalendarFileError(f"{_line_of(text, entry.year)}{err}") from None
         later = sorted(e.year for e in entries if e.year >= package.stop)
         if later and later != list(range(package.stop, package.stop + len(later))):
             raise CalendarFileError(f"years {later} leave a gap after the package's last year {package.stop - 1}")

@@ -199,12 +199,12 @@ def test_the_engine_refuses_to_start_in_a_year_unknown_to_both(tmp_path: Path) -
 
 
 @pytest.mark.parametrize(("text", "reason"), [
-    ("years:\n  2026:\n    source: x\n    holidays: [2026-01-01]\n    workdays: []\n", "disagree"),
+    ("years:\n  2026:\n    source: x\n    holidays: [2026-01-01]\n    workdays: []\n", "line 2: .*disagree"),
     ("years:\n  2028:\n    source: x\n    holidays: []\n    workdays: []\n", "gap"),
     ("years:\n  2027:\n    holidays: []\n", "source"),
     ("years:\n  2027:\n    source: x\n    holidays: [2026-12-31]\n", "not in 2027"),
     ("years:\n  2027:\n    source: x\n    workdays: [2027-01-05]\n", "weekday already"),
-    ("years:\n  2027:\n    source: x\n    holidays: [tomorrow]\n", "not a date"),
+    ("# a comment\nyears:\n  2027:\n    source: x\n    holidays: [tomorrow]\n", "line 3: 2027: .*not a date"),
     ("years: [2027]\n", "mapping"),
 ])
 def test_a_bad_or_contradictory_supplement_fails_loading(tmp_path: Path, text: str, reason: str) -> None:
