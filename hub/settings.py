@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     exchange_city: str = "440700"  # the reporting city's admin code
     exchange_every_s: float = 2  # how often the exchange sends its backlog; 0: never
 
+    # joint command (hub/command): a unit that has reported and then is silent this long is flagged
+    unit_silent_s: float = 120
+
     @property
     def store_url(self) -> str:
         return self.db or f"sqlite:///{self.data_dir / 'hub.sqlite'}"
