@@ -133,4 +133,8 @@ READ_RULES: dict[str, str] = {
     "/api/meta": "geography",
     "/api/notifications": "city", "/api/notifications/recipients": "city",
 "/api/notifications/me": "self", "/api/exchange": "city",
+    # joint command (hub/command): the registry of response resources is open to every reader
+    "/api/resources": "geography", "/api/incidents/{incident_id}/recommendations": "area",
+    "/api/incidents/{incident_id}/surroundings": "area", "/api/incidents/{incident_id}/dispatches": "area",
+    "/api/dispatches": "city",
 }

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from hub.api.areas import inside
-from hub.api.deps import ActorDep, CityReaderDep, HubDep, ReaderDep, ViewerDep
+from hub.api.deps import ActorDep, CityReaderDep, HubDep, IncidentId, ReaderDep, ViewerDep
 from hub.command.desk import NoPlace, UnitBusy
 from hub.command.surroundings import surroundings
 from hub.command.units import STATUS_NAMES, STATUSES
@@ -66,7 +66,7 @@ def resources(hub: HubDep, _: ViewerDep, kind: str | None = Query(None, max_leng
 
 
 @router.get("/api/incidents/{incident_id}/recommendations")
-def recommendations(incident_id: int, hub: HubDep, who: ReaderDep) -> dict[str, Any]:
+def recommendations(incident_id: IncidentId, hub: HubDep, who: ReaderDep) -> dict[str, Any]:
     """For each capability of the incident's plan, available units ranked by road travel time; depots with stock."""
     _visible(hub, who, incident_id)
     try:
@@ -78,7 +78,7 @@ def recommendations(incident_id: int, hub: HubDep, who: ReaderDep) -> dict[str, 
 
 
 @router.post("/api/incidents/{incident_id}/dispatches", status_code=201)
-def dispatch(incident_id: int, body: DispatchOrder, hub: HubDep, actor: ActorDep) -> dict[str, Any]:
+def dispatch(incident_id: IncidentId, body: DispatchOrder, hub: HubDep, actor: ActorDep) -> dict[str, Any]:
     """Commit a unit to the incident (a step in its history); 409 when the unit is committed elsewhere."""
     who = f"{actor.who}:{body.by}" if body.by and actor.kind != "user" else actor.who
     case = hub.incidents.store.get(incident_id)
@@ -95,7 +95,7 @@ def dispatch(incident_id: int, body: DispatchOrder, hub: HubDep, actor: ActorDep
 
 
 @router.get("/api/incidents/{incident_id}/surroundings")
-def incident_surroundings(incident_id: int, hub: HubDep, who: ReaderDep,
+def incident_surroundings(incident_id: IncidentId, hub: HubDep, who: ReaderDep,
                           radius: float = Query(500.0, ge=10, le=5000, description="metres around the incident")
                           ) -> dict[str, Any]:
     """Hydrants, hazmat sites, cameras with their latest readings and alerts, warnings in force, shelters
@@ -116,7 +116,7 @@ def open_dispatches(hub: HubDep, _: CityReaderDep) -> dict[str, Any]:
 
 
 @router.get("/api/incidents/{incident_id}/dispatches")
-def dispatches(incident_id: int, hub: HubDep, who: ReaderDep) -> dict[str, Any]:
+def dispatches(incident_id: IncidentId, hub: HubDep, who: ReaderDep) -> dict[str, Any]:
     """The units committed to the incident, with where each is now."""
     _visible(hub, who, incident_id)
     return {"items": hub.command.committed(incident_id)}
