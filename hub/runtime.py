@@ -8,12 +8,15 @@ import functools
 import gc
 import logging
 import threading
+import time
 from typing import Any
 
 from hub.command.desk import CommandDesk
 from hub.exchange import open_exchange
+from hub.exchange.reports import device_rates
 from hub.geo import load_city
 from hub.health.monitoring import Monitoring
+from hub.healthz import StoreProbe
 from hub.incidents import open_incidents
 from hub.incidents.neighbours import CellNeighbours
 from hub.live import LiveStream
@@ -47,6 +50,7 @@ class Hub:
         self.settings = settings
         self.warm = threading.Event()  # set once the geography and the cells' neighbours are loaded (start)
         self.store = open_store(settings.store_url)
+        self.store_probe = StoreProbe(self.store.counts)
         self.geo = load_city()
         self.registry = load_registry()
         limits = Limits(settings.max_payload_bytes, settings.max_age_days * 86400, settings.max_ahead_s)
@@ -57,7 +61,8 @@ class Hub:
         self.pipeline.sinks.append(self.live.sink)
         self.pipeline.steps.append(functools.partial(load_rules().apply, device_meta=self.registry.meta))
         self.neighbours = CellNeighbours(self.geo)
-        self.incidents = open_incidents(settings.store_url, self.live.publish, neighbours=self.neighbours)
+        self.incidents = open_incidents(settings.store_url, self.live.publish, neighbours=self.neighbours,
+                                        work_windows=settings.work_windows)
         self.pipeline.sinks.append(self.incidents.sink)
         self.people = open_people(settings.store_url, settings.token_ttl_s, settings.signin_failures_per_user,
                                   settings.signin_failures_per_address, settings.signin_window_s)
@@ -66,7 +71,8 @@ class Hub:
         self.pipeline.steps.append(self.monitoring.step)
         self.pipeline.sinks.append(self.monitoring.sink)
         self.notifier = open_notifier(settings, self.incidents, self.live.publish)
-        self.province = open_exchange(settings, self.incidents, self.store.stats)
+        self.province = open_exchange(settings, self.incidents, self.store.stats,
+                                      lambda: device_rates(self.monitoring.devices, time.time()))
         self.command = CommandDesk(self.incidents, silent_after_s=settings.unit_silent_s)  # hub/command
         self.pipeline.sinks.append(self.command.sink)
         self.ingests: dict[str, Ingest] = {}
@@ -105,11 +111,14 @@ class Hub:
         self.province.stop()
         self.incidents.close()
         self.people.close()
+        self.store_probe.close()
         self.store.close()
 
     def health(self) -> dict[str, Any]:
         transports = {name: i.status() for name, i in self.ingests.items()}  # connected, healthy, backlog, lag
-        return {"status": "ok", "store": self.store.counts(), "transports": transports,
+        counts, answering = self.store_probe.read()  # never waits long on a store that cannot be reached
+        return {"status": "ok" if answering else "degraded", "store": counts, "store_answering": answering,
+                "transports": transports,
                 "totals": {"stored": self.pipeline.totals.stored, "duplicates": self.pipeline.totals.duplicates,
                            "dead": self.pipeline.totals.dead, "batches": self.pipeline.totals.batches},
                 "live_clients": len(self.live.clients), "warm": self.warm.is_set()}

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     require_signed_events: bool = False
     keys_refresh_s: float = 5
     signing_keys: list[str] = []  # publishers (simulate, replay): ADAPTER=PRIVATE.pem or directories of <adapter>.pem
+    # TLS to the brokers (hub/trust/tls.py): mqtts:// URLs; Kafka where kafka_options ask for SSL or SASL_SSL
+    tls_ca_file: str | None = None  # the CA the broker's certificate must chain to (default: the system's)
+    tls_cert_file: str | None = None  # the client's own certificate (PEM), for brokers that ask for one
+    tls_key_file: str | None = None
     # device health, data quality and forecasts (hub/health, hub/forecast)
     health_check_s: float = 30  # how often device states, source quality and forecasts are checked; 0: never
     device_cadences: Path | None = None  # the cadences data file; None: hub/data/device_cadences.yaml

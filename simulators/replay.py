@@ -19,6 +19,7 @@ from adapters.base import NativeRejected
 from adapters.registry import get as get_adapter
 from hub.transports.base import Publisher
 from simulators.environment import distance_m
+from simulators.forecast_check import check_warnings
 from simulators.registry import SIMULATORS
 from simulators.scenario import Place, Scenario
 
@@ -156,6 +157,7 @@ class Checker:
         self._dispatcher = self._dispatcher or Dispatcher(self.token, self.speedup)
         return ([self.events(e) for e in scenario.expect.get("events", [])]
                 + [self.incidents(e) for e in scenario.expect.get("incidents", [])]
+                + [check_warnings(self, e) for e in scenario.expect.get("forecast_warnings", [])]
                 + [recommendation(self.http, e) for e in scenario.expect.get("recommendations", [])]
                 + [self._dispatcher.outcome(self.http, n, e)
                    for n, e in enumerate(scenario.expect.get("dispatches", []))])

@@ -22,6 +22,7 @@ from hub.api.routes.audit import router as audit_router
 from hub.api.routes.auth import router as auth_router
 from hub.api.routes.command import router as command_router
 from hub.api.routes.devices import router as devices_router
+from hub.api.routes.evaluation import router as evaluation_router
 from hub.api.routes.events import router as events_router
 from hub.api.routes.exchange import router as exchange_router
 from hub.api.routes.forecasts import router as forecasts_router
@@ -70,6 +71,7 @@ def create_app(hub: Hub) -> FastAPI:
         exchange_router,
         command_router,
         events_router,
+        evaluation_router,
     ):
         app.include_router(router)
     app.mount("/static/hub", StaticFiles(directory=STATIC), name="static")

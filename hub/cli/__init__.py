@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from hub.cli import audit, bench, evaluate, geo, keys, maps, route, service, sources, users
+from hub.cli import audit, bench, evaluate, geo, keys, maps, report, route, service, sources, users
 
 COMMAND_GROUPS = (
     service,
@@ -21,6 +21,7 @@ COMMAND_GROUPS = (
     audit,
     keys,
     route,
+    report,
 )
 
 

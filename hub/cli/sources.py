@@ -23,7 +23,7 @@ def register(commands: Any) -> None:
     sim.add_argument("--duration", type=float, default=60)
     sim.add_argument("--seed", type=int, default=2021)
     to = sim.add_mutually_exclusive_group(required=True)
-    to.add_argument("--mqtt", help="mqtt://host:port")
+    to.add_argument("--mqtt", help="mqtt://host:port or mqtts://host:port (CITYHUB_TLS_CA_FILE …)")
     to.add_argument("--kafka", help="host:port")
     sign_option(sim)
     sim.set_defaults(func=run_simulate)
@@ -60,11 +60,15 @@ def sign_option(command: argparse.ArgumentParser) -> None:
 def publisher_for(args: argparse.Namespace, client_id: str = "cityhub-simulate") -> Publisher:
     from hub.settings import Settings
     from hub.trust.signer import Signer
+    from hub.trust.tls import TlsFiles
 
-    specs = args.sign_key or Settings().signing_keys
+    settings = Settings()  # the environment's CITYHUB_SIGNING_KEYS, CITYHUB_TLS_*, CITYHUB_KAFKA_OPTIONS
+    specs = args.sign_key or settings.signing_keys
     signer = Signer.load(specs) if specs else None
     url = args.mqtt or kafka_url(args.kafka)
-    return transport_for(url).publisher(url, client_id, signer=signer)
+    transport = transport_for(url)
+    extra = settings.kafka_options if transport.name == "kafka" else {}
+    return transport.publisher(url, client_id, signer=signer, tls=TlsFiles.of(settings), **extra)
 
 
 def run_simulate(args: argparse.Namespace) -> int:

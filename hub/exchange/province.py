@@ -1,5 +1,5 @@
 """The link up to the provincial hub (粤治慧): reports of incidents at or above a severity as they open
-and change, and each day's indicators, sent in order over HTTPS POST.
+and change, and each day's indicators, sent in order over HTTPS POST (or to a Kafka topic: hub/exchange/kafka.py).
 
 Every POST carries `X-CityHub-Timestamp` and `X-CityHub-Signature: sha256=<hex>` (HMAC-SHA256 with the
 shared secret over `<timestamp>\\n<body>`, the scheme of the webhooks). The province answers 2xx with
@@ -22,8 +22,9 @@ from typing import Any
 import httpx
 import orjson
 
+from hub.exchange.kafka import KafkaReports
 from hub.exchange.outbox import ReportOutbox
-from hub.exchange.reports import Stats, envelope, incident_report, indicators_report
+from hub.exchange.reports import OnlineRates, Stats, envelope, incident_report, indicators_report
 from hub.incidents.db import Db
 from hub.incidents.model import Step
 from hub.incidents.store import IncidentStore
@@ -37,9 +38,12 @@ FIRST_RETRY_S, MAX_RETRY_S = 5.0, 600.0
 
 class ProvinceLink:
     def __init__(self, db: Db, url: str | None, secret: str = "", city: str = "440700", min_severity: int = 3,
-                 stats: Stats | None = None, clock: Callable[[], float] = time.time, timeout_s: float = 10) -> None:
+                 stats: Stats | None = None, clock: Callable[[], float] = time.time, timeout_s: float = 10,
+                 kafka_options: dict[str, Any] | None = None, online: OnlineRates | None = None) -> None:
         self.db, self.url, self.secret, self.city = db, url, secret, city
-        self.min_severity, self.stats, self.clock = min_severity, stats, clock
+        self.kafka = KafkaReports(url, city, timeout_s, **(kafka_options or {})) if url and url.startswith(
+            "kafka://") else None
+        self.min_severity, self.stats, self.clock, self.online = min_severity, stats, clock, online
         self.outbox = ReportOutbox(db)
         self.client = httpx.Client(timeout=timeout_s)
         self.name = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
@@ -67,7 +71,7 @@ class ProvinceLink:
         self._indicators_of = day
         if self.db.one("SELECT seq FROM exchange_reports WHERE key = ?", (f"indicators/{day.isoformat()}",)):
             return False
-        body = indicators_report(day, self.db, self.stats)
+        body = indicators_report(day, self.db, self.stats, self.online)
         with self.db.exclusive():
             return self.outbox.add("indicators", body, self.clock(), key=f"indicators/{day.isoformat()}")
 
@@ -105,6 +109,8 @@ class ProvinceLink:
         timestamp = str(int(time.time()))
         headers = {"content-type": "application/json", "x-cityhub-timestamp": timestamp,
                    "x-cityhub-signature": signature(self.secret, timestamp, body)}
+        if self.kafka is not None:
+            return self.kafka.send(body, headers)
         try:
             response = self.client.post(self.url, content=body, headers=headers)
         except httpx.HTTPError as err:
@@ -144,3 +150,5 @@ class ProvinceLink:
             self._thread.join(15)
             self._thread = None
         self.client.close()
+        if self.kafka is not None:
+            self.kafka.close()

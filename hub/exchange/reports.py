@@ -15,6 +15,18 @@ from hub.incidents.views import CHINA_TIME, iso
 
 SCHEMA = "cityhub.province-report/1"
 Stats = Callable[[str, float, float], list[dict[str, Any]]]  # (by, since, until) → [{"key", "count"}]
+OnlineRates = Callable[[], dict[str, Any] | None]  # the devices' online rates now (hub/health)
+
+
+def device_rates(health: Any, now: float) -> dict[str, Any]:
+    """Online rates (online + late over monitored devices, hub/health) by district and for the city, now."""
+    from hub.health.views import health_by
+
+    rows = health_by(health, "district", now)
+    monitored = sum(r["monitored"] for r in rows)
+    up = sum(r["online"] + r["late"] for r in rows)
+    return {"at": iso(now), "city": round(up / monitored, 4) if monitored else None,
+            "by_district": {r["district"] or "unknown": r["online_rate"] for r in rows if r["monitored"]}}
 
 
 def incident_id(city: str, local_id: int | None) -> str:
@@ -48,8 +60,9 @@ def day_bounds(day: date) -> tuple[float, float]:
     return start.timestamp(), (start + timedelta(days=1)).timestamp()
 
 
-def indicators_report(day: date, db: Db, stats: Stats | None) -> dict[str, Any]:
-    """The day's figures (Beijing time): events by domain and district, and the incidents' flow."""
+def indicators_report(day: date, db: Db, stats: Stats | None, online: OnlineRates | None = None) -> dict[str, Any]:
+    """The day's figures (Beijing time): events by domain and district, the incidents' flow, and the
+    devices' online rates as they stand when the report is made."""
     since, until = day_bounds(day)
 
     def counted(by: str) -> dict[str, int]:
@@ -74,7 +87,7 @@ def indicators_report(day: date, db: Db, stats: Stats | None) -> dict[str, Any]:
             "overdue_at_end": one(f"SELECT count(*) AS n FROM incidents WHERE state IN ({open_in})"
                                   " AND due_at IS NOT NULL AND due_at < ? AND created_at < ?", (until, until)),
             "opened_by_district": {str(r["k"] or "unknown"): int(r["n"]) for r in opened_by}},
-        "evaluation": None, "device_online_rate": None}}
+        "evaluation": None, "device_online_rate": online() if online else None}}
 
 
 def envelope(city: str, seq: int, kind: str, created_at: float, replay: bool, body: dict[str, Any],

@@ -32,6 +32,10 @@ class Series:
         i = bisect.bisect_right(self.times, t) - 1
         return self.values[i] if i >= 0 and t - self.times[i] <= max_age else None
 
+    def total(self, since: float, until: float) -> float:
+        """The sum of the values in (since, until]."""
+        return sum(self.values[bisect.bisect_right(self.times, since):bisect.bisect_right(self.times, until)])
+
     def first_above(self, since: float, until: float, level: float) -> float | None:
         start = bisect.bisect_left(self.times, since)
         for i in range(start, bisect.bisect_right(self.times, until)):
@@ -58,6 +62,7 @@ class History:
         self.hazards, self.colours = hazards, colours
         self.values: dict[str, Series] = {}  # device → its value
         self.rain: dict[str, Series] = {}  # rain gauge → rain of the past hour (mm)
+        self.rain_since_last: dict[str, Series] = {}  # rain gauge → rain since its previous report (mm)
         self.warnings: dict[str, list[Warning]] = {}  # area code → warnings in the order sent
 
     def add(self, event_type: str, device: str, t: float, data: dict[str, Any]) -> bool:
@@ -69,9 +74,11 @@ class History:
                 self.values.setdefault(device, Series()).add(t, float(value))
                 return True
         elif event_type == "city.water.rainfall":
-            rain = data.get("rain_1h_mm")
+            rain, fallen = data.get("rain_1h_mm"), data.get("rain_mm")
             if isinstance(rain, int | float):
                 self.rain.setdefault(device, Series()).add(t, float(rain))
+            if isinstance(fallen, int | float):
+                self.rain_since_last.setdefault(device, Series()).add(t, float(fallen))
         elif event_type == "city.weather.warning" and data.get("hazard") in self.hazards:
             area = str(data.get("area_code") or "")
             rank = 0 if data.get("msg_type") == "cancel" else self.colours.get(str(data.get("colour")), 0)
@@ -90,7 +97,7 @@ class History:
         return rank
 
     def trim(self, before: float) -> None:
-        for series in (*self.values.values(), *self.rain.values()):
+        for series in (*self.values.values(), *self.rain.values(), *self.rain_since_last.values()):
             series.trim(before)
         for area, sent in self.warnings.items():
             self.warnings[area] = [w for w in sent if w.sent >= before] or sent[-1:]

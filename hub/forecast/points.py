@@ -26,6 +26,7 @@ class PointKind:
     unit: str
     threshold: float | None
     threshold_meta: str | None
+    title: str = ""  # its name for people, e.g. 内涝积水
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class ForecastSettings:
 def load_settings(path: Path | None = None) -> ForecastSettings:
     doc = yaml.safe_load((path or FORECAST_FILE).read_text(encoding="utf-8"))
     kinds = {name: PointKind(name, spec["device_kind"], spec["type"], spec["value"], spec.get("unit", ""),
-                             spec.get("threshold"), spec.get("threshold_meta"))
+                             spec.get("threshold"), spec.get("threshold_meta"), spec.get("name", name))
              for name, spec in doc["points"].items()}
     fit, warnings, gauges = doc.get("fit") or {}, doc.get("rain_warnings") or {}, doc.get("gauges") or {}
     return ForecastSettings(tuple(int(h) for h in doc["horizons_min"]), float(doc.get("step_min", 5)) * 60, kinds,

@@ -1,7 +1,8 @@
-"""The forecaster of a running hub: it keeps the last hours of water events by event time, forecasts a point
-each time the point reports, issues a 预警 (forecast warning, an incident of kind forecast-warning to the
-point's owner department) when the forecast reaches the threshold and withdraws it when every forecast is
-back below `withdraw_below` × threshold; it refits its model from the store's history every `fit.every_h`.
+"""The forecaster of a running hub: it keeps the last hours of water events by event time and forecasts a
+point each time the point or a rain gauge around it reports. It issues a 预警 (forecast warning, an incident
+of kind forecast-warning to the point's owner department) when the forecast reaches the threshold, and
+withdraws it once the measured value is below the threshold and every forecast below `withdraw_below` ×
+threshold. It refits its model from the store's history every `fit.every_h`.
 
 Times are event times: a replayed storm gets the same forecasts and lead times at any replay speed."""
 
@@ -36,7 +37,7 @@ class Forecast:
     crossing_at: float | None  # when the path reaches the threshold (at: already there); None: not within
     warning_id: int | None = None
     warned_at: float | None = None  # event time the warning in force was issued
-    issued: list[float] = field(default_factory=list)  # event times of the warnings issued (for lead times)
+    spans: list[list[float | None]] = field(default_factory=list)  # [issued, withdrawn or None] per warning
 
 
 def crossing(at: float, value: float, predicted: dict[int, float], threshold: float) -> float | None:
@@ -56,6 +57,10 @@ class Forecaster:
     def __init__(self, registry: DeviceRegistry, settings: ForecastSettings, alarms: Alarms | None = None) -> None:
         self.settings, self.alarms = settings, alarms
         self.points = forecast_points(registry, settings)
+        self.around: dict[str, list[Point]] = {}  # rain gauge → the points that read it
+        for point in self.points.values():
+            for gauge, _ in point.gauges:
+                self.around.setdefault(gauge, []).append(point)
         self.fields = {k.type: k.value for k in settings.kinds.values()}
         self.history = self.new_history()
         self.models: dict[str, Fitted] = {}
@@ -69,6 +74,7 @@ class Forecaster:
 
     # ── the pipeline's sink ──
     def sink(self, fresh: list[Event], dead: list[DeadLetter]) -> None:
+        """A point's own report, or a report of a rain gauge around it, forecasts the point again."""
         wanted, reported = self.fields, []
         for event in fresh:
             ce = event.ce
@@ -79,9 +85,11 @@ class Forecaster:
                 with self.lock:
                     self.latest = max(self.latest, at)
                     if self.history.add(kind, device, at, ce["data"]) and device in self.points:
-                        reported.append((device, at))
-        for device, at in reported:
-            self.forecast(self.points[device], at)
+                        reported.append((self.points[device], at))
+                    elif kind == "city.water.rainfall":
+                        reported += [(point, at) for point in self.around.get(device, ())]
+        for point, at in reported:
+            self.forecast(point, at)
 
     def forecast(self, point: Point, at: float) -> Forecast | None:
         model = self.models.get(point.kind)
@@ -95,7 +103,7 @@ class Forecaster:
         predicted = {h: round(v, 3) for h, v in model.predict(x).items()}
         made = Forecast(at, x[1], predicted, crossing(at, x[1], predicted, point.threshold))
         if kept is not None:
-            made.warning_id, made.warned_at, made.issued = kept.warning_id, kept.warned_at, kept.issued
+            made.warning_id, made.warned_at, made.spans = kept.warning_id, kept.warned_at, kept.spans
         self.current[point.device_id] = made
         self._warn(point, made)
         return made
@@ -104,15 +112,17 @@ class Forecaster:
         peak = max(made.predicted.values())
         if made.warning_id is None and made.warned_at is None and peak >= point.threshold:
             made.warned_at = made.at
-            made.issued.append(made.at)
+            made.spans.append([made.at, None])
             if self.alarms:
                 made.warning_id = self.alarms.open(self._raise(point, made), WHO)
-        elif made.warned_at is not None and peak < self.settings.withdraw_below * point.threshold:
+        elif (made.warned_at is not None and made.value < point.threshold
+              and peak < self.settings.withdraw_below * point.threshold):
             if self.alarms and made.warning_id is not None:
                 unit = self._unit(point)
                 self.alarms.close(made.warning_id, f"预报回落：未来 {max(made.predicted)} 分钟内最高 {peak:g}{unit}，"
                                   f"低于阈值 {point.threshold:g}{unit}，预警解除", WHO)
             made.warning_id = made.warned_at = None
+            made.spans[-1][1] = made.at
 
     def _unit(self, point: Point) -> str:
         return self.settings.kinds[point.kind].unit
@@ -170,6 +180,7 @@ class Forecaster:
             made = self.current.get(point.device_id)
             items.append({"point_id": point.device_id, "device_id": point.device_id, "name": point.row.get("name"),
                           "lon": point.row.get("lon"), "lat": point.row.get("lat"),
+                          "district_code": point.row.get("district_code"),
                           "department": point.row.get("department"), "threshold": point.threshold,
                           "unit": self._unit(point), "at": iso(made.at) if made else None,
                           "value": made.value if made else None,

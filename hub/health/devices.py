@@ -28,6 +28,7 @@ from hub.health.cadences import Cadences
 from hub.registry import DeviceRegistry
 
 STATES = ("online", "late", "offline", "never_seen")
+STATE_NAMES = {"online": "在线", "late": "迟报", "offline": "离线", "never_seen": "未上线"}
 HISTORY = 1440  # readings kept per device for its last 24 h (a 1-minute cadence fills a day)
 WHO = "system:device-health"
 

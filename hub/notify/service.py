@@ -7,7 +7,10 @@ Causes and their trigger keys (each notice is `<key>/<recipient>/<channel>`, que
 - step `open` or `alarm` of an incident with an orange or red weather alarm → `weather/<incident>/<rule>`
 - a 督办 order from the province (hub/exchange/orders.py queues it with its step) → `supervision/<order id>`
 - a dispatched case past `deadline_share` of its limit → `deadline/<incident>/<dispatch time>`
-- `notify(trigger, key, context)` from any other code (device offline, forecast warnings)
+- step `open` of the hub's own alarms (hub/health, hub/forecast): a device offline or flapping →
+  `device_offline/<incident>`, a forecast warning → `forecast_warning/<incident>`, a source's data
+  quality → `source_quality/<incident>`
+- `notify(trigger, key, context)` from any other code
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from hub.notify.sender import RetryPolicy, Sender
 from hub.notify.triggers import NoticeBook, Recipient, person
 
 log = logging.getLogger(__name__)
+KIND_TRIGGERS = {"device-offline": "device_offline", "device-flapping": "device_offline",  # hub/health, hub/forecast
+                 "forecast-warning": "forecast_warning", "source-quality": "source_quality"}
 WEATHER_ALARMS = {"weather.warning.orange": "橙色气象预警", "weather.warning.red": "红色气象预警"}
 Publish = Callable[[str, list[dict[str, Any]]], None]
 
@@ -119,6 +124,9 @@ class Notifier:
             elif step.action == "escalate":
                 self.queue("overdue", f"overdue/{n}/{incident.escalations}", context, n)
                 self.queue("escalated", f"escalated/{n}/{incident.escalations}", context, n)
+            elif step.action == "open" and incident.kind in KIND_TRIGGERS:
+                trigger = KIND_TRIGGERS[incident.kind]
+                self.queue(trigger, f"{trigger}/{n}", context, n)
             else:
                 for rule, name in WEATHER_ALARMS.items():
                     if rule in incident.alarms:

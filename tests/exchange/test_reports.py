@@ -7,7 +7,11 @@ from collections.abc import Callable
 from datetime import date
 
 from hub.exchange.province import ProvinceLink
+from hub.exchange.reports import device_rates
+from hub.health.cadences import load_cadences
+from hub.health.devices import DeviceHealth, Seen
 from hub.incidents import open_incidents
+from hub.registry import load_registry
 from tests.exchange.conftest import SECRET
 from tests.incidents.conftest import Clock
 from tests.incidents.factory import JIANGHAI, T0, sighting, waterlogging
@@ -94,8 +98,11 @@ def test_the_days_indicators_are_reported_once_and_valid(db_url: str, province: 
     engine = open_incidents(db_url, clock=lambda: T0)
     engine.absorb([waterlogging(30)])
     stats = {"domain": [{"key": "water", "count": 12}], "district": [{"key": "440703", "count": 12}]}
+    health = DeviceHealth(load_registry(), load_cadences())
+    device = next(iter(health.registry.devices))
+    health.seen[device] = Seen(last_received=T0 + 86400)  # one device reported just now; the rest never
     link = ProvinceLink(engine.store.db, base + "/reports", SECRET, min_severity=5, clock=lambda: T0 + 86400,
-                        stats=lambda by, since, until: stats[by])
+                        stats=lambda by, since, until: stats[by], online=lambda: device_rates(health, T0 + 86400))
     day = date(2026, 6, 1)
     assert link.yesterday() == day
     assert link.queue_indicators(day)
@@ -106,4 +113,6 @@ def test_the_days_indicators_are_reported_once_and_valid(db_url: str, province: 
     assert figures["date"] == "2026-06-01" and figures["events_by_domain"] == {"water": 12}
     assert figures["incidents"]["opened"] == 1 and figures["incidents"]["open_at_end"] == 1
     assert figures["incidents"]["opened_by_district"] == {"440703": 1}
+    rates = figures["device_online_rate"]
+    assert 0 < rates["city"] < 0.01 and set(rates["by_district"]) >= {"440703", "440781"}
     engine.close()

@@ -8,19 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-import orjson
 import pytest
 
-from adapters.base import NativeRejected
-from adapters.registry import ADAPTERS
-from hub.events import Message
 from hub.forecast import Forecaster, load_settings
 from hub.forecast.model import FEATURES, samples
-from hub.geo import load_city
-from hub.pipeline.process import Pipeline
 from hub.registry import load_registry
 from hub.store import open_store
-from simulators.history import history
+from tests.forecast.support import store_history
 
 DAY = 86400.0
 
@@ -31,20 +25,7 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
     start = datetime.fromtimestamp((time.time() - 3 * DAY - 3600) // 60 * 60, UTC)
     path = tmp_path_factory.mktemp("forecast") / "hub.sqlite"
     store = open_store(f"sqlite:///{path}")
-    pipeline = Pipeline(store, load_city(), load_registry())
-    batch: list[Message] = []
-    for t, name, raw in history(11, start, 3, frozenset({"440703"})):
-        adapter = ADAPTERS[name]
-        try:
-            events = adapter.adapt(raw)
-        except NativeRejected:
-            continue
-        received = start.timestamp() + t + 2
-        batch += [Message(orjson.dumps(ce), adapter.topic, "mqtt", received_at=received) for ce in events]
-        if len(batch) >= 2000:
-            pipeline.process(batch)
-            batch = []
-    pipeline.process(batch)
+    store_history(store, 11, start, 3, frozenset({"440703"}))
     store.close()
     return path, start.timestamp()
 

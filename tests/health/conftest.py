@@ -24,7 +24,7 @@ offline_after: 3
 flap: {changes: 2, window_s: 3600}
 default: {cadence_s: null}
 classes:
-  waterlogging-sensor: {cadence_s: 1}
+  waterlogging-sensor: {cadence_s: 3}  # short for the test, long enough for a loaded machine
 record_fields: [device_id, name, department]
 record_target: 0.8
 """

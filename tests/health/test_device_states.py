@@ -27,11 +27,11 @@ def test_a_device_goes_never_seen_online_offline_and_back(fast_hub: RunningHub, 
     sensors.running.set()
     wait_for(lambda: state(fast_hub, device) == "online", what="online")
     one = fast_hub.get(f"/api/devices/{device}").json()
-    assert one["record"]["kind"] == "waterlogging-sensor" and one["cadence_s"] == 1
+    assert one["record"]["kind"] == "waterlogging-sensor" and one["cadence_s"] == 3
     assert "depth_cm" in one["latest"]["city.water.waterlogging"]["values"] and one["last_24h"]
     assert alarms(fast_hub, device) == []
 
-    sensors.running.clear()  # the simulator stops: late after 1.5 s, offline after 3 s, and an alarm
+    sensors.running.clear()  # the simulator stops: late after 4.5 s, offline after 9 s, and an alarm
     wait_for(lambda: state(fast_hub, device) == "offline", what="offline")
     wait_for(lambda: len(alarms(fast_hub, device)) == 1, what="an offline alarm")
     alarm = alarms(fast_hub, device)[0]

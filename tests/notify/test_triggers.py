@@ -91,13 +91,33 @@ def test_a_red_weather_warning_reaches_the_departments_and_towns_of_its_district
 
 def test_notify_from_other_code_is_idempotent_by_key(hub: tuple[IncidentService, Notifier]) -> None:
     _, notifier = hub
-    context = {"department": "测试部门", "device_id": "JM-RG-0042", "device_name": "雨量站", "offline_for": "3 小时",
-               "limit": "1 小时", "place": "蓬江区白沙街道"}
+    context = {"department": "测试部门", "title": "设备离线：雨量站（JM-RG-0042）", "note": "已 180 分钟未上报",
+               "place": "蓬江区白沙街道"}
     assert notifier.notify("device_offline", "offline/JM-RG-0042/1", context) == 3
     assert notifier.notify("device_offline", "offline/JM-RG-0042/1", context) == 0
     assert queued(notifier) == [("device_offline", "dept", "email"), ("device_offline", "ops", "email"),
                                 ("device_offline", "ops", "sms")]
-    assert "设备 JM-RG-0042（雨量站，蓬江区白沙街道）已离线 3 小时" in notifier.outbox.search()[0]["body"]
+    body = notifier.outbox.search()[0]["body"]
+    assert body.startswith("测试部门：设备离线：雨量站（JM-RG-0042），位置 蓬江区白沙街道。已 180 分钟未上报。")
+
+
+def test_the_hubs_own_alarms_notify_device_offline_and_forecast_warnings(
+        hub: tuple[IncidentService, Notifier]) -> None:
+    from hub.health.alarms import Alarms, Raise
+
+    engine, notifier = hub
+    alarms = Alarms(engine)
+    place = {"district_code": "440703", "district_name": "蓬江区", "town_code": "440703002", "town_name": "白沙街道"}
+    alarms.open(Raise("device-offline", "hub.device.offline", "设备离线：雨量站（JM-RG-0042）", "测试部门", 2, place,
+                      "已 90 分钟未上报（应每 300 秒上报）"), "system:health")
+    alarms.open(Raise("forecast-warning", "hub.forecast.waterlogging", "预警：积水点预计 60 分钟后积水超过 30cm",
+                      "测试部门", 2, place, "现值 12cm"), "system:forecast")
+    assert queued(notifier) == [("device_offline", "dept", "email"), ("device_offline", "ops", "email"),
+                                ("device_offline", "ops", "sms"), ("forecast_warning", "baisha", "sms"),
+                                ("forecast_warning", "dept", "email"), ("forecast_warning", "pj", "email")]
+    bodies = {n["trigger"]: n["body"] for n in notifier.outbox.search() if n["recipient"] == "dept"}
+    assert "已 90 分钟未上报" in bodies["device_offline"] and "蓬江区白沙街道" in bodies["device_offline"]
+    assert bodies["forecast_warning"].startswith("测试部门：预警：积水点预计 60 分钟后积水超过 30cm")
 
 
 def test_the_citys_file_loads_and_bad_files_say_where() -> None:

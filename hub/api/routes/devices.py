@@ -9,7 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException
 
 from hub.api.deps import HubDep, ViewerDep
-from hub.health.devices import STATES, state_of
+from hub.health.devices import STATE_NAMES, STATES, state_of
 from hub.health.views import completeness, device_view, health_by
 
 router = APIRouter(prefix="/api/devices", tags=["devices"])
@@ -32,14 +32,15 @@ def devices_in_state(hub: HubDep, _: ViewerDep, state: State = "offline") -> dic
                       "lat": row.get("lat"), "department": row.get("department"),
                       "district_code": row.get("district_code"), "state": state,
                       "last_report": entry.last_received if entry else None})
-    return {"state": state, "count": len(items), "items": items}
+    return {"state": state, "state_names": STATE_NAMES, "count": len(items), "items": items}
 
 
 @router.get("/health")
 def online_rates(hub: HubDep, _: ViewerDep, by: Literal["department", "district", "class"] = "department",
                  ) -> dict[str, Any]:
     health = hub.monitoring.devices
-    return {"by": by, "groups": health_by(health, by, time.time()), "completeness": completeness(health),
+    return {"by": by, "state_names": STATE_NAMES, "groups": health_by(health, by, time.time()),
+            "completeness": completeness(health),
             "unknown_devices": dict(sorted(health.unknown.items()))}
 
 

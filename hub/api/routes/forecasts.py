@@ -18,7 +18,8 @@ def forecasts(hub: HubDep, _: ViewerDep, kind: Literal["waterlogging", "river"] 
     forecaster = hub.monitoring.forecasts
     model = forecaster.models.get(kind)
     items = forecaster.view(kind)
-    return {"kind": kind, "horizons_min": list(forecaster.settings.horizons_min),
+    return {"kind": kind, "kind_name": forecaster.settings.kinds[kind].title,
+            "horizons_min": list(forecaster.settings.horizons_min),
             "model": None if model is None else {"fitted_at": iso(forecaster.fitted_at), "samples": model.samples,
                                                  "training_rmse": {f"+{h}min": round(e, 4)
                                                                    for h, e in model.rmse.items()}},

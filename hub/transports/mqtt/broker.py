@@ -9,6 +9,7 @@ from hub.transports.fresh_view import FreshView
 from hub.transports.mqtt.glance import MqttGlance
 from hub.transports.mqtt.ingest import MqttIngest
 from hub.transports.mqtt.publisher import MqttPublisher
+from hub.trust.tls import TlsFiles
 
 if TYPE_CHECKING:
     from hub.live import LiveStream
@@ -21,12 +22,13 @@ class Mqtt:
     name = "mqtt"
 
     def ingests(self, url: str, pipeline: Pipeline, live: LiveStream, settings: Settings) -> dict[str, Ingest]:
+        tls = TlsFiles.of(settings)  # mqtts:// URLs: the CA, certificate and key (hub.trust.tls)
         mqtt = MqttIngest(pipeline, url, client_id=settings.mqtt_client_id, v5=settings.mqtt_v5,
-                          share_group=settings.mqtt_share_group)
+                          share_group=settings.mqtt_share_group, tls=tls)
         found: dict[str, Ingest] = {"mqtt": mqtt}
         if settings.fresh_view:  # while the store works through a backlog, the map shows the newest
             glance = functools.partial(MqttGlance, url, client_id=settings.mqtt_client_id,
-                                       v5=settings.mqtt_v5, share_group=settings.mqtt_share_group)
+                                       v5=settings.mqtt_v5, share_group=settings.mqtt_share_group, tls=tls)
             found["mqtt_fresh"] = FreshView(pipeline, live, glance, mqtt.worker.inbox.qsize, name="MQTT")
         return found
 

@@ -8,6 +8,7 @@ lacks any of them.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from urllib.parse import urlparse
 
@@ -15,6 +16,9 @@ import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+
+from hub.api.security import redacted
+from hub.trust.tls import ConnectFailures, TlsFiles, client_context
 
 PAHO_PIN = ">=2.2,<2.3"  # the versions whose internals `Client` is written against; pyproject.toml pins the same
 # paho's private members that `Client` reads, writes or overrides (and `paho.time_func`, its clock)
@@ -33,6 +37,7 @@ WRITE_CHUNK = 65536  # bytes of batched PUBACKs / PUBLISHes queued as one write
 # itself stop reading, QoS 0 being at most once, the batch's republish is dropped and counted
 # (`republish_shed`) rather than queued, and the PUBACKs are not kept behind it.
 REPUBLISH_QUEUE_LIMIT = 32
+TLS_SCHEMES = ("mqtts", "ssl")
 FastHandler = Callable[[str, bytes, int, int], None]  # (topic, payload, packet id, QoS)
 BatchHandler = Callable[[list[tuple[str, bytes, int, int]]], None]  # several of them, in arrival order
 
@@ -83,6 +88,8 @@ class Client(paho.Client):
     - Sending: `ack_many` and `publish_many` queue the PUBACKs or QoS 0 PUBLISHes of a whole batch as
       a few writes instead of one queued packet (and one wake-up of the network thread) each.
     """
+
+    connect_failures: ConnectFailures | None = None
 
     fast_handler: FastHandler | None = None
     batch_handler: BatchHandler | None = None
@@ -221,14 +228,21 @@ class Client(paho.Client):
         self._packet_queue(paho.PUBLISH, b"".join(parts), 0, 0, paho.MQTTMessageInfo(0))
 
 
-def mqtt_client(url: str, client_id: str, *, v5: bool, persistent: bool, manual_ack: bool = False) -> Client:
-    """A paho client for `mqtt://[user:password@]host:port`, not yet connected."""
+def mqtt_client(url: str, client_id: str, *, v5: bool, persistent: bool, manual_ack: bool = False,
+                tls: TlsFiles | None = None) -> Client:
+    """A paho client for `mqtt://[user:password@]host:port` or `mqtts://…` (TLS with `tls`'s CA, certificate
+    and key: hub.trust.tls), not yet connected. Why a connection fails is logged (hub.trust.tls.ConnectFailures)."""
     parts = urlparse(url)
-    if parts.scheme not in ("mqtt", "tcp", ""):
-        raise ValueError(f"MQTT URL must be mqtt://host:port, got {url!r}")
+    if parts.scheme not in ("mqtt", "tcp", "", *TLS_SCHEMES):
+        raise ValueError(f"MQTT URL must be mqtt://host:port or mqtts://host:port, got {url!r}")
     protocol = paho.MQTTv5 if v5 else paho.MQTTv311
     client = Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol,
                     clean_session=None if v5 else not persistent, manual_ack=manual_ack)
+    if parts.scheme in TLS_SCHEMES:
+        client.tls_set_context(client_context(tls))
+    failures = client.connect_failures = ConnectFailures(f"MQTT broker {redacted(url)}")
+    # paho calls this inside its `except OSError` (ssl.SSLError is one): the exception is the one in hand
+    client.on_connect_fail = lambda *_: failures.failed(sys.exc_info()[1])
     if parts.username:
         client.username_pw_set(parts.username, parts.password)
     client.max_inflight_messages_set(1000)
@@ -244,7 +258,8 @@ def connect_args(url: str, *, v5: bool, persistent: bool, keepalive: int = KEEPA
         props = Properties(PacketTypes.CONNECT)
         props.SessionExpiryInterval = SESSION_EXPIRY_S if persistent else 0
         props.ReceiveMaximum = RECEIVE_MAXIMUM
-    return {"host": parts.hostname or "127.0.0.1", "port": parts.port or 1883, "keepalive": keepalive,
+    default_port = 8883 if parts.scheme in TLS_SCHEMES else 1883
+    return {"host": parts.hostname or "127.0.0.1", "port": parts.port or default_port, "keepalive": keepalive,
             "clean_start": (not persistent) if v5 else paho.MQTT_CLEAN_START_FIRST_ONLY, "properties": props}
 
 

@@ -17,6 +17,7 @@ from hub.events import Message
 from hub.transports.fresh_view import HELD_MAX
 from hub.transports.mqtt.client import connect_async, mqtt_client
 from hub.transports.mqtt.ingest import TOPIC
+from hub.trust.tls import TlsFiles
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +26,13 @@ class MqttGlance:
     """A throw-away QoS 0 session on the hub's topics; what it brings waits in a short deque."""
 
     def __init__(self, url: str, *, client_id: str = "cityhub", v5: bool = True,
-                 share_group: str | None = None) -> None:
+                 share_group: str | None = None, tls: TlsFiles | None = None) -> None:
         self.topic = f"$share/{share_group}-fresh/{TOPIC}" if share_group and v5 else TOPIC
         self._held: deque[tuple[str, bytes]] = deque(maxlen=HELD_MAX)
         self._overflow = 0
         self._lock = threading.Lock()
-        client = self.client = mqtt_client(url, f"{client_id}-fresh", v5=v5, persistent=False, manual_ack=True)
+        client = self.client = mqtt_client(url, f"{client_id}-fresh", v5=v5, persistent=False, manual_ack=True,
+                                           tls=tls)
         client.fast_handler = self._on_publish
         client.batch_handler = self._on_publishes
         client.on_connect = self._on_connect

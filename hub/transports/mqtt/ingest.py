@@ -26,6 +26,7 @@ from hub.live import map_json
 from hub.pipeline.process import Pipeline
 from hub.transports.batching import BatchWorker
 from hub.transports.mqtt.client import KEEPALIVE_S, RECEIVE_MAXIMUM, connect_async, mqtt_client, user_properties
+from hub.trust.tls import TlsFiles
 
 log = logging.getLogger(__name__)
 TOPIC = "city/+/+"
@@ -42,14 +43,14 @@ class MqttIngest:
 
     def __init__(self, pipeline: Pipeline, url: str, *, client_id: str = "cityhub", v5: bool = True,
                  share_group: str | None = None, keepalive: int = KEEPALIVE_S,
-                 inbox_capacity: int = INBOX_CAPACITY) -> None:
+                 inbox_capacity: int = INBOX_CAPACITY, tls: TlsFiles | None = None) -> None:
         self.url, self.v5, self.keepalive = url, v5, keepalive
         if share_group and not v5:
             log.warning("shared subscription $share/%s with MQTT 3.1.1: Mosquitto accepts it, "
                         "other brokers may not", share_group)
         self.share_group = share_group
         self.topic = f"$share/{share_group}/{TOPIC}" if share_group else TOPIC
-        self.client = mqtt_client(url, client_id, v5=v5, persistent=True, manual_ack=True)
+        self.client = mqtt_client(url, client_id, v5=v5, persistent=True, manual_ack=True, tls=tls)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_subscribe = self._on_subscribe

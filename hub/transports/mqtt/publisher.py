@@ -24,6 +24,7 @@ from hub.transports.mqtt.client import connect_async, mqtt_client
 
 if TYPE_CHECKING:
     from hub.trust.signer import Signer
+    from hub.trust.tls import TlsFiles
 
 log = logging.getLogger(__name__)
 MQTT_BUFFER_MAX = 60_000  # paho numbers messages 1..65535; more unacknowledged ones cannot be told apart
@@ -35,9 +36,9 @@ class MqttPublisher:
     `publish` signs each event (hub/trust/signing.py)."""
 
     def __init__(self, url: str, client_id: str, *, v5: bool = False, buffer: int = 50_000,
-                 connect_timeout: float = 10, signer: Signer | None = None) -> None:
+                 connect_timeout: float = 10, signer: Signer | None = None, tls: TlsFiles | None = None) -> None:
         self.v5, self.signer = v5, signer
-        self.client = mqtt_client(url, client_id, v5=v5, persistent=False)
+        self.client = mqtt_client(url, client_id, v5=v5, persistent=False, tls=tls)
         self.client.max_queued_messages_set(min(buffer, MQTT_BUFFER_MAX))
         self.client.on_publish = self._on_publish
         self.dropped = 0  # did not fit in the buffer
@@ -51,7 +52,9 @@ class MqttPublisher:
             time.sleep(0.02)
         if not self.client.is_connected():
             self.client.loop_stop()
-            raise ConnectionError(f"cannot connect to MQTT broker {redacted(url)} within {connect_timeout} s")
+            failures = self.client.connect_failures
+            why = f": {failures.last}" if failures and failures.last else ""
+            raise ConnectionError(f"cannot connect to MQTT broker {redacted(url)} within {connect_timeout} s{why}")
 
     def publish(self, topic: str, events: list[CloudEvent]) -> None:
         for event in events:
