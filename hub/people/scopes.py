@@ -132,7 +132,10 @@ READ_RULES: dict[str, str] = {
     "/api/work": "area", "/api/alarms": "area", "/api/audit": "admin", "/api/auth/me": "self",
     "/api/meta": "geography",
     "/api/notifications": "city", "/api/notifications/recipients": "city",
-"/api/notifications/me": "self", "/api/exchange": "city",
+    "/api/notifications/me": "self", "/api/exchange": "city",
+    "/api/devices": "area", "/api/devices/health": "area", "/api/devices/{device_id}": "area",
+    "/api/quality": "city", "/api/forecasts": "area",
+    "/api/evaluation": "city", "/api/evaluation/report": "city",  # rankings compare the whole city's units
     # joint command (hub/command): the registry of response resources is open to every reader
     "/api/resources": "geography", "/api/incidents/{incident_id}/recommendations": "area",
     "/api/incidents/{incident_id}/surroundings": "area", "/api/incidents/{incident_id}/dispatches": "area",

@@ -26,6 +26,8 @@ def _visible(hub: Hub, who: Principal, incident_id: int) -> None:
     if found is None:
         raise HTTPException(404, f"no incident {incident_id}")
     inside(who, summary(found), f"incident {incident_id}")
+
+
 District = Annotated[str | None, Query(pattern=r"^\d{6}$", description="6-digit district code")]
 
 
