@@ -75,7 +75,7 @@ class Hub:
         self.notifier = open_notifier(settings, self.incidents, self.live.publish)
         self.province = open_exchange(settings, self.incidents, self.store.stats,
                                       lambda: device_rates(self.monitoring.devices, time.time()))
-        self.command = CommandDesk(self.incidents)  # resources, units and dispatches (hub/command)
+        self.command = CommandDesk(self.incidents, silent_after_s=settings.unit_silent_s)  # hub/command
         self.pipeline.sinks.append(self.command.sink)
         self.ingests: dict[str, Ingest] = {}
         for url in (settings.mqtt, settings.kafka and kafka_url(settings.kafka)):

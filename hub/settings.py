@@ -92,6 +92,8 @@ class Settings(BaseSettings):
 
     # working calendar (hub/supervision/workcalendar.py): the city's supplement of years the package lacks
     work_calendar_file: str = ""  # empty: hub/data/work_calendar.yaml
+    # joint command (hub/command): a unit that has reported and then is silent this long is flagged
+    unit_silent_s: float = 120
 
     @property
     def store_url(self) -> str:

@@ -19,6 +19,7 @@ from maps.build_addresses import build_addresses
 from maps.build_grid import build_grid
 from maps.build_index import build_index
 from maps.build_outputs import write_grid, write_units
+from maps.build_roads import build_roads
 from maps.build_units import district_pixels, partition_district
 from maps.sources import Sources
 
@@ -51,6 +52,8 @@ def build(sources: Sources, out: Path) -> None:
     _say("layers written", start)
     build_addresses(out)
     _say("address library written", start)
+    build_roads(out)
+    _say("road graph written", start)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,7 +6,7 @@
   const esc = (s) => String(s == null ? "" : s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
   const STATUS_COLORS = { available: [60, 200, 120], dispatched: [255, 200, 40], "en-route": [255, 120, 30],
     "on-scene": [240, 50, 50], returning: [120, 170, 255], "out-of-service": [120, 120, 120] };
-  let units = [], names = { statuses: {}, capabilities: {} }, chosen = null, routes = [], committed = [];
+  let units = [], names = { statuses: {}, capabilities: {} }, chosen = null, routes = [], committed = [], drawn = "";
 
   async function loadUnits() {
     try {
@@ -15,7 +15,8 @@
       const doc = await r.json();
       names = { statuses: doc.status_names || {}, capabilities: doc.capability_names || {} };
       units = doc.items.flatMap((site) => site.units.map((u) => Object.assign({ site: site.name }, u)));
-      CH.layers.dirty = true;
+      const signature = units.map((u) => `${u.id}:${u.lon}:${u.lat}:${u.status}:${u.silent}`).join();
+      if (signature !== drawn) { drawn = signature; CH.layers.dirty = true; }  // redraw only what moved
       if (chosen != null) refreshCommitted();
     } catch (err) { /* the hub is away; retried on the next round */ }
   }

@@ -18,7 +18,7 @@ def test_recommendations_dispatch_and_a_moving_unit(city: City) -> None:
              what="a flood incident")
     incident = next(i for i in hub.get("/api/incidents").json()["items"] if i["group"] == "flood")
     row = f"#incident-list [data-incident='{incident['id']}']"
-    page.page.click("#tabs [data-tab='incidents']")
+    page.page.click("#tabs [data-tab='incidents']", timeout=90_000)
     page.page.wait_for_selector(row, timeout=60_000)
     page.page.fill("#token", OPERATOR)
     page.page.click("#token-form button")

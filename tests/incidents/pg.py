@@ -52,4 +52,4 @@ def throwaway_database(prefix: str) -> Iterator[str]:
 def empty_incident_tables(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS incidents, incident_members, incident_steps, incident_timers, case_records,"
-                     " case_steps")
+                     " case_steps, command_dispatches")

@@ -7,13 +7,27 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from hub.api.deps import HubDep, IncidentId, OperatorDep, ViewerDep
+from hub.api.areas import inside
+from hub.api.deps import ActorDep, CityReaderDep, HubDep, IncidentId, ReaderDep, ViewerDep
 from hub.command.desk import NoPlace, UnitBusy
 from hub.command.surroundings import surroundings
 from hub.command.units import STATUS_NAMES, STATUSES
 from hub.incidents import UnknownIncident
+from hub.incidents.views import summary
+from hub.people.scopes import Principal
+from hub.runtime import Hub
 
 router = APIRouter(tags=["command"])
+
+
+def _visible(hub: Hub, who: Principal, incident_id: int) -> None:
+    """404 for an incident that does not exist or lies outside the caller's area."""
+    found = hub.incidents.store.get(incident_id)
+    if found is None:
+        raise HTTPException(404, f"no incident {incident_id}")
+    inside(who, summary(found), f"incident {incident_id}")
+
+
 District = Annotated[str | None, Query(pattern=r"^\d{6}$", description="6-digit district code")]
 
 
@@ -54,8 +68,9 @@ def resources(hub: HubDep, _: ViewerDep, kind: str | None = Query(None, max_leng
 
 
 @router.get("/api/incidents/{incident_id}/recommendations")
-def recommendations(incident_id: IncidentId, hub: HubDep, _: ViewerDep) -> dict[str, Any]:
+def recommendations(incident_id: IncidentId, hub: HubDep, who: ReaderDep) -> dict[str, Any]:
     """For each capability of the incident's plan, available units ranked by road travel time; depots with stock."""
+    _visible(hub, who, incident_id)
     try:
         return hub.command.recommendations(incident_id)
     except UnknownIncident:
@@ -65,9 +80,12 @@ def recommendations(incident_id: IncidentId, hub: HubDep, _: ViewerDep) -> dict[
 
 
 @router.post("/api/incidents/{incident_id}/dispatches", status_code=201)
-def dispatch(incident_id: IncidentId, body: DispatchOrder, hub: HubDep, role: OperatorDep) -> dict[str, Any]:
+def dispatch(incident_id: IncidentId, body: DispatchOrder, hub: HubDep, actor: ActorDep) -> dict[str, Any]:
     """Commit a unit to the incident (a step in its history); 409 when the unit is committed elsewhere."""
-    who = f"{role}:{body.by}" if body.by else role
+    who = f"{actor.who}:{body.by}" if body.by and actor.kind != "user" else actor.who
+    case = hub.incidents.store.get(incident_id)
+    if case is None or not actor.area.admits(case.district_code, case.town_code, case.department):
+        raise HTTPException(404, f"no incident {incident_id}")
     try:
         return hub.command.dispatch(incident_id, body.unit, who, body.note)
     except UnknownIncident:
@@ -79,11 +97,12 @@ def dispatch(incident_id: IncidentId, body: DispatchOrder, hub: HubDep, role: Op
 
 
 @router.get("/api/incidents/{incident_id}/surroundings")
-def incident_surroundings(incident_id: IncidentId, hub: HubDep, _: ViewerDep,
+def incident_surroundings(incident_id: IncidentId, hub: HubDep, who: ReaderDep,
                           radius: float = Query(500.0, ge=10, le=5000, description="metres around the incident")
                           ) -> dict[str, Any]:
     """Hydrants, hazmat sites, cameras with their latest readings and alerts, warnings in force, shelters
     and hospitals by travel time, other open incidents: what a crew needs on arrival."""
+    _visible(hub, who, incident_id)
     try:
         return surroundings(hub, incident_id, radius)
     except UnknownIncident:
@@ -93,14 +112,13 @@ def incident_surroundings(incident_id: IncidentId, hub: HubDep, _: ViewerDep,
 
 
 @router.get("/api/dispatches")
-def open_dispatches(hub: HubDep, _: ViewerDep) -> dict[str, Any]:
+def open_dispatches(hub: HubDep, _: CityReaderDep) -> dict[str, Any]:
     """Every open dispatch (dispatched, en route, on scene) with the unit's terminal and the incident's place."""
     return {"items": hub.command.open_dispatches()}
 
 
 @router.get("/api/incidents/{incident_id}/dispatches")
-def dispatches(incident_id: IncidentId, hub: HubDep, _: ViewerDep) -> dict[str, Any]:
+def dispatches(incident_id: IncidentId, hub: HubDep, who: ReaderDep) -> dict[str, Any]:
     """The units committed to the incident, with where each is now."""
-    if hub.incidents.store.get(incident_id) is None:
-        raise HTTPException(404, f"no incident {incident_id}")
+    _visible(hub, who, incident_id)
     return {"items": hub.command.committed(incident_id)}
