@@ -9,11 +9,11 @@
   const MOBILE_QUEUE_ROLES = new Set(["department", "inspector"]);
   const T = {
     zh: { signin: "登录", signout: "退出", user: "用户名", password: "密码", go: "登录", failed: "登录失败",
-      sub: "请使用分配给您的账号登录", work: "我的工作", todo: "待办", doing: "在办", overdue: "超期", done: "已办",
+      sub: "请使用分配给您的账号登录", token: "使用服务令牌", work: "我的工作", todo: "待办", doing: "在办", overdue: "超期", done: "已办",
       empty: "暂无案件", due: "剩余", late: "已超时", nodue: "无时限", map: "定位", note: "处置意见（可选）",
       refused: "不允许", acked: "已确认", by: "确认人" },
     en: { signin: "Sign in", signout: "Sign out", user: "User name", password: "Password", go: "Sign in",
-      failed: "Sign-in failed", sub: "Sign in with the account you were given", work: "My work", todo: "To do",
+      failed: "Sign-in failed", sub: "Sign in with the account you were given", token: "Use a service token", work: "My work", todo: "To do",
       doing: "In progress", overdue: "Overdue", done: "Done", empty: "No cases", due: "left", late: "overdue by",
       nodue: "no deadline", map: "Locate", note: "Note (optional)", refused: "Refused", acked: "Acknowledged", by: "by" },
   };
@@ -37,7 +37,8 @@
     <label><span data-p="user"></span><input id="signin-user" name="username" autocomplete="username" required></label>
     <label><span data-p="password"></span><input id="signin-pass" name="password" type="password"
       autocomplete="current-password" required></label>
-    <button id="signin-go" type="submit" data-p="go"></button><p id="signin-msg" class="err"></p></form></div>`);
+    <button id="signin-go" type="submit" data-p="go"></button><p id="signin-msg" class="err"></p>
+    <button id="signin-close" type="button" class="link" data-p="token"></button></form></div>`);
   $("tabs").insertAdjacentHTML("afterbegin",
     '<button type="button" data-tab="work" id="work-tab" hidden><span data-p="work"></span> <b id="work-count">0</b></button>');
   $("tabs").insertAdjacentHTML("afterend", `<section class="panel" data-group="work"><h2 data-p="work"></h2>
@@ -53,6 +54,7 @@
   function renderWho() {
     const me = people.me && people.me.user;
     const signedIn = me && me.kind === "user";
+    $("signin-open").hidden = !signedIn && !(people.me && people.me.signin);
     $("who").textContent = signedIn ? `${me.name} · ${me.role_name}` : "";
     $("signin-open").textContent = signedIn ? t("signout") : t("signin");
   }
@@ -83,11 +85,14 @@
   async function whoAmI() {
     const r = await CH.api("/api/auth/me").catch(() => null);
     if (!r) return;
-    if (r.status === 401) { $("signin").hidden = false; $("signin-user").focus(); return; }
     if (!r.ok) return;
     people.me = await r.json();
     renderWho();
     const me = people.me.user;
+    if (!me) { // not signed in: the sign-in screen where users exist, else the service-token field stays the way in
+      if (people.me.signin) { $("signin").hidden = false; $("signin-user").focus(); }
+      return;
+    }
     if (me.kind !== "user") return;
     showArea(me.area || {});
     $("work-tab").hidden = false;
@@ -201,8 +206,9 @@
 
   function wire() {
     $("signin-form").addEventListener("submit", signIn);
+    $("signin-close").addEventListener("click", () => { $("signin").hidden = true; CH.ui.showTab("incidents"); });
     $("signin-open").addEventListener("click", () => {
-      if (people.me && people.me.user.kind === "user") signOut(); else { $("signin").hidden = false; $("signin-user").focus(); }
+      if (people.me && people.me.user && people.me.user.kind === "user") signOut(); else { $("signin").hidden = false; $("signin-user").focus(); }
     });
     document.querySelector(".work-q").addEventListener("click", (ev) => {
       const b = ev.target.closest("[data-queue]");
@@ -219,7 +225,7 @@
     texts();
     I.onChange(() => { texts(); renderWork(); });
     setInterval(tick, 1000);
-    setInterval(() => { if (people.me && people.me.user.kind === "user") loadWork(); }, 20000);
+    setInterval(() => { if (people.me && people.me.user && people.me.user.kind === "user") loadWork(); }, 20000);
     whoAmI();
   }
 
