@@ -1,43 +1,29 @@
-"""Every adapter the hub knows, by name. Adding a source system is one module and one line here."""
+"""Every adapter the hub knows, by name, discovered: each module of `adapters` that declares an
+`ADAPTER` (adapters.base.Adapter) is one source system. Adding one is its module and nothing here;
+tests/sources/test_declarations.py checks every declaration."""
 
 from __future__ import annotations
 
-from adapters import (
-    construction_site,
-    emergency_forestfire,
-    emergency_geohazard,
-    emergency_hazmat,
-    emergency_incidents,
-    env_air,
-    env_pollution,
-    fire_hydrant,
-    fire_uitd,
-    grid_patrol,
-    hotline_12345,
-    iot_bridge,
-    iot_gas,
-    iot_manhole,
-    iot_streetlight,
-    parking,
-    parking_berths,
-    traffic_congestion,
-    traffic_detectors,
-    vehicle_jt808,
-    video_alerts,
-    water_sl651,
-    water_waterlogging,
-    weather_cap,
-)
+import importlib
+import pkgutil
+
+import adapters
 from adapters.base import Adapter
 
-ADAPTERS: dict[str, Adapter] = {a.name: a for a in (
-    weather_cap.ADAPTER, grid_patrol.ADAPTER, emergency_incidents.ADAPTER, emergency_hazmat.ADAPTER,
-    emergency_geohazard.ADAPTER, emergency_forestfire.ADAPTER, fire_uitd.ADAPTER, fire_hydrant.ADAPTER,
-    water_sl651.ADAPTER, water_waterlogging.ADAPTER, env_air.ADAPTER, env_pollution.ADAPTER, iot_streetlight.ADAPTER,
-    iot_manhole.ADAPTER, iot_gas.ADAPTER, iot_bridge.ADAPTER, construction_site.ADAPTER, vehicle_jt808.ADAPTER,
-    parking.ADAPTER, parking_berths.ADAPTER, traffic_detectors.ADAPTER, traffic_congestion.ADAPTER,
-    hotline_12345.ADAPTER, video_alerts.ADAPTER,
-)}
+
+def discover() -> dict[str, Adapter]:
+    """The adapters of the package's modules, in the order of their module names."""
+    found: dict[str, Adapter] = {}
+    for module in sorted(pkgutil.iter_modules(adapters.__path__), key=lambda m: m.name):
+        declared = getattr(importlib.import_module(f"adapters.{module.name}"), "ADAPTER", None)
+        if isinstance(declared, Adapter):
+            if declared.name in found:
+                raise ValueError(f"adapters.{module.name}: a second adapter named {declared.name!r}")
+            found[declared.name] = declared
+    return found
+
+
+ADAPTERS: dict[str, Adapter] = discover()
 
 
 def get(name: str) -> Adapter:

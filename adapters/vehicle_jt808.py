@@ -8,7 +8,9 @@ version bit 14), [2019: protocol version (1)], terminal phone (BCD: 6 bytes, 201
 (4), status (4: bit0 ACC, bit1 fixed, bit2 south, bit3 west, bits 8-9 load 00 empty/01 half/11
 full), latitude, longitude (4 each, 1e-6 °, WGS-84), altitude (2, m), speed (2, 0.1 km/h), heading
 (2), time (6, BCD YYMMDDhhmmss, Beijing), then extra items (id, length, value; 0x01 mileage in
-0.1 km). Heartbeats, registration, answers — and reports without a fix — map to nothing.
+0.1 km; the city's emergency units add two items of the custom range 0xE0-0xFF: 0xE1 task status,
+one byte, ``TASKS``; 0xE2 the incident the unit works for, 4 bytes).
+Heartbeats, registration, answers — and reports without a fix — map to nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from adapters.base import Adapter, CloudEvent, NativeRejected, cloudevent, local
 
 HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 LOADS = {0: "empty", 1: "half", 3: "full"}
+TASKS = {0: "available", 1: "dispatched", 2: "en-route", 3: "on-scene", 4: "returning", 5: "out-of-service"}
 ALARMS = {0: "emergency", 1: "overspeed", 2: "fatigue", 5: "gnss_fault", 19: "overspeed_road",
           20: "fence_in_out", 21: "route_deviation", 27: "illegal_displacement"}
 
@@ -122,6 +125,10 @@ def position_event(terminal: str, report: bytes) -> CloudEvent | None:
         item, size = extras[0], extras[1]
         if item == 0x01 and size == 4:
             data["mileage_km"] = int.from_bytes(extras[2:6], "big") / 10
+        elif item == 0xE1 and size == 1 and extras[2] in TASKS:
+            data["task"] = TASKS[extras[2]]
+        elif item == 0xE2 and size == 4:
+            data["incident_id"] = int.from_bytes(extras[2:6], "big")
         extras = extras[2 + size:]
     event_id = f"{terminal}-{when:%Y%m%d%H%M%S}"
     return cloudevent(ADAPTER.source(terminal), "city.vehicle.position", event_id, when, data)

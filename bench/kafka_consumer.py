@@ -88,7 +88,7 @@ class LibrdkafkaClient:
         self.consumer.subscribe([KAFKA_TOPIC])
 
     def poll(self) -> list[Read]:
-        from hub.transports.kafka.republish import take_fetched
+        from hub.transports.kafka.client import take_fetched
 
         polled = take_fetched(self.consumer, 1000, 0.2)
         return [((m.topic(), m.partition()), m.offset() + 1, m.timestamp()[1]) for m in polled if m.error() is None]

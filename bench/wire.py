@@ -16,7 +16,7 @@ import socket
 import threading
 import time
 
-from hub.transports.mqtt.ingest import remaining_length
+from hub.transports.mqtt.client import remaining_length
 
 PUBACK, PINGRESP, CONNACK = 0x40, 0xD0, 0x20
 ACK_NAP_S = 0.005  # PUBACKs are only counted (the window, flush): no need to wake for each

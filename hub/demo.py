@@ -18,6 +18,7 @@ from hub.settings import Settings
 from hub.transports.mqtt.embedded import EmbeddedBroker
 from hub.transports.mqtt.publisher import MqttPublisher
 from hub.websocket import LiveWebSocketProtocol
+from simulators.outside import Outside
 from simulators.registry import SIMULATORS
 from simulators.runner import simulate
 
@@ -28,13 +29,15 @@ class Demo:
     def __init__(self, *, port: int, mqtt_port: int, data_dir: Path, rate: float, seed: int) -> None:
         self.port, self.rate, self.seed = port, rate, seed
         self.broker = EmbeddedBroker(mqtt_port)
+        self.outside = Outside()  # SMTP sink, SMS gateway and province: the notices are visibly delivered
         self.settings = Settings(port=port, data_dir=data_dir, mqtt=self.broker.url, mqtt_v5=False,
-                                 mqtt_client_id="cityhub-demo")
+                                 mqtt_client_id="cityhub-demo", **self.outside.settings())
         if not self.settings.operator_token:  # the demo's operator may move incidents along the case flow
             self.settings.operator_token = secrets.token_urlsafe(12)
 
     def run(self, stop: threading.Event, duration: float | None) -> None:
         self.broker.start()
+        self.outside.start(f"http://127.0.0.1:{self.port}")
         hub = Hub(self.settings)
         server = uvicorn.Server(uvicorn.Config(create_app(hub), host="127.0.0.1", port=self.port,
                                                log_level="warning", ws=LiveWebSocketProtocol))
@@ -44,6 +47,8 @@ class Demo:
             time.sleep(0.05)
         say(f"CityHub demo: live map at http://127.0.0.1:{self.port}/ · MQTT {self.broker.url} · "
             f"store {self.settings.store_url} · Ctrl-C stops")
+        say(f"notices: {self.settings.notify_smtp_url} · SMS {self.settings.notify_sms_url} · province "
+            f"{self.settings.exchange_url} (GET /api/notifications, /api/exchange)")
         say(f"operator token (POST /api/incidents/{{id}}/transitions, Authorization: Bearer …): "
             f"{self.settings.operator_token}")
         for name, role, password in seed_demo_users(hub.people):  # shown once: only their hashes are kept
@@ -60,6 +65,7 @@ class Demo:
             server.should_exit = True
             web.join(15)
             self.broker.stop()
+            self.outside.stop()
             say("CityHub demo stopped.")
 
     def _simulate(self, stop: threading.Event) -> None:

@@ -162,9 +162,9 @@ def event_uid(source: str, event_id: str, epoch: float) -> str:
     A UUID of version 8 (RFC 9562's layout for custom ones): the event time in Unix milliseconds (48 bits),
     then the first 74 bits of SHA-1 over "cityhub:<length of source>:<source>#<id>" (the length keeps a "#"
     in a source or an id from making two events one: "a#" and "b" against "a" and "#b"). In time order,
-    the uid index of a store takes each batch near its end, a few pages, where the uuid5 this was until
-    2026-11-28 put every event on a page of its own (which, in a small batch or a large table, is a page
-    written or read per event). Events stored before keep their uuid5 uid; both are opaque, and what makes
+    the uid index of a store takes each batch near its end, a few pages, where a uid at random (the uuid5
+    of earlier hubs) puts every event on a page of its own (in a small batch or a large table, a page
+    written or read per event). Events stored with a uuid5 uid keep it; both are opaque, and what makes
     an event a repeat is its (source, id)."""
     digest = _UID_PREFIX.copy()
     digest.update(f"{len(source)}:{source}#{event_id}".encode())

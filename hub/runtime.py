@@ -8,12 +8,19 @@ import functools
 import gc
 import logging
 import threading
-from typing import Any, Protocol
+import time
+from typing import Any
 
+from hub.command.desk import CommandDesk
+from hub.exchange import open_exchange
+from hub.exchange.reports import device_rates
 from hub.geo import load_city
+from hub.health.monitoring import Monitoring
+from hub.healthz import StoreProbe
 from hub.incidents import open_incidents
 from hub.incidents.neighbours import CellNeighbours
 from hub.live import LiveStream
+from hub.notify import open_notifier
 from hub.people import open_people
 from hub.pipeline.decode import Limits
 from hub.pipeline.process import Pipeline
@@ -21,15 +28,11 @@ from hub.pipeline.rules import load_rules
 from hub.registry import load_registry
 from hub.settings import Settings
 from hub.store import open_store
-from hub.transports.fresh_view import FreshView, MqttGlance
-from hub.transports.mqtt.ingest import MqttIngest
+from hub.transports.base import Ingest, kafka_url, transport_for
+from hub.trust.keys import KeyRing, KeyTable
+from hub.trust.verify import Verifier
 
 log = logging.getLogger(__name__)
-
-
-class Ingest(Protocol):
-    def start(self) -> None: ...
-    def stop(self) -> None: ...
 
 
 def return_freed_memory() -> None:
@@ -47,62 +50,46 @@ class Hub:
         self.settings = settings
         self.warm = threading.Event()  # set once the geography and the cells' neighbours are loaded (start)
         self.store = open_store(settings.store_url)
+        self.store_probe = StoreProbe(self.store.counts)
         self.geo = load_city()
         self.registry = load_registry()
         limits = Limits(settings.max_payload_bytes, settings.max_age_days * 86400, settings.max_ahead_s)
-        self.pipeline = Pipeline(self.store, self.geo, self.registry, limits)
+        ring = KeyRing(KeyTable(settings.store_url), settings.keys_refresh_s)
+        self.pipeline = Pipeline(self.store, self.geo, self.registry, limits,
+                                 Verifier(ring, settings.require_signed_events))
         self.live = LiveStream(settings.live_buffer)
         self.pipeline.sinks.append(self.live.sink)
         self.pipeline.steps.append(functools.partial(load_rules().apply, device_meta=self.registry.meta))
         self.neighbours = CellNeighbours(self.geo)
-        self.incidents = open_incidents(settings.store_url, self.live.publish, neighbours=self.neighbours)
+        self.incidents = open_incidents(settings.store_url, self.live.publish, neighbours=self.neighbours,
+                                        work_windows=settings.work_windows)
         self.pipeline.sinks.append(self.incidents.sink)
         self.people = open_people(settings.store_url, settings.token_ttl_s, settings.signin_failures_per_user,
                                   settings.signin_failures_per_address, settings.signin_window_s)
-        self.ingests: dict[str, Any] = {}
-        if settings.mqtt:
-            mqtt = self.ingests["mqtt"] = MqttIngest(self.pipeline, settings.mqtt, client_id=settings.mqtt_client_id,
-                                                     v5=settings.mqtt_v5, share_group=settings.mqtt_share_group)
-            if settings.fresh_view:  # while the store works through a backlog, the map shows the newest
-                glance = functools.partial(MqttGlance, settings.mqtt, client_id=settings.mqtt_client_id,
-                                           v5=settings.mqtt_v5, share_group=settings.mqtt_share_group)
-                self.ingests["mqtt_fresh"] = FreshView(self.pipeline, self.live, glance, mqtt.worker.inbox.qsize,
-                                                       name="MQTT")
-        if settings.kafka:
-            from hub.transports.kafka.ingest import KafkaIngest
-
-            kafka = self.ingests["kafka"] = KafkaIngest(self.pipeline, settings.kafka, group=settings.kafka_group,
-                                                        fetch_wait_ms=settings.kafka_fetch_wait_ms,
-                                                        max_batch=settings.max_batch,
-                                                        batch_wait_s=settings.batch_wait_ms / 1000,
-                                                        **settings.kafka_options)
-            if settings.fresh_view:
-                from hub.transports.kafka.glance import KafkaGlance
-
-                def kafka_glance() -> KafkaGlance:
-                    return KafkaGlance(kafka.client_options, kafka.topic, set(kafka.assignment))
-
-                self.ingests["kafka_fresh"] = FreshView(self.pipeline, self.live, kafka_glance,
-                                                        kafka.worker.inbox.qsize, name="Kafka")
+        self.monitoring = Monitoring(self.registry, self.incidents, self.store, settings.device_cadences,
+                                     settings.quality_levels, settings.forecast_file)
+        self.pipeline.steps.append(self.monitoring.step)
+        self.pipeline.sinks.append(self.monitoring.sink)
+        self.notifier = open_notifier(settings, self.incidents, self.live.publish)
+        self.province = open_exchange(settings, self.incidents, self.store.stats,
+                                      lambda: device_rates(self.monitoring.devices, time.time()))
+        self.command = CommandDesk(self.incidents)  # resources, units and dispatches (hub/command)
+        self.pipeline.sinks.append(self.command.sink)
+        self.ingests: dict[str, Ingest] = {}
+        for url in (settings.mqtt, settings.kafka and kafka_url(settings.kafka)):
+            if url:
+                self.ingests |= transport_for(url).ingests(url, self.pipeline, self.live, settings)
         if settings.live_from_kafka:  # a map/API instance: the workers' normalized stream feeds its live map
-            from hub.transports.kafka.feed import NormalizedFeed
-
-            self.ingests["map_feed"] = NormalizedFeed(self.live, settings.live_from_kafka, **settings.kafka_options)
-            if settings.fresh_view:  # behind the workers' backlog, the newest raw events as previews
-                from hub.transports.kafka.glance import KafkaGlance
-                from hub.transports.kafka.lag import WorkersLag
-                from hub.transports.kafka.republish import TOPIC
-
-                options = {"bootstrap_servers": settings.live_from_kafka.split(","),
-                           "client_id": "cityhub-map-fresh"} | settings.kafka_options
-                self.ingests["map_fresh"] = FreshView(self.pipeline, self.live,
-                                                      functools.partial(KafkaGlance, options, TOPIC),
-                                                      WorkersLag(options, TOPIC, settings.kafka_group), name="map")
+            url = kafka_url(settings.live_from_kafka)
+            self.ingests |= transport_for(url).follow(url, self.pipeline, self.live, settings)
 
     def start(self) -> None:
         # the address library, grid index and cells layer load in the background, not in the first batch
         threading.Thread(target=self._warm, name="geo-warm", daemon=True).start()
         self.incidents.start(self.settings.incident_check_s)
+        self.monitoring.start(self.settings.health_check_s)
+        self.notifier.start(self.settings.notify_every_s)
+        self.province.start(self.settings.exchange_every_s)
         for ingest in self.ingests.values():
             ingest.start()
 
@@ -119,13 +106,19 @@ class Hub:
     def stop(self) -> None:
         for ingest in self.ingests.values():
             ingest.stop()
+        self.monitoring.stop()
+        self.notifier.stop()
+        self.province.stop()
         self.incidents.close()
         self.people.close()
+        self.store_probe.close()
         self.store.close()
 
     def health(self) -> dict[str, Any]:
         transports = {name: i.status() for name, i in self.ingests.items()}  # connected, healthy, backlog, lag
-        return {"status": "ok", "store": self.store.counts(), "transports": transports,
+        counts, answering = self.store_probe.read()  # never waits long on a store that cannot be reached
+        return {"status": "ok" if answering else "degraded", "store": counts, "store_answering": answering,
+                "transports": transports,
                 "totals": {"stored": self.pipeline.totals.stored, "duplicates": self.pipeline.totals.duplicates,
                            "dead": self.pipeline.totals.dead, "batches": self.pipeline.totals.batches},
                 "live_clients": len(self.live.clients), "warm": self.warm.is_set()}

@@ -10,8 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # the most events a Kafka worker stores in one transaction. At full speed batches fill up; each commit
 # writes every page it changed, and the uid and (id, source) indexes take their keys at random, so a
-# larger batch shares those page writes among more events (SQLite's write-ahead log: ≈ 10.5 KB an
-# event at 2,000, ≈ 7.9 at 4,000). MQTT batches stay under the 1,000 messages in flight.
+# larger batch shares those page writes among more events (docs/MEASUREMENTS.md: bytes of write-ahead log
+# an event by batch size). MQTT batches stay under the 1,000 messages in flight.
 KAFKA_MAX_BATCH = 5000
 # how long a worker gathers a batch after its first event (the setting is a Kafka worker's; MQTT's keep 20):
 # longer makes fewer, larger batches, cheaper per event, for that much more latency at low rates
@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     kafka_group: str = "cityhub"
     # how long the broker may hold a worker's fetch waiting for records: tansu answers only when it ends,
     # so it is latency there (10 ms); Apache Kafka answers as records come, so a long wait costs nothing
-    # and spares the broker the empty fetches of an idle worker (tansu: 7 % of a core at 10 ms, 3 % at 20)
+    # and spares the broker the empty fetches of an idle worker (docs/MEASUREMENTS.md: tansu's CPU by wait)
     kafka_fetch_wait_ms: int = 10
     max_batch: int = KAFKA_MAX_BATCH
     batch_wait_ms: float = BATCH_WAIT_MS
@@ -62,6 +62,33 @@ class Settings(BaseSettings):
     signin_failures_per_user: int = 5
     signin_failures_per_address: int = 20
     signin_window_s: float = 900
+    # trust over the network (hub/trust, docs/SECURITY.md): unsigned events are dead-lettered when required
+    # (production); a signature present is checked either way; keys issued or revoked count within keys_refresh_s
+    require_signed_events: bool = False
+    keys_refresh_s: float = 5
+    signing_keys: list[str] = []  # publishers (simulate, replay): ADAPTER=PRIVATE.pem or directories of <adapter>.pem
+    # TLS to the brokers (hub/trust/tls.py): mqtts:// URLs; Kafka where kafka_options ask for SSL or SASL_SSL
+    tls_ca_file: str | None = None  # the CA the broker's certificate must chain to (default: the system's)
+    tls_cert_file: str | None = None  # the client's own certificate (PEM), for brokers that ask for one
+    tls_key_file: str | None = None
+    # device health, data quality and forecasts (hub/health, hub/forecast)
+    health_check_s: float = 30  # how often device states, source quality and forecasts are checked; 0: never
+    device_cadences: Path | None = None  # the cadences data file; None: hub/data/device_cadences.yaml
+    quality_levels: Path | None = None  # the sources' quality levels; None: hub/data/quality_levels.yaml
+    forecast_file: Path | None = None  # forecast points, thresholds and fitting; None: hub/data/forecast.yaml
+    # notifications (hub/notify, docs/NOTIFICATIONS.md): a channel with no server set sends nothing
+    notifications_file: Path | None = None  # triggers, recipients, templates; default hub/data/notifications.yaml
+    notify_smtp_url: str | None = None  # smtp://[user:pass@]host:port[?from=ADDR&starttls=1] or smtps://…
+    notify_sms_url: str | None = None  # the SMS gateway: http(s)://[TOKEN@]host:port/sms/send
+    notify_webhooks: dict[str, str] = {}  # webhook name (a recipient's webhook address) → URL
+    notify_webhook_secret: str = ""  # HMAC-SHA256 key of the webhooks' X-CityHub-Signature header
+    notify_every_s: float = 2  # how often the sender looks for due notices and deadlines; 0: never
+    # the upward exchange with the province (hub/exchange, docs/EXCHANGE.md); no URL: reports queue only
+    exchange_url: str | None = None  # the provincial hub's report endpoint, https://…/reports
+    exchange_secret: str = ""  # shared secret of the HMAC-SHA256 signature, both ways (reports up, 督办 down)
+    exchange_min_severity: int = 3  # incidents at or above this severity are reported
+    exchange_city: str = "440700"  # the reporting city's admin code
+    exchange_every_s: float = 2  # how often the exchange sends its backlog; 0: never
 
     @property
     def store_url(self) -> str:

@@ -2,11 +2,11 @@
 
 Nearly everything the hub sends over WebSockets is the live stream: JSON of ≈ 700 bytes an event, many
 events a message, every client compressing its own copy. uvicorn compresses with zlib's default level
-(6) in a 4 KiB window (`server_max_window_bits=12`, `memLevel` 5), which costs ≈ 11 µs of the event
-loop's CPU per event per client and shrinks the stream ≈ 3.9 times. Level 1 in zlib's default 32 KiB
-window (`memLevel` 8) costs ≈ 4 µs and shrinks it ≈ 4.6 times: the keys and place names that repeat
-from one event to the next are mostly further back than 4 KiB. The price is memory: ≈ 256 KiB of
-compressor state per connection instead of ≈ 32 KiB. What the client may use towards the hub stays as
+(6) in a 4 KiB window (`server_max_window_bits=12`, `memLevel` 5). Level 1 in zlib's default 32 KiB
+window (`memLevel` 8) costs the event loop less CPU per event per client and shrinks the stream more:
+the keys and place names that repeat from one event to the next are mostly further back than 4 KiB
+(docs/MEASUREMENTS.md has the figures). The price is memory: 256 KiB of compressor state per
+connection instead of 32 KiB. What the client may use towards the hub stays as
 uvicorn has it (a 4 KiB window); the map sends nothing but control frames.
 """
 

@@ -17,8 +17,9 @@ import httpx
 
 from adapters.base import NativeRejected
 from adapters.registry import get as get_adapter
-from hub.transports.mqtt.publisher import Publisher
+from hub.transports.base import Publisher
 from simulators.environment import distance_m
+from simulators.forecast_check import check_warnings
 from simulators.registry import SIMULATORS
 from simulators.scenario import Place, Scenario
 
@@ -101,6 +102,9 @@ class Checker:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.http = httpx.Client(base_url=hub_url.rstrip("/"), headers=headers, timeout=30, transport=transport)
         self.start = start
+        self.token = token
+        self.speedup = 1.0  # the unit simulator's clock over the wall clock (dispatch expectations)
+        self._dispatcher: Any = None
 
     def events(self, exp: dict[str, Any]) -> Outcome:
         place: Place = exp["place"]
@@ -148,8 +152,15 @@ class Checker:
         return Outcome(label, found, wanted)
 
     def check(self, scenario: Scenario) -> list[Outcome]:
+        from simulators.command_check import Dispatcher, recommendation
+
+        self._dispatcher = self._dispatcher or Dispatcher(self.token, self.speedup)
         return ([self.events(e) for e in scenario.expect.get("events", [])]
-                + [self.incidents(e) for e in scenario.expect.get("incidents", [])])
+                + [self.incidents(e) for e in scenario.expect.get("incidents", [])]
+                + [check_warnings(self, e) for e in scenario.expect.get("forecast_warnings", [])]
+                + [recommendation(self.http, e) for e in scenario.expect.get("recommendations", [])]
+                + [self._dispatcher.outcome(self.http, n, e)
+                   for n, e in enumerate(scenario.expect.get("dispatches", []))])
 
 
 def check(scenario: Scenario, hub_url: str, start: datetime, *, wait: float = 60, token: str | None = None,

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from adapters.base import NativeRejected
 from adapters.registry import get as get_adapter
-from hub.transports.mqtt.publisher import Publisher
+from hub.transports.base import Publisher
 from simulators.base import Simulator
 
 log = logging.getLogger(__name__)

@@ -182,7 +182,7 @@ def parse(doc: dict[str, Any]) -> Scenario:
     expect = {kind: [dict(e, place=place(e["where"], f"expectation {kind} {n + 1}"),
                           within=seconds(e.get("within", doc["duration"])))
                      for n, e in enumerate((doc.get("expect") or {}).get(kind) or [])]
-              for kind in ("events", "incidents")}
+              for kind in ("events", "incidents", "forecast_warnings", "recommendations", "dispatches")}
     return Scenario(doc["name"], doc.get("title", doc["name"]), duration, places, effects, steps, expect,
                     doc.get("description", ""))
 

@@ -17,10 +17,12 @@ Tokens are compared in constant time. Routes get the running hub through `HubDep
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 
 from hub.api.security import token_matches
 from hub.people.scopes import CITY, OPEN_VIEWER, READ_ONLY, SERVICE_OPERATOR, SERVICE_VIEWER, Principal
@@ -146,33 +148,60 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-# Query parameters every route reads the same way: times and bounding boxes.
+# Query parameters every route reads the same way. Each is one annotated type whose constraints FastAPI
+# both enforces and states in the OpenAPI document; what a type cannot state (a time that does not exist,
+# a box whose min exceeds its max) the reader refuses with `invalid`: the same 422 and the same body as
+# FastAPI's own validation errors, so every bad parameter answers one way.
 Bbox = tuple[float, float, float, float]
+MAX_ID = 2**63 - 1  # the databases' largest integer key
+RFC3339 = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2})$"
+NUMBER = r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?"
+BBOX = rf"^{NUMBER}(,{NUMBER}){{3}}(,{NUMBER}){{0,2}}$"
+
+Limit = Annotated[int, Query(ge=1, le=10_000, description="page size")]
+Cursor = Annotated[int | None, Query(ge=0, le=MAX_ID, description="the `next` link's cursor")]
+Offset = Annotated[int, Query(ge=0, le=10**9, description="items to skip")]
+IncidentId = Annotated[int, Path(ge=1, le=MAX_ID, description="the incident's number")]
+Time = Annotated[str | None, Query(pattern=RFC3339, max_length=40,
+                                   description="RFC 3339 with its UTC offset (Z or ±hh:mm); none is refused")]
+BboxText = Annotated[str | None, Query(pattern=BBOX, max_length=200,
+                                       description="minlon,minlat,maxlon,maxlat in WGS84 (CRS84), min ≤ max")]
+DistrictCode = Annotated[str | None, Query(pattern=r"^(\d{6})?$", description="6-digit district code")]
+TownCode = Annotated[str | None, Query(pattern=r"^(\d{9})?$", description="9-digit town/street code")]
+GridCode = Annotated[str | None, Query(pattern=r"^(\d{15})?$", description="15-digit unit-grid code")]
+Word = Annotated[str | None, Query(max_length=100)]  # a free filter value (type, domain, department)
+
+
+def invalid(name: str, reason: str, value: Any = None, where: str = "query") -> RequestValidationError:
+    """A refused parameter, answered as FastAPI answers its own: 422 `{"detail": [{"loc", "msg", "type"}]}`."""
+    return RequestValidationError([{"type": "value_error", "loc": (where, name), "msg": reason, "input": value}])
 
 
 def when(text: str | None, name: str) -> float | None:
-    """An RFC 3339 time with its UTC offset, as epoch seconds; None when not given."""
+    """An RFC 3339 time with its UTC offset, as epoch seconds; None when not given. A time without an
+    offset is refused everywhere (never read as local or UTC time): RFC 3339 requires one."""
     if not text:
         return None
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise HTTPException(400, f"{name} must be an RFC 3339 time, got {text!r}") from None
-    if moment.tzinfo is None:
-        raise HTTPException(400, f"{name} needs a UTC offset, got {text!r}")
-    return moment.timestamp()
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        if moment.tzinfo is None:
+            raise invalid(name, f"{name} needs a UTC offset (Z or ±hh:mm), got {text!r}", text)
+        return moment.timestamp()
+    except (ValueError, OverflowError):
+        raise invalid(name, f"{name} must be an RFC 3339 time, got {text!r}", text) from None
 
 
-def parse_bbox(text: str | None) -> Bbox | None:
+def parse_bbox(text: str | None, name: str = "bbox") -> Bbox | None:
     """`minlon,minlat,maxlon,maxlat` in WGS84 (CRS84); a 3-D OGC box's heights are dropped."""
     if not text:
         return None
     try:
         values = [float(v) for v in text.split(",")]
     except ValueError:
-        raise HTTPException(400, "bbox must be minlon,minlat,maxlon,maxlat (CRS84)") from None
+        raise invalid(name, f"{name} must be minlon,minlat,maxlon,maxlat (CRS84)", text) from None
     if len(values) == 6:
         values = [values[0], values[1], values[3], values[4]]
-    if len(values) != 4 or values[0] > values[2] or values[1] > values[3]:
-        raise HTTPException(400, "bbox must be minlon,minlat,maxlon,maxlat with min ≤ max (CRS84)")
+    if len(values) != 4 or not all(math.isfinite(v) for v in values) or values[0] > values[2] \
+            or values[1] > values[3]:
+        raise invalid(name, f"{name} must be minlon,minlat,maxlon,maxlat with min ≤ max (CRS84)", text)
     return (values[0], values[1], values[2], values[3])

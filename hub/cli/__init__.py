@@ -8,9 +8,21 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from hub.cli import audit, bench, evaluate, geo, maps, service, sources, users
+from hub.cli import audit, bench, evaluate, geo, keys, maps, report, route, service, sources, users
 
-COMMAND_GROUPS = (service, sources, geo, maps, bench, evaluate, users, audit)
+COMMAND_GROUPS = (
+    service,
+    sources,
+    geo,
+    maps,
+    bench,
+    evaluate,
+    users,
+    audit,
+    keys,
+    route,
+    report,
+)
 
 
 class Parser(argparse.ArgumentParser):

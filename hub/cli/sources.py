@@ -12,6 +12,7 @@ from typing import Any
 
 from adapters.base import NativeRejected
 from adapters.registry import ADAPTERS, get
+from hub.transports.base import Publisher, kafka_url, transport_for
 from simulators.registry import SIMULATORS
 
 
@@ -22,8 +23,9 @@ def register(commands: Any) -> None:
     sim.add_argument("--duration", type=float, default=60)
     sim.add_argument("--seed", type=int, default=2021)
     to = sim.add_mutually_exclusive_group(required=True)
-    to.add_argument("--mqtt", help="mqtt://host:port")
+    to.add_argument("--mqtt", help="mqtt://host:port or mqtts://host:port (CITYHUB_TLS_CA_FILE …)")
     to.add_argument("--kafka", help="host:port")
+    sign_option(sim)
     sim.set_defaults(func=run_simulate)
 
     play = commands.add_parser("replay", help="publish a scenario's timed events; --check verifies its expectations")
@@ -38,6 +40,7 @@ def register(commands: Any) -> None:
     out.add_argument("--mqtt", help="mqtt://host:port")
     out.add_argument("--kafka", help="host:port")
     out.add_argument("--out", type=Path, help="write the native messages (JSON lines) instead of publishing")
+    sign_option(play)
     play.set_defaults(func=run_replay)
 
     commands.add_parser("adapters", help="list the adapters").set_defaults(func=run_adapters)
@@ -48,14 +51,24 @@ def register(commands: Any) -> None:
     adapt.set_defaults(func=run_adapt)
 
 
-def publisher_for(args: argparse.Namespace, client_id: str = "cityhub-simulate") -> Any:
-    if args.mqtt:
-        from hub.transports.mqtt.publisher import MqttPublisher
+def sign_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--sign-key", action="append", metavar="ADAPTER=PRIVATE.pem|DIR",
+                         help="sign the adapter's events with this key (`cityhub keys issue`); a directory: every "
+                              "<adapter>.pem in it; repeatable (default: env CITYHUB_SIGNING_KEYS)")
 
-        return MqttPublisher(args.mqtt, client_id)
-    from hub.transports.kafka.publisher import KafkaPublisher
 
-    return KafkaPublisher(args.kafka)
+def publisher_for(args: argparse.Namespace, client_id: str = "cityhub-simulate") -> Publisher:
+    from hub.settings import Settings
+    from hub.trust.signer import Signer
+    from hub.trust.tls import TlsFiles
+
+    settings = Settings()  # the environment's CITYHUB_SIGNING_KEYS, CITYHUB_TLS_*, CITYHUB_KAFKA_OPTIONS
+    specs = args.sign_key or settings.signing_keys
+    signer = Signer.load(specs) if specs else None
+    url = args.mqtt or kafka_url(args.kafka)
+    transport = transport_for(url)
+    extra = settings.kafka_options if transport.name == "kafka" else {}
+    return transport.publisher(url, client_id, signer=signer, tls=TlsFiles.of(settings), **extra)
 
 
 def run_simulate(args: argparse.Namespace) -> int:

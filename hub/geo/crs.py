@@ -178,6 +178,9 @@ _ALIASES = {
 }
 
 
+CRS_WRITTEN: tuple[str, ...] = tuple(sorted({*_ALIASES, *(a.upper() for a in _ALIASES)}))  # as callers write them
+
+
 def normalize_crs(crs: str) -> str:
     """Canonical CRS name; ValueError for anything else."""
     name = _ALIASES.get(str(crs).strip().lower())

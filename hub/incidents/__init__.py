@@ -14,13 +14,14 @@ from hub.incidents.service import IncidentService, Publish, UnknownIncident
 from hub.incidents.store import IncidentStore
 from hub.pipeline.routing import responsibility_list
 from hub.pipeline.rules import load_rules
+from hub.supervision.worktime import DEFAULT_WINDOWS
 
 
 def open_incidents(url: str, publish: Publish | None = None, clock: Callable[[], float] = time.time,
-                   neighbours: Neighbours | None = None) -> IncidentService:
+                   neighbours: Neighbours | None = None, work_windows: str = DEFAULT_WINDOWS) -> IncidentService:
     """The incident engine on the hub's database URL, with the data files of `hub/data/`."""
     return IncidentService(IncidentStore(open_db(url)), load_rules(), load_related(), responsibility_list(),
-                           publish, clock, neighbours)
+                           publish, clock, neighbours, work_windows)
 
 
 __all__ = ["STATES", "Incident", "IncidentService", "IncidentStore", "InvalidTransition", "Sighting",

@@ -49,9 +49,9 @@ CREATE TABLE IF NOT EXISTS incident_timers (
 CREATE TABLE IF NOT EXISTS incident_generation (id INTEGER PRIMARY KEY, n BIGINT NOT NULL);
 INSERT INTO incident_generation (id, n) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
 """
-# Members are read by incident (the primary key's prefix), never by event. An index of them by event uid,
-# kept until 2026-11-27, served no query; its keys come at random, so at full speed each member written
-# cost a page of it in the write-ahead log. Dropped where an older hub made it.
+# Members are read by incident (the primary key's prefix), never by event, so they have no index by event
+# uid: its keys would come at random, and at full speed each member written would cost a page of it in the
+# write-ahead log. Such an index, where an older hub made one, is dropped.
 LOCK_KEY = 0x4369747948756201  # pg advisory lock of the incident engine ("CityHub" 01)
 
 

@@ -13,19 +13,24 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import fields
+from datetime import datetime
 from typing import Any
 
 from hub.events import DeadLetter, Event
 from hub.incidents.correlate import Correlator, Decision, Index, Neighbours
-from hub.incidents.flow import FINAL, STATE_NAMES, InvalidTransition, check_transition, due_at
+from hub.incidents.flow import FINAL, STATE_NAMES, InvalidTransition, check_step, due_at, resolve_step
 from hub.incidents.model import Incident, Sighting, Step
 from hub.incidents.related import RelatedTypes
 from hub.incidents.store import IncidentStore, member_row
 from hub.incidents.views import iso, live_item
 from hub.pipeline.routing import ResponsibilityList
 from hub.pipeline.rules import Rule, RuleBook, all_hold
+from hub.supervision.casework import apply_step, deadline, limit_of, new_record
+from hub.supervision.classes import class_table
+from hub.supervision.records import CaseRecords
+from hub.supervision.worktime import BEIJING, DEFAULT_WINDOWS, require_year, work_clock
 
 log = logging.getLogger(__name__)
 Publish = Callable[[str, list[dict[str, Any]]], None]
@@ -75,8 +80,12 @@ class OpenIncidents:
 class IncidentService:
     def __init__(self, store: IncidentStore, rules: RuleBook, related: RelatedTypes, duties: ResponsibilityList,
                  publish: Publish | None = None, clock: Callable[[], float] = time.time,
-                 neighbours: Neighbours | None = None) -> None:
+                 neighbours: Neighbours | None = None, work_windows: str = DEFAULT_WINDOWS) -> None:
         self.store, self.rules, self.related, self.duties = store, rules, related, duties
+        # working time cannot be counted in a year the holiday calendar does not know: refuse to start
+        require_year(datetime.fromtimestamp(clock(), BEIJING).year)
+        work_clock(work_windows)  # a malformed window fails here, not at the first dispatch
+        self.records, self.work_windows = CaseRecords(store.db), work_windows
         self.publish, self.clock = publish, clock
         self.correlator = Correlator(related, rules.name, duties.stage_limits_h, neighbours)
         self._types: dict[str, bool] = {}
@@ -113,7 +122,7 @@ class IncidentService:
         if not timed and not planned:
             return []
         now = self.clock()
-        with self._keeping_open(), self.store.db.exclusive():
+        with self._dropping_cache_on_failure(), self.store.db.exclusive():
             self._timers(timed)
             changed = self._correlate(planned, now)
         self._publish(changed)
@@ -205,8 +214,8 @@ class IncidentService:
         self.store.update_joined(existing)
         return list(touched.values())
 
-    def _keeping_open(self) -> _Guard:
-        return _Guard(self._open)
+    def _dropping_cache_on_failure(self) -> _DropOnFailure:
+        return _DropOnFailure(self._open)
 
     def _wrote(self, incidents: list[Incident]) -> None:
         """Inside db.exclusive(), after writing these incidents (read from the database) outside correlation:
@@ -233,7 +242,7 @@ class IncidentService:
     # ── the periodic check: rule timers and overdue steps ──
     def tick(self, now: float | None = None) -> list[Incident]:
         now = self.clock() if now is None else now
-        with self._keeping_open(), self.store.db.exclusive():
+        with self._dropping_cache_on_failure(), self.store.db.exclusive():
             raised = []
             for rule_id, _key, _due, s in self.store.take_due_timers(now):
                 rule = self.rules.by_id.get(rule_id)
@@ -261,22 +270,37 @@ class IncidentService:
                                  f"已超时，提请 {self.duties.escalate_to} 督办（承办：{department}）"))
 
     # ── the case flow ──
-    def transition(self, incident_id: int, to: str, note: str = "", who: str = "operator") -> Incident:
+    def transition(self, incident_id: int, to: str | None = None, note: str = "", who: str = "operator", *,
+                   step: str | None = None, post: str = "operator", attachments: Sequence[str] = (),
+                   extension_wh: float | None = None) -> Incident:
+        """Take one step of the case flow (named, or the only one to `to`) as `post`; record who, when,
+        why and the attachments; move the deadline on the working-time clock."""
         now = self.clock()
-        with self._keeping_open(), self.store.db.exclusive():
+        with self._dropping_cache_on_failure(), self.store.db.exclusive():
             incident = self.store.get(incident_id)
             if incident is None:
                 raise UnknownIncident(incident_id)
-            check_transition(incident.state, to)
-            previous = incident.state
+            flow_step = resolve_step(incident.state, to, step)
+            check_step(flow_step, post, note)
+            record = self.records.get(incident_id) or new_record(incident, class_table())
+            try:
+                apply_step(record, flow_step, now, who, extension_wh)
+            except ValueError as err:
+                raise InvalidTransition(str(err)) from None
+            previous, to = incident.state, flow_step.to
             incident.state, incident.state_since, incident.updated_at = to, now, now
-            if to == "dispatched":
+            if flow_step.name in ("dispatch", "unpark"):
                 incident.dispatched_at = now
+            limit = limit_of(record, incident.time_limit_h)
+            record.deadline = deadline(record, limit, self.work_windows)
             incident.due_at = due_at(to, now, incident.dispatched_at, incident.time_limit_h,
-                                     self.duties.stage_limits_h)
+                                     self.duties.stage_limits_h, limit, record.extension_wh, self.work_windows)
             incident.overdue = False
             self.store.update(incident)
+            self.records.put(record)
             self.store.add_step(Step(incident_id, "transition", previous, to, who, now, note))
+            self.records.add_step(incident_id, flow_step.name, previous, to, post, who, now, note, list(attachments),
+                                  extension_wh)
             if to in FINAL:  # a closed or rejected case raises no more timed alarms
                 self.store.clear_timers_of({m["event_uid"] for m in self.store.members(incident_id, 10_000)})
             self._wrote([incident])
@@ -316,7 +340,7 @@ class IncidentService:
                 log.exception("could not publish incident changes to the live stream")
 
 
-class _Guard:
+class _DropOnFailure:
     """Forget the kept open incidents when a write block fails: they may hold what was rolled back."""
 
     def __init__(self, cache: OpenIncidents) -> None:

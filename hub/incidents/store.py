@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
@@ -44,9 +45,15 @@ def member_row(incident_id: int, s: Sighting, now: float) -> tuple[Any, ...]:
             orjson.dumps(s.alarms).decode(), now)
 
 
+StepListener = Callable[["IncidentStore", list[Step]], None]
+
+
 class IncidentStore:
     def __init__(self, db: Db) -> None:
         self.db = db
+        # called with the steps just written, inside the same db.exclusive() transaction: what they write
+        # (notices, provincial reports) commits or rolls back with the steps themselves
+        self.step_listeners: list[StepListener] = []
 
     # ── writes (inside db.exclusive()) ──
     def insert(self, incident: Incident) -> int:
@@ -97,6 +104,8 @@ class IncidentStore:
         self.db.executemany("INSERT INTO incident_steps (incident_id, action, from_state, to_state, who, at, note)"
                             " VALUES (?,?,?,?,?,?,?)", [(s.incident_id, s.action, s.from_state, s.to_state, s.who,
                                                          s.at, s.note) for s in steps])
+        for listener in self.step_listeners:
+            listener(self, steps)
 
     def generation(self) -> int:
         """The number every write to the incident rows raises (see `db.py`)."""

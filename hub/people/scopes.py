@@ -131,4 +131,6 @@ READ_RULES: dict[str, str] = {
     "/api/layers/{layer}": "geography", "/asyncapi.json": "geography", "/schemas/{name}.json": "geography",
     "/api/work": "area", "/api/alarms": "area", "/api/audit": "admin", "/api/auth/me": "self",
     "/api/meta": "geography",
+    "/api/notifications": "city", "/api/notifications/recipients": "city",
+"/api/notifications/me": "self", "/api/exchange": "city",
 }

@@ -6,6 +6,7 @@ Accepts the CloudEvents structured JSON mode and the binary mode of the Kafka bi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,11 +16,15 @@ import orjson
 
 from hub import schemas
 from hub.events import DeadLetter, Event, Message
+from hub.trust.signing import BadSignature
 
 KEEP_RAW_BYTES = 1024 * 1024
 # what a compiled validator raises (the second only without fast_fail); both carry `message`
 INVALID = (fastjsonschema.JsonSchemaValueException, fastjsonschema.JsonSchemaValuesException)
-CE_ATTRIBUTES = ("specversion", "id", "source", "type", "time", "subject", "dataschema")
+# the attributes read from binary mode's headers; `signature` is the extension of signed events (hub/trust)
+CE_ATTRIBUTES = ("specversion", "id", "source", "type", "time", "subject", "dataschema", "signature")
+# the check that an event comes from the system it names (hub.trust.verify.Verifier); raises BadSignature
+Trust = Callable[[dict[str, Any]], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +39,14 @@ class Rejected(Exception):
     """A message the hub refuses; the text is the reason stored with the dead letter."""
 
 
-def decode(message: Message, limits: Limits) -> Event | DeadLetter:
+def decode(message: Message, limits: Limits, trust: Trust | None = None) -> Event | DeadLetter:
     try:
-        ce, when = _checked(parse(message, limits), message, limits)
+        ce = parse(message, limits)
+        if trust is not None:  # before the checks below, which may fill in schema defaults
+            trust(ce)
+        ce, when = _checked(ce, message, limits)
         return Event(ce, message, epoch=when)
-    except Rejected as reason:
+    except (Rejected, BadSignature) as reason:
         letter = DeadLetter.of(message, str(reason))
         if len(letter.raw) > KEEP_RAW_BYTES:  # a flood of huge payloads must not fill the dead-letter store
             letter.raw = letter.raw[:KEEP_RAW_BYTES]

@@ -15,7 +15,7 @@ import orjson
 
 from hub.events import DeadLetter, Event, Message
 from hub.geo import CityGeo
-from hub.pipeline.decode import Limits, decode
+from hub.pipeline.decode import Limits, Trust, decode
 from hub.pipeline.placement import DeviceRegistry, place
 from hub.pipeline.routing import classify_and_route
 from hub.store import Store
@@ -41,9 +41,11 @@ class Normalized:
 
 
 class Pipeline:
-    def __init__(self, store: Store, geo: CityGeo, registry: DeviceRegistry, limits: Limits | None = None) -> None:
+    def __init__(self, store: Store, geo: CityGeo, registry: DeviceRegistry, limits: Limits | None = None,
+                 trust: Trust | None = None) -> None:
         self.store, self.geo, self.registry = store, geo, registry
         self.limits = limits or Limits()
+        self.trust = trust  # the signed-events check (hub.trust.verify), None: signatures are not read
         self.sinks: list[Sink] = []
         self.steps: list[Step] = []
         self.totals = Outcome()
@@ -83,7 +85,7 @@ class Pipeline:
         return outcome
 
     def normalize(self, batch: list[Message]) -> tuple[list[Event], list[DeadLetter]]:
-        decoded = [decode(m, self.limits) for m in batch]
+        decoded = [decode(m, self.limits, self.trust) for m in batch]
         events = [d for d in decoded if isinstance(d, Event)]
         dead = [d for d in decoded if isinstance(d, DeadLetter)]
         placed, outside = place(events, self.geo, self.registry)

@@ -23,7 +23,7 @@ from hub.pipeline.rules import Condition, all_hold, event_view, parse_conditions
 from hub.supervision.classes import class_table
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-CASE_STAGES = ("reported", "registered", "verified")
+CASE_STAGES = ("reported", "verifying", "registered", "verified")
 
 
 @dataclass(frozen=True, slots=True)

@@ -190,6 +190,8 @@
       toggles.incidents ? incidentLayer() : null,
       toggles.alarms ? alarmLayer() : null,
       toggles.devices ? deviceLayer() : null,
+      ...(CH.health ? CH.health.layers() : []),
+      ...(CH.command ? CH.command.layers() : []),
       scaled(base("district-labels")), scaled(show(base("town-labels"), toggles.towns && zoom >= 9.6)),
       CH.layers.pin,
     ];
@@ -200,6 +202,7 @@
   function pick(info) {
     if (!info || !info.layer) return null;
     const id = info.layer.id;
+    if (id.startsWith("health-")) return CH.health ? CH.health.pick(info) : null;
     if (id === "events" && info.index >= 0) return { kind: "event", item: visible[info.index] };
     if ((id === "event-icons" || id === "alarms") && info.object) return { kind: "event", item: info.object };
     if (id === "incidents" && info.object) return { kind: "incident", item: info.object };

@@ -17,7 +17,7 @@ EVENT_COLUMNS = ("uid", "source", "id", "type", "domain", "time", "received_at",
  BODY, RAW) = range(len(EVENT_COLUMNS))  # its positions, by name
 
 # What the analysis views (事件分析图谱) group by. `hour` and `day` are time buckets: hours are
-# labelled in UTC (`2026-11-26T02:00:00Z`), days are local Jiangmen days (UTC+8, `2026-11-26`).
+# labelled in UTC (`YYYY-MM-DDTHH:00:00Z`), days are local Jiangmen days (UTC+8, `YYYY-MM-DD`).
 STATS_BY = ("district", "domain", "type", "grid", "hour", "town", "department", "severity", "day")
 BUCKETS = ("hour", "day")
 AREA_COLUMNS = ("district_code", "town_code", "department")  # what a user's area (hub/people) filters by

@@ -2,14 +2,14 @@
 
 The events store and the incident tables share `hub.sqlite`, so they must agree on how its WAL is
 kept: a checkpoint (copying committed pages from the WAL into the database file) is per file, and
-it is run by whichever connection commits past its own `wal_autocheckpoint`. With the defaults the
-incident engine's connection ran one every 1,000 pages, inside its COMMIT, with two fsyncs — at
-batches of 50 events that was ≈ 55 µs of waiting per event, on the worker's thread.
+it is run by whichever connection commits past its own `wal_autocheckpoint`. With SQLite's defaults
+the incident engine's connection would run one every 1,000 pages, inside its COMMIT, with two
+fsyncs, on the worker's thread (docs/MEASUREMENTS.md: what that cost per event).
 
 Here every connection to the file gets the same settings, and a `Checkpointer` thread per file and
 process runs a PASSIVE checkpoint every `CHECKPOINT_EVERY_S`: it never blocks a writer or a reader,
-and SQLite gives up the interpreter lock while it copies and syncs, so the workers' batches no
-longer wait for it. The writers' own automatic checkpoint stays as a safety net, at a size the
+and SQLite gives up the interpreter lock while it copies and syncs, so the workers' batches do
+not wait for it. The writers' own automatic checkpoint stays as a safety net, at a size the
 thread keeps the WAL well under.
 """
 

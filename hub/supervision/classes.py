@@ -52,6 +52,15 @@ class ClassTable:
     classes: Mapping[str, CaseClass]
     types: Mapping[str, Mapping[str, Any]]  # event type → category, category_name, severity, plan_items
 
+    def of_case(self, title: str | None, event_type: str) -> CaseClass | None:
+        """The class of a case: the class whose name ("街面秩序/无照经营游商") its title carries, else its
+        event type's class."""
+        named = [c for c in self.classes.values() if title and c.full_name in title]
+        if named:
+            return max(named, key=lambda c: len(c.full_name))
+        code = self.types.get(event_type, {}).get("category")
+        return self.classes.get(str(code)) if code else None
+
     def of_report(self, chosen: Any) -> CaseClass | None:
         """The class a reporter chose: a class code ("部件/0103"), or a 12345 category path (a list or
         "/"-separated text) one of whose parts is a class's hotline term, the most specific part first."""

@@ -165,12 +165,15 @@ class WorkClock:
         extended = np.maximum(due, self.instant(self.counted(due) + ext))
         return np.where(ext > 0, extended, due)
 
+    def due_seconds(self, start: float, limit: Limit, extension_wh: float = 0.0) -> float:
+        """The deadline (epoch seconds) of one case dispatched at `start` (epoch seconds)."""
+        at = self.deadline(np.array([start]), np.array([limit.seconds]), np.array([limit.natural]), extension_wh)
+        return float(at[0])
+
     def due(self, start: datetime, limit: Limit | str, extension_wh: float = 0.0) -> datetime:
         """The deadline of one case dispatched at `start` (an aware datetime), in Beijing time."""
         limit = parse_limit(limit) if isinstance(limit, str) else limit
-        at = self.deadline(np.array([start.timestamp()]), np.array([limit.seconds]),
-                           np.array([limit.natural]), extension_wh)
-        return datetime.fromtimestamp(float(at[0]), BEIJING)
+        return datetime.fromtimestamp(self.due_seconds(start.timestamp(), limit, extension_wh), BEIJING)
 
     def working_hours(self, start: datetime, end: datetime) -> float:
         """Working hours counted between two instants (0 when `end` is not after `start`)."""

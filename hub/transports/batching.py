@@ -32,7 +32,7 @@ T = TypeVar("T")
 
 
 class Busy(Protocol):
-    def set(self) -> None: ...
+    def took(self) -> None: ...
 
 
 class Inbox(Generic[T]):
@@ -76,8 +76,9 @@ class Inbox(Generic[T]):
     def take(self, max_items: int, max_wait_s: float, busy: Busy,
              idle_s: float = 0.2) -> list[tuple[Message, T]]:
         """Wait up to `idle_s` for a first item, then until the first item is `max_wait_s` old for a full
-        batch; take up to `max_items` in arrival order ([] when nothing came). `busy` is set before any item leaves the
-        inbox, so an empty inbox and a clear `busy` together mean everything taken has been dealt with."""
+        batch; take up to `max_items` in arrival order ([] when nothing came). `busy` counts the batch before
+        any item leaves the inbox, so an empty inbox and nothing pending in `busy` together mean everything
+        taken has been dealt with."""
         items = self._items
         with self._lock:
             if not items:
@@ -98,7 +99,7 @@ class Inbox(Generic[T]):
                         break
                     self._arrived.wait(left)
             self._wanted = 0
-            busy.set()
+            busy.took()
             if len(items) <= max_items:
                 batch = list(items)
                 items.clear()
@@ -108,15 +109,15 @@ class Inbox(Generic[T]):
             return batch
 
 
-class _InFlight:
-    """Batches taken from the inbox and not yet acknowledged (or given up at stop). `Inbox.take` calls `set`
-    for each batch it hands out, before the batch leaves the inbox."""
+class InFlight:
+    """The count of batches taken from the inbox and not yet acknowledged (or given up at stop). `Inbox.take`
+    calls `took` for each batch it hands out, before the batch leaves the inbox."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._count = 0
 
-    def set(self) -> None:
+    def took(self) -> None:
         with self._lock:
             self._count += 1
 
@@ -124,8 +125,8 @@ class _InFlight:
         with self._lock:
             self._count -= 1
 
-    def is_set(self) -> bool:
-        return self._count > 0
+    def pending(self) -> int:
+        return self._count
 
 
 def overlap_default() -> bool:
@@ -156,7 +157,7 @@ class BatchWorker(Generic[T]):
         self.healthy = True
         self.batches = 0  # batches stored and acknowledged
         self.last_stored_at: float | None = None
-        self._busy = _InFlight()  # batches taken and not yet acknowledged
+        self._busy = InFlight()  # batches taken and not yet acknowledged
         # a pipeline without prepare/commit (a test's recorder) is processed whole
         self.overlap = (overlap_default() if overlap is None else overlap) and hasattr(pipeline, "prepare")
         self._handoff: queue.Queue[tuple[list[tuple[Message, T]], Normalized] | None] = queue.Queue(max(1, handoff))
@@ -184,7 +185,7 @@ class BatchWorker(Generic[T]):
     def drain(self, timeout: float = 10) -> bool:
         """Wait until everything taken so far is stored and acknowledged; False if that took too long."""
         deadline = time.monotonic() + timeout
-        while (not self.inbox.empty() or self._busy.is_set()) and self._alive():
+        while (not self.inbox.empty() or self._busy.pending()) and self._alive():
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.01)

@@ -6,9 +6,9 @@ as the backlog is long. Shown from there, the live map would trail the city by t
 minute or two after a surge of twice the hub's capacity.
 
 So while the inbox holds `ON_BACKLOG` or more, the hub opens a glance at the newest events:
-- MQTT (`MqttGlance`): a second, throw-away session on the same topics (QoS 0, no stored session,
-  its own share group when workers share the load), which the broker gives every event as it is
-  published;
+- MQTT (`hub.transports.mqtt.glance.MqttGlance`): a second, throw-away session on the same topics
+  (QoS 0, no stored session, its own share group when workers share the load), which the broker gives
+  every event as it is published;
 - Kafka (`hub.transports.kafka.glance.KafkaGlance`): a consumer outside the group on the worker's own
   partitions, placed at their ends when the view opens, which reads what is appended after;
 - a map/API instance (hub.transports.kafka.feed), whose map follows what the workers republish once
@@ -32,17 +32,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
-import paho.mqtt.client as paho
-
-from hub.api.security import redacted
 from hub.events import Message
 from hub.live import LiveStream
 from hub.pipeline.process import Pipeline
-from hub.transports.mqtt.ingest import TOPIC, connect_async, mqtt_client
 
 log = logging.getLogger(__name__)
 ON_BACKLOG = 2000  # messages in the store lane's inbox (≈ 0.3 s of one worker's work) that open the view
@@ -149,51 +144,3 @@ class FreshView:
             prepared = self.pipeline.prepare(messages)
             self.live.preview(prepared.events)
             self.shown += len(prepared.events)
-
-
-class MqttGlance:
-    """A throw-away QoS 0 session on the hub's topics; what it brings waits in a short deque."""
-
-    def __init__(self, url: str, *, client_id: str = "cityhub", v5: bool = True,
-                 share_group: str | None = None) -> None:
-        self.topic = f"$share/{share_group}-fresh/{TOPIC}" if share_group and v5 else TOPIC
-        self._held: deque[tuple[str, bytes]] = deque(maxlen=HELD_MAX)
-        self._overflow = 0
-        self._lock = threading.Lock()
-        client = self.client = mqtt_client(url, f"{client_id}-fresh", v5=v5, persistent=False, manual_ack=True)
-        client.fast_handler = self._on_publish
-        client.batch_handler = self._on_publishes
-        client.on_connect = self._on_connect
-        connect_async(client, url, v5=v5, persistent=False)
-        client.loop_start()
-        log.info("fresh view: a QoS 0 session on %s at %s", self.topic, redacted(url))
-
-    def take(self, most: int) -> tuple[list[Message], int]:
-        with self._lock:
-            items, self._held = list(self._held), deque(maxlen=HELD_MAX)
-            passed_over, self._overflow = self._overflow, 0
-        return [Message(payload, topic, "mqtt") for topic, payload in items], passed_over
-
-    def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
-
-    def _on_connect(self, client: paho.Client, userdata: object, flags: object, reason: object,
-                    props: object) -> None:
-        if getattr(reason, "is_failure", False):
-            log.error("fresh view: the broker refused the session: %s", reason)
-            return
-        client.subscribe(self.topic, qos=0)
-
-    def _on_publish(self, topic: str, payload: bytes, mid: int, qos: int) -> None:
-        self._hold([(topic, payload)])
-
-    def _on_publishes(self, publishes: list[tuple[str, bytes, int, int]]) -> None:
-        self._hold([(topic, payload) for topic, payload, _, _ in publishes])
-
-    def _hold(self, items: list[tuple[str, bytes]]) -> None:
-        with self._lock:
-            overflow = len(self._held) + len(items) - HELD_MAX
-            if overflow > 0:
-                self._overflow += overflow
-            self._held.extend(items)  # a full deque lets go of its oldest

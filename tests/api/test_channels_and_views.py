@@ -91,4 +91,4 @@ def test_every_analysis_view_answers(hub_on_embedded: RunningHub) -> None:
     states = hub_on_embedded.get("/api/analysis/incidents/by/state").json()["counts"]
     assert states == [{"key": "reported", "count": 1}]
     assert hub_on_embedded.get("/api/analysis/counts/colour").status_code == 404
-    assert hub_on_embedded.get("/api/analysis/trend", bucket="week").status_code == 400
+    assert hub_on_embedded.get("/api/analysis/trend", bucket="week").status_code == 422

@@ -99,7 +99,7 @@ def test_the_device_registry_layer_loads_on_demand_and_the_interface_switches_la
     assert devices > 0
     reply = httpx.get(city.hub.url + "/api/map/registry", params={"district": "440703"}, timeout=10).json()
     assert reply["count"] == len(reply["devices"]) > 0 and all(d["district_code"] == "440703" for d in reply["devices"])
-    assert httpx.get(city.hub.url + "/api/map/registry", params={"bbox": "1,2"}, timeout=10).status_code == 400
+    assert httpx.get(city.hub.url + "/api/map/registry", params={"bbox": "1,2"}, timeout=10).status_code == 422
 
     page.page.check("#layer-toggles [data-layer='devices']")
     page.wait("(n) => deckInstance.props.layers.some((l) => l.id === 'devices' && l.props.data.length === n)", devices)

@@ -51,4 +51,5 @@ def throwaway_database(prefix: str) -> Iterator[str]:
 
 def empty_incident_tables(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP TABLE IF EXISTS incidents, incident_members, incident_steps, incident_timers")
+        conn.execute("DROP TABLE IF EXISTS incidents, incident_members, incident_steps, incident_timers, case_records,"
+                     " case_steps")

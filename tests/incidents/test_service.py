@@ -136,8 +136,9 @@ def test_overdue_steps_escalate_once_and_a_transition_clears_overdue(engine: Eng
     clock.now = T0 + 5000
     service.transition(incident.id, "registered", "立案")
     dispatched = service.transition(incident.id, "dispatched", "派遣")
-    assert not dispatched.overdue and dispatched.due_at == T0 + 5000 + 2 * 3600  # the department's 2 h
-    [late] = service.tick(T0 + 5000 + 2 * 3600 + 1)
+    # the class's 处置时限 (事件/1003 道路积水监测: 1 h, natural clock) governs, not the routing row's 2 h
+    assert not dispatched.overdue and dispatched.due_at == T0 + 5000 + 1 * 3600
+    [late] = service.tick(T0 + 5000 + 1 * 3600 + 1)
     assert late.overdue and late.escalations == 2 and late.state == "dispatched"
 
 

@@ -10,8 +10,9 @@ from typing import Any
 import orjson
 
 from hub.settings import Settings
+from hub.transports.base import kafka_url, transport_for
 from hub.transports.kafka.publisher import KafkaPublisher
-from hub.transports.mqtt.ingest import connect, mqtt_client
+from hub.transports.mqtt.client import connect, mqtt_client
 from hub.transports.mqtt.publisher import MqttPublisher
 from tests.transport import events
 from tests.transport.brokers import Amqtt, Mosquitto, Tansu
@@ -35,12 +36,27 @@ class Bus(ABC):
     def serve_env(self) -> dict[str, str]:
         return {}
 
+    @property
     @abstractmethod
-    def publisher(self, name: str) -> Publisher: ...
+    def url(self) -> str:
+        """The bus's URL, whose scheme picks the transport (hub.transports.base.transport_for)."""
+
+    def publisher_options(self) -> dict[str, Any]:
+        return {}
 
     @abstractmethod
+    def room_options(self, room: int) -> dict[str, Any]:
+        """The publisher options that make its buffer hold about `room` test events."""
+
+    def publisher(self, name: str) -> Publisher:
+        publisher: Publisher = transport_for(self.url).publisher(self.url, name, **self.publisher_options())
+        return publisher
+
     def small_publisher(self, name: str, room: int) -> Publisher:
         """A publisher whose buffer holds about `room` test events."""
+        options = self.publisher_options() | self.room_options(room)
+        publisher: Publisher = transport_for(self.url).publisher(self.url, name, **options)
+        return publisher
 
     @abstractmethod
     def binary(self, ce: dict[str, Any], *, sdk: bool) -> tuple[bytes, list[tuple[str, bytes]]]: ...
@@ -94,11 +110,11 @@ class MqttBus(Bus):
     def serve_env(self) -> dict[str, str]:
         return {"CITYHUB_MQTT_V5": "1" if self.v5 else "0"}
 
-    def publisher(self, name: str) -> Publisher:
-        return MqttPublisher(self.url, name, v5=self.v5)
+    def publisher_options(self) -> dict[str, Any]:
+        return {"v5": self.v5}
 
-    def small_publisher(self, name: str, room: int) -> Publisher:
-        return MqttPublisher(self.url, name, v5=self.v5, buffer=room)
+    def room_options(self, room: int) -> dict[str, Any]:
+        return {"buffer": room}
 
     def binary(self, ce: dict[str, Any], *, sdk: bool) -> tuple[bytes, list[tuple[str, bytes]]]:
         return events.mqtt_binary(ce) if sdk else events.raw_mqtt_binary(ce)
@@ -162,12 +178,13 @@ class KafkaBus(Bus):
     def serve_args(self) -> list[str]:
         return ["--kafka", self.broker.bootstrap]
 
-    def publisher(self, name: str) -> Publisher:
-        return KafkaPublisher(self.broker.bootstrap, client_id=name)
+    @property
+    def url(self) -> str:
+        return kafka_url(self.broker.bootstrap)
 
-    def small_publisher(self, name: str, room: int) -> Publisher:
+    def room_options(self, room: int) -> dict[str, Any]:
         size = len(orjson.dumps(events.occupancy("away", 0)))
-        return KafkaPublisher(self.broker.bootstrap, client_id=name, buffer_bytes=room * size, block_s=0.01)
+        return {"buffer_bytes": room * size, "block_s": 0.01}
 
     def binary(self, ce: dict[str, Any], *, sdk: bool) -> tuple[bytes, list[tuple[str, bytes]]]:
         return events.sdk_kafka_binary(ce) if sdk else events.raw_kafka_binary(ce)

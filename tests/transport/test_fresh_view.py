@@ -21,8 +21,10 @@ from hub.live import Client as LiveClient
 from hub.runtime import Hub
 from hub.settings import Settings
 from hub.transports import fresh_view
+from hub.transports.base import Publisher
 from hub.transports.kafka.publisher import KafkaPublisher
-from hub.transports.mqtt.publisher import MqttPublisher, Publisher
+from hub.transports.mqtt.glance import MqttGlance
+from hub.transports.mqtt.publisher import MqttPublisher
 from tests.support import wait_for
 from tests.transport.brokers import Mosquitto, Tansu
 from tests.transport.events import TOPIC, batch
@@ -150,7 +152,7 @@ def test_behind_a_backlog_the_map_shows_the_newest_and_the_store_keeps_every_eve
         stored_at_open = hub.pipeline.totals.stored
         assert hub.live.holding == {name}
         glance = view._glance
-        if isinstance(glance, fresh_view.MqttGlance):
+        if isinstance(glance, MqttGlance):
             wait_for(glance.client.is_connected, timeout=10, what="the fresh view's session")
         time.sleep(0.5)  # its subscription, or its consumer placed at the partitions' ends
         new, shown = newest_come_as_previews(publisher, the_map, "the map")

@@ -23,7 +23,8 @@ from collections.abc import Iterator
 import pytest
 
 from hub.events import Message
-from hub.transports.mqtt.ingest import RECEIVE_MAXIMUM, MqttIngest, connect, mqtt_client
+from hub.transports.mqtt.client import RECEIVE_MAXIMUM, connect, mqtt_client
+from hub.transports.mqtt.ingest import MqttIngest
 from tests.support import wait_for
 from tests.transport.brokers import Mosquitto
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from hub.transports.mqtt.ingest import REPUBLISH_QUEUE_LIMIT, WRITE_CHUNK, Client, connect, mqtt_client
+from hub.transports.mqtt.client import REPUBLISH_QUEUE_LIMIT, WRITE_CHUNK, Client, connect, mqtt_client
 from tests.support import wait_for
 from tests.transport.brokers import Mosquitto
 

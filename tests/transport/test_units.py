@@ -16,7 +16,7 @@ from hub.events import Event, Message
 from hub.pipeline.decode import Limits, decode
 from hub.transports.batching import BatchWorker
 from hub.transports.kafka.publisher import source_key
-from hub.transports.mqtt.ingest import user_properties
+from hub.transports.mqtt.client import user_properties
 from tests.support import wait_for
 from tests.transport.brokers import MOSQUITTO_CONF, local_mosquitto_conf
 from tests.transport.events import batch, mqtt_binary, raw_kafka_binary, sdk_kafka_binary

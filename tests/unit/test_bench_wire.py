@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bench.wire import QoS1Publisher, packet, utf8
-from hub.transports.mqtt.ingest import remaining_length
+from hub.transports.mqtt.client import remaining_length
 
 
 @pytest.mark.parametrize(("n", "encoded"), [

@@ -4,19 +4,23 @@ trends, cross tables, top recurring cells, and the incidents by department, stat
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
 
 from hub.api.areas import area_columns, incident_filters
-from hub.api.deps import HubDep, ReaderDep, ViewerDep, when
+from hub.api.deps import HubDep, Limit, ReaderDep, Time, ViewerDep, Word, invalid, when
+from hub.api.routes.events import StatsBy
 from hub.incidents.store import GROUPABLE
 from hub.incidents.views import summary
 from hub.store.base import STATS_BY
 
 router = APIRouter(prefix="/api/analysis", tags=["analysis"])
-Limit = Annotated[int, Query(ge=1, le=10_000)]
 DAY = 86400.0
+CountBy = Annotated[str, PathParam(max_length=40, description=f"one of {', '.join(STATS_BY)}; any other is 404")]
+IncidentsBy = Annotated[str, PathParam(max_length=40, description=f"one of {', '.join(GROUPABLE)}; any other is 404")]
 VIEWS = [
     ("counts/district", "事件按区县统计"), ("counts/town", "事件按镇街统计"), ("counts/grid", "事件按单元网格统计"),
     ("counts/domain", "事件按领域统计"), ("counts/type", "事件按类型统计"), ("counts/hour", "事件按小时统计"),
@@ -28,8 +32,9 @@ VIEWS = [
 ]
 
 
-def refused(err: ValueError) -> HTTPException:
-    return HTTPException(400, str(err))
+def refused(err: ValueError, name: str = "query") -> RequestValidationError:
+    """What the store refuses of a valid-looking query (a range of too many buckets): 422, one shape."""
+    return invalid(name, str(err))
 
 
 @router.get("")
@@ -39,47 +44,50 @@ def views(request: Request, _: ViewerDep) -> dict[str, Any]:
 
 
 @router.get("/counts/{by}")
-def counts(by: str, hub: HubDep, who: ReaderDep, since: str | None = None, until: str | None = None,
-           domain: str | None = None, limit: Limit | None = None) -> dict[str, Any]:
+def counts(by: CountBy, hub: HubDep, who: ReaderDep, since: Time = None, until: Time = None,
+           domain: Word = None, limit: Limit | None = None) -> dict[str, Any]:
     if by not in STATS_BY:
         raise HTTPException(404, f"no count by {by!r}; by: {', '.join(STATS_BY)}")
     try:
-        rows = hub.store.stats(by, when(since, "since"), when(until, "until"), domain, limit, area_columns(who))
+        rows = hub.store.stats(by, when(since, "since"), when(until, "until"), domain or None, limit,
+                               area_columns(who))
     except ValueError as err:
         raise refused(err) from None
     return {"by": by, "counts": rows, "total": sum(r["count"] for r in rows)}
 
 
 @router.get("/trend")
-def trend(hub: HubDep, who: ReaderDep, bucket: str = "hour", since: str | None = None, until: str | None = None,
-          by: str | None = None, domain: str | None = None) -> dict[str, Any]:
+def trend(hub: HubDep, who: ReaderDep, bucket: Literal["hour", "day"] = "hour", since: Time = None,
+          until: Time = None, by: StatsBy | None = None, domain: Word = None) -> dict[str, Any]:
     """Counts per hour (default: the last 24 h) or per local day (default: the last 30 days)."""
-    end = when(until, "until") or float(int(time.time()) + 1)
-    start = when(since, "since") or end - (30 * DAY if bucket == "day" else DAY)
+    end = when(until, "until")
+    end = float(int(time.time()) + 1) if end is None else end  # the epoch itself (0.0) is a time, not "none"
+    start = when(since, "since")
+    start = end - (30 * DAY if bucket == "day" else DAY) if start is None else start
     try:
-        return {"bucket": bucket, "by": by, "series": hub.store.trend(start, end, bucket, by, domain,
+        return {"bucket": bucket, "by": by, "series": hub.store.trend(start, end, bucket, by, domain or None,
                                                                              area_columns(who))}
     except ValueError as err:
-        raise refused(err) from None
+        raise refused(err, "since") from None
 
 
 @router.get("/crosstab")
-def crosstab(hub: HubDep, who: ReaderDep, rows: str = "district", columns: str = "domain", since: str | None = None,
-             until: str | None = None, domain: str | None = None) -> dict[str, Any]:
+def crosstab(hub: HubDep, who: ReaderDep, rows: StatsBy = "district", columns: StatsBy = "domain",
+             since: Time = None, until: Time = None, domain: Word = None) -> dict[str, Any]:
     try:
-        cells = hub.store.crosstab(rows, columns, when(since, "since"), when(until, "until"), domain,
+        cells = hub.store.crosstab(rows, columns, when(since, "since"), when(until, "until"), domain or None,
                                    area_columns(who))
     except ValueError as err:
-        raise refused(err) from None
+        raise refused(err, "columns") from None
     return {"rows": rows, "columns": columns, "cells": cells}
 
 
 @router.get("/top-cells")
-def top_cells(hub: HubDep, who: ReaderDep, since: str | None = None, until: str | None = None,
-              limit: Annotated[int, Query(ge=1, le=1000)] = 20, domain: str | None = None) -> dict[str, Any]:
+def top_cells(hub: HubDep, who: ReaderDep, since: Time = None, until: Time = None,
+              limit: Annotated[int, Query(ge=1, le=1000)] = 20, domain: Word = None) -> dict[str, Any]:
     """The unit-grid cells where events recur most (高发网格)."""
-    return {"cells": hub.store.top_cells(when(since, "since"), when(until, "until"), limit, domain,
-                                        area_columns(who))}
+    return {"cells": hub.store.top_cells(when(since, "since"), when(until, "until"), limit, domain or None,
+                                         area_columns(who))}
 
 
 @router.get("/incidents/open-by-department")
@@ -92,7 +100,7 @@ def open_by_department(hub: HubDep, who: ReaderDep) -> dict[str, Any]:
 
 
 @router.get("/incidents/by/{by}")
-def incidents_by(by: str, hub: HubDep, who: ReaderDep, open_only: bool = False) -> dict[str, Any]:
+def incidents_by(by: IncidentsBy, hub: HubDep, who: ReaderDep, open_only: bool = False) -> dict[str, Any]:
     if by not in GROUPABLE:
         raise HTTPException(404, f"no incident count by {by!r}; by: {', '.join(GROUPABLE)}")
     return {"by": by, "counts": hub.incidents.store.count_by(by, open_only=open_only, **incident_filters(who))}

@@ -9,22 +9,34 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from hub.api.areas import incident_filters, inside
-from hub.api.deps import ActorDep, HubDep, ReaderDep, client_address
+from hub.api.deps import ActorDep, Cursor, DistrictCode, HubDep, IncidentId, Limit, ReaderDep, Word, client_address
 from hub.incidents import STATES, InvalidTransition, UnknownIncident
-from hub.incidents.flow import check_transition
+from hub.incidents.flow import POSTS, STEP_NAMES, resolve_step
 from hub.incidents.views import detail, summary
 from hub.people.duties import Refused
 from hub.people.scopes import Principal
 from hub.runtime import Hub
 
 router = APIRouter(tags=["incidents"])
-Limit = Annotated[int, Query(ge=1, le=10_000)]
+STATE = f"^({'|'.join(STATES)})$"  # the flow's states (hub/incidents/flow.py), never a copy
+State = Annotated[str | None, Query(pattern=STATE, description=f"one of {', '.join(STATES)}")]
+
+
+# the flow's post of a named user's role; the centre's operators act as `operator` (every step, as
+# hub/data/duties.yaml allows their role)
+ROLE_POSTS = {"inspector": "inspector", "department": "department"}
 
 
 class Transition(BaseModel):
-    to: str = Field(description=f"the next state: one of {', '.join(STATES)}")
+    to: str | None = Field(None, pattern=STATE, description=f"the next state: one of {', '.join(STATES)}; 409 "
+                           "when the flow does not allow it from the incident's state (see `next_states`)")
+    step: str | None = Field(None, max_length=40, description=f"the flow step (needed where two lead to the same "
+                                                              f"state): one of {', '.join(STEP_NAMES)}")
     note: str = Field("", max_length=2000, description="why: the operator's note, kept in the history")
     by: str | None = Field(None, max_length=100, description="who, when the operator acts for a named person")
+    post: str = Field("operator", description=f"the post acting, for the machines' token: one of {', '.join(POSTS)}")
+    attachments: list[str] = Field([], max_length=20, description="photo ids, by reference")
+    extension_wh: float | None = Field(None, gt=0, le=2000, description="working hours asked for or approved (延期)")
 
 
 def page_links(request: Request, next_cursor: int | None) -> list[dict[str, str]]:
@@ -49,13 +61,11 @@ class _Case:
 
 
 @router.get("/api/incidents")
-def incidents(request: Request, hub: HubDep, who: ReaderDep, state: str | None = None, district: str | None = None,
-              department: str | None = None, overdue: bool | None = None, limit: Limit = 100,
-              before: int | None = None) -> dict[str, Any]:
+def incidents(request: Request, hub: HubDep, who: ReaderDep, state: State = None, district: DistrictCode = None,
+              department: Word = None, overdue: bool | None = None, limit: Limit = 100,
+              before: Cursor = None) -> dict[str, Any]:
     """Incidents, newest first; `links` has `rel: next` while more remain."""
-    if state is not None and state not in STATES:
-        raise HTTPException(400, f"state must be one of {', '.join(STATES)}")
-    found, more = hub.incidents.store.search(state=state, **incident_filters(who, district, department),
+    found, more = hub.incidents.store.search(state=state, **incident_filters(who, district or None, department or None),
                                              overdue=overdue, limit=limit, before=before)
     cursor = found[-1].id if more and found else None
     return {"items": [for_caller(hub, who, summary(i)) for i in found], "numberReturned": len(found),
@@ -63,7 +73,7 @@ def incidents(request: Request, hub: HubDep, who: ReaderDep, state: str | None =
 
 
 @router.get("/api/incidents/{incident_id}")
-def incident(incident_id: int, hub: HubDep, who: ReaderDep) -> dict[str, Any]:
+def incident(incident_id: IncidentId, hub: HubDep, who: ReaderDep) -> dict[str, Any]:
     store = hub.incidents.store
     found = store.get(incident_id)
     if found is None:
@@ -73,28 +83,36 @@ def incident(incident_id: int, hub: HubDep, who: ReaderDep) -> dict[str, Any]:
 
 
 @router.post("/api/incidents/{incident_id}/transitions")
-def transition(incident_id: int, body: Transition, request: Request, hub: HubDep, actor: ActorDep) -> dict[str, Any]:
+def transition(incident_id: IncidentId, body: Transition, request: Request, hub: HubDep,
+               actor: ActorDep) -> dict[str, Any]:
     """Move the incident one step along the case flow: 409 when the flow does not allow the step, 403 with
     the rule of hub/data/duties.yaml when the caller may not take it."""
     who = f"{actor.who}:{body.by}" if body.by and actor.kind != "user" else actor.who
     case = hub.incidents.store.get(incident_id)
     if case is None or not actor.area.admits(case.district_code, case.town_code, case.department):
         raise HTTPException(404, f"no incident {incident_id}")
+    if body.post not in POSTS:
+        raise HTTPException(422, f"post must be one of {', '.join(POSTS)}")
+    if any(not a or len(a) > 200 for a in body.attachments):
+        raise HTTPException(422, "attachments are photo ids of 1 to 200 characters")
+    post = ROLE_POSTS.get(actor.role, "operator") if actor.kind == "user" else body.post
     try:
-        check_transition(case.state, body.to)
-        hub.people.duties.check(actor, case, body.to)
+        flow_step = resolve_step(case.state, body.to, body.step)
+        hub.people.duties.check(actor, case, flow_step.to)
     except InvalidTransition as err:
         raise HTTPException(409, str(err)) from None
     except Refused as refused:
         hub.people.audit.append(who, "case.refused", str(incident_id), refused.to_dict(), client_address(request))
         raise HTTPException(403, refused.to_dict()) from None
     try:
-        moved = hub.incidents.transition(incident_id, body.to, body.note, who)
+        moved = hub.incidents.transition(incident_id, flow_step.to, body.note, who, step=flow_step.name, post=post,
+                                         attachments=body.attachments, extension_wh=body.extension_wh)
     except UnknownIncident:
         raise HTTPException(404, f"no incident {incident_id}") from None
     except InvalidTransition as err:
         raise HTTPException(409, str(err)) from None
-    hub.people.audit.append(who, "case.step", str(incident_id), {"from": case.state, "to": body.to,
-                                                                 "note": body.note}, client_address(request))
+    hub.people.audit.append(who, "case.step", str(incident_id), {"from": case.state, "to": flow_step.to,
+                                                                 "step": flow_step.name, "note": body.note},
+                            client_address(request))
     store = hub.incidents.store
     return for_caller(hub, actor, detail(moved, store.members(incident_id), store.steps(incident_id)))

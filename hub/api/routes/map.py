@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Path
 
 from hub.api.areas import inside
-from hub.api.deps import ReaderDep, parse_bbox
-from hub.registry import load_registry
+from hub.api.deps import BboxText, DistrictCode, HubDep, ReaderDep, Word, parse_bbox
 
 router = APIRouter(prefix="/api/map", tags=["map"])
 DEVICE_FIELDS = ("device_id", "kind", "name", "lon", "lat", "address", "grid_code", "town_code", "district_code",
@@ -20,12 +19,12 @@ def device_item(row: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/registry")
-def registry(who: ReaderDep, kind: str | None = None, district: str | None = None,
-             bbox: str | None = None) -> dict[str, Any]:
+def registry(hub: HubDep, who: ReaderDep, kind: Word = None, district: DistrictCode = None,
+             bbox: BboxText = None) -> dict[str, Any]:
     """Every registered device with its position, standard address, grid cell and owner department."""
-    box = parse_bbox(bbox) if bbox else None
+    box = parse_bbox(bbox)
     rows = [
-        row for row in load_registry().devices.values()
+        row for row in hub.registry.devices.values()
         if (not kind or row.get("kind") == kind) and (not district or row.get("district_code") == district)
         and (box is None or (box[0] <= row["lon"] <= box[2] and box[1] <= row["lat"] <= box[3]))
         and who.area.admits_item(row)
@@ -37,8 +36,9 @@ def registry(who: ReaderDep, kind: str | None = None, district: str | None = Non
 
 
 @router.get("/registry/{device_id}")
-def device(device_id: str, who: ReaderDep) -> dict[str, Any]:
-    found = load_registry().get(device_id)
+def device(device_id: Annotated[str, Path(min_length=1, max_length=100)], hub: HubDep,
+           who: ReaderDep) -> dict[str, Any]:
+    found = hub.registry.get(device_id)
     if found is None:
         raise HTTPException(404, f"no device {device_id} in the registry")
     inside(who, dict(found), f"device {device_id}")

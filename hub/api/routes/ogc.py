@@ -12,19 +12,35 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import shapely
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 from shapely.geometry import box, shape
 
 from hub.api.areas import event_filters, incident_filters, inside
-from hub.api.deps import HubDep, ReaderDep, ViewerDep, parse_bbox
+from hub.api.deps import (
+    MAX_ID,
+    RFC3339,
+    BboxText,
+    Cursor,
+    HubDep,
+    Limit,
+    Offset,
+    ReaderDep,
+    ViewerDep,
+    invalid,
+    parse_bbox,
+    when,
+)
 from hub.incidents.views import feature as incident_feature
 from hub.runtime import Hub
 from hub.store import EventQuery
 
 router = APIRouter(prefix="/ogc", tags=["OGC API – Features"])
-Limit = Annotated[int, Query(ge=1, le=10_000)]
-Offset = Annotated[int, Query(ge=0)]
+MOMENT = RFC3339.strip("^$")
+DATETIME = f"^({MOMENT}|({MOMENT}|\\.\\.)?/({MOMENT}|\\.\\.)?)$"
+Datetime = Annotated[str | None, Query(pattern=DATETIME, max_length=90,
+                                       description="an RFC 3339 instant or an interval a/b, ../b, a/.. (with offsets)")]
+Fid = Annotated[str, Path(min_length=1, max_length=200, description="the feature's id")]
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -37,6 +53,7 @@ COLLECTIONS = {
     "incidents": ("事件案卷 — incidents", "Correlated incidents and their state in the case flow."),
     "grid-cells": ("单元网格 — unit grid cells", "The 15-digit unit grid of the standard address grid."),
     "districts": ("行政区 — districts", "Jiangmen's seven districts and county-level cities."),
+    "resources": ("应急资源 — response resources", "Response sites (generated) and their units' status."),
 }
 
 
@@ -49,15 +66,14 @@ def link(href: str, rel: str, kind: str = "application/json", title: str | None 
 
 
 def instant(text: str) -> float:
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise HTTPException(400, f"datetime: {text!r} is not RFC 3339") from None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+    moment = when(text, "datetime")
+    assert moment is not None
+    return moment
 
 
 def parse_datetime(text: str | None) -> tuple[float | None, float | None]:
-    """[since, until) in epoch seconds; the interval's end is inclusive in OGC, so until gets a millisecond."""
+    """[since, until) in epoch seconds; the interval's end is inclusive in OGC, so until gets a millisecond.
+    Each end is RFC 3339 with its offset (as every time the hub reads), or open (`..` or empty)."""
     if not text:
         return None, None
     if "/" not in text:
@@ -67,7 +83,7 @@ def parse_datetime(text: str | None) -> tuple[float | None, float | None]:
     since = None if start in ("", "..") else instant(start)
     until = None if end in ("", "..") else instant(end) + 0.001
     if since is not None and until is not None and since >= until:
-        raise HTTPException(400, "datetime: the interval ends before it starts")
+        raise invalid("datetime", "datetime: the interval ends before it starts", text)
     return since, until
 
 
@@ -114,9 +130,9 @@ def one_collection(cid: str, request: Request, _: ViewerDep) -> dict[str, Any]:
 
 
 @router.get("/collections/{cid}/items", response_class=GeoJSONResponse)
-def items(cid: str, request: Request, hub: HubDep, who: ReaderDep, bbox: str | None = None,
-          datetime: str | None = None, limit: Limit = 100, offset: Offset = 0,
-          before: int | None = None) -> GeoJSONResponse:
+def items(cid: str, request: Request, hub: HubDep, who: ReaderDep, bbox: BboxText = None,
+          datetime: Datetime = None, limit: Limit = 100, offset: Offset = 0,
+          before: Cursor = None) -> GeoJSONResponse:
     known(cid)
     box_, (since, until) = parse_bbox(bbox), parse_datetime(datetime)
     if cid == "events":
@@ -147,14 +163,14 @@ def items(cid: str, request: Request, hub: HubDep, who: ReaderDep, bbox: str | N
 
 
 @router.get("/collections/{cid}/items/{fid}", response_class=GeoJSONResponse)
-def item(cid: str, fid: str, request: Request, hub: HubDep, who: ReaderDep) -> GeoJSONResponse:
+def item(cid: str, fid: Fid, request: Request, hub: HubDep, who: ReaderDep) -> GeoJSONResponse:
     known(cid)
     found: dict[str, Any] | None = None
     if cid == "events":
         event = hub.store.event(fid)
         found = event_feature({k: v for k, v in event.items() if k != "raw"}) if event else None
     elif cid == "incidents":
-        incident = hub.incidents.store.get(int(fid)) if fid.isdigit() else None
+        incident = hub.incidents.store.get(int(fid)) if fid.isascii() and fid.isdigit() and int(fid) <= MAX_ID else None
         found = incident_feature(incident) if incident else None
     else:
         found = next((f for f in layer(hub, cid, None) if str(f.get("id")) == fid), None)
@@ -176,6 +192,8 @@ def event_feature(event: dict[str, Any]) -> dict[str, Any]:
 
 def layer(hub: Hub, cid: str, bbox: tuple[float, float, float, float] | None) -> list[dict[str, Any]]:
     """Features of a geography layer with an `id`, cut to the bbox."""
+    if cid == "resources":
+        return hub.command.resource_features(bbox)
     if cid == "grid-cells":
         cells = getattr(hub.geo, "cells_geojson", None)
         features = cells(bbox)["features"] if cells else []

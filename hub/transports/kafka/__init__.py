@@ -1,1 +1,5 @@
-"""Kafka: the hub's ingest, republishing, the adapters' publisher, the fresh view's glance and the lag view."""
+"""Kafka: the hub's ingest and republishing (librdkafka), the adapters' publisher, the fresh view's
+glance, a map instance's feed and the workers' lag. `broker.BROKER` is what the rest of the hub uses
+(hub.transports.base)."""
+
+SCHEMES = ("kafka",)

@@ -25,7 +25,8 @@ from confluent_kafka import OFFSET_END, Consumer, TopicPartition
 
 from hub.events import Event, HubBlock, Message
 from hub.live import LiveStream, map_item
-from hub.transports.kafka.republish import NORMALIZED, fetched_end, reader_config, take_fetched
+from hub.transports.kafka.client import fetched_end, reader_config, take_fetched
+from hub.transports.kafka.republish import NORMALIZED
 
 log = logging.getLogger(__name__)
 

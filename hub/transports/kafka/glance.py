@@ -16,8 +16,8 @@ from typing import Any
 from confluent_kafka import OFFSET_END, Consumer, KafkaException, TopicPartition
 
 from hub.events import Message
+from hub.transports.kafka.client import fetched_end, reader_config, take_fetched
 from hub.transports.kafka.ingest import FETCH_QUEUE_BACKOFF_MS, FETCH_WAIT_MS
-from hub.transports.kafka.republish import fetched_end, reader_config, take_fetched
 
 log = logging.getLogger(__name__)
 POLL_S = 0.02  # how long a take waits for a first record

@@ -10,11 +10,10 @@ A fetch that jumps past offsets never read is read again from the first one miss
 past it is committed (hub/transports/kafka/gaps.py: tansu skips a batch that way under two producers).
 
 The consumer is librdkafka's: its fetching, decoding and group membership run in C threads that
-do not hold the GIL. kafka-python's pure-Python consumer, used until 2026-11-27, cost ≈ 50 µs of
-CPU a record at a steady 2,500 records/s here (≈ 3.5 ms per fetch, a hundred fetches a second),
-this one ≈ 7 µs, with the same latency (`python -m bench.kafka_consumer --client …`). The
-kafka-python options of `kafka_options` are translated (`reader_config`); kafka-python still
-creates the topics (`ensure_topics`). Imported only when Kafka is configured.
+do not hold the GIL, so the interpreter is left to the pipeline (docs/MEASUREMENTS.md has the
+cost per record against kafka-python's consumer). The kafka-python options of `kafka_options`
+are translated (`reader_config`); kafka-python still creates the topics (`ensure_topics`).
+Imported only when Kafka is configured.
 """
 
 from __future__ import annotations
@@ -32,6 +31,7 @@ from hub.events import Message
 from hub.pipeline.process import Pipeline
 from hub.settings import BATCH_WAIT_MS, KAFKA_MAX_BATCH
 from hub.transports.batching import BatchWorker
+from hub.transports.kafka.client import fetched_end, reader_config, take_fetched
 from hub.transports.kafka.gaps import OffsetGaps
 from hub.transports.kafka.republish import (
     DEADLETTER,
@@ -39,9 +39,6 @@ from hub.transports.kafka.republish import (
     TOPIC,
     Republisher,
     ensure_topics,
-    fetched_end,
-    reader_config,
-    take_fetched,
 )
 
 log = logging.getLogger(__name__)
@@ -54,10 +51,9 @@ PREFETCH_KIB = 16 * 1024
 # a second of latency on the map behind a backlog)
 FETCH_QUEUE_BACKOFF_MS = 20
 MOST_PER_POLL = 1000  # records taken from librdkafka's queue at a time, one hand-off to the worker
-# Stored offsets go to the group coordinator at most this often. A commit is a request; after every stored
-# batch, at a steady 2,500 events/s (≈ 100 polls a second), kafka-python's consumer took ≈ 48 % of a core
-# here, ≈ 37 % with this. A partition taken by another worker replays up to this much more (dedup by
-# source and id keeps that harmless). Closing commits whatever is stored, however soon.
+# Stored offsets go to the group coordinator at most this often: a commit is a request, and one after every
+# stored batch costs a worker CPU it needs for the pipeline. A partition taken by another worker replays up
+# to this much more (dedup by source and id keeps that harmless). Closing commits whatever is stored, however soon.
 COMMIT_EVERY_S = 0.1
 # A rebalance that began (partitions revoked) and brought no assignment within this many seconds is
 # taken as stuck and the consumer is made anew. kafka-python 3.0 could end a rejoin without ever calling

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from adapters.base import CloudEvent
-from hub.transports.mqtt.publisher import KAFKA_TOPIC, Headers
+from hub.transports.base import EVENTS_TOPIC, Headers
+
+if TYPE_CHECKING:
+    from hub.trust.signer import Signer
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +36,14 @@ def source_key(payload: bytes) -> bytes | None:
 
 
 class KafkaPublisher:
-    def __init__(self, bootstrap: str, client_id: str = "cityhub-publisher", *, topic: str = KAFKA_TOPIC,
+    def __init__(self, bootstrap: str, client_id: str = "cityhub-publisher", *, topic: str = EVENTS_TOPIC,
                  buffer_bytes: int = 64 * 1024 * 1024, block_s: float = 10, delivery_timeout_s: float = 300,
-                 metadata_wait_s: float = 10,
+                 metadata_wait_s: float = 10, signer: Signer | None = None,
                  **client_options: Any) -> None:
         """`client_options` go to kafka-python as they are: security_protocol, sasl_mechanism,
-        sasl_plain_username, sasl_plain_password, ssl_cafile … (see docs/TRANSPORTS.md)."""
-        self.topic = topic
+        sasl_plain_username, sasl_plain_password, ssl_cafile … (see docs/TRANSPORTS.md).
+        With a `signer`, `publish` signs each event (hub/trust/signing.py)."""
+        self.topic, self.signer = topic, signer
         self.dropped = 0
         self.delivered = 0
         self.buffer_bytes, self.block_s = buffer_bytes, block_s
@@ -61,6 +65,8 @@ class KafkaPublisher:
     def publish(self, topic: str, events: list[CloudEvent]) -> None:
         """`topic` is the MQTT topic the adapter would use; on Kafka every source shares `city.events`."""
         for event in events:
+            if self.signer:
+                event = self.signer(event)
             self.publish_raw(topic, orjson.dumps(event), key=str(event.get("source", "")).encode() or None)
 
     def publish_raw(self, topic: str, payload: bytes, headers: Headers | None = None,

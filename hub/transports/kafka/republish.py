@@ -4,13 +4,11 @@ Normalized events go to `city.events.normalized` keyed by grid code (district wh
 the grid), so API and map instances, or a correlation stage partitioned by place, can read
 them; dead letters go to `city.events.deadletter` with their origin and raw bytes (base64).
 
-Republishing uses librdkafka (confluent-kafka): a record costs ≈ 2 µs of the hub's CPU there
-against ≈ 35 µs through kafka-python's pure-Python producer, which was close to a fifth of the
-hub. Its partitioner is murmur2 (`murmur2_random`), the Java client's and kafka-python's, so a
-grid code lands in the same partition as before. The kafka-python options of `kafka_options`
-are translated (`librdkafka_config`; `reader_config` for the hub's librdkafka consumers, which refuse
-options with no librdkafka equivalent); for such an option (an `ssl_context`, a token provider object)
-the republisher alone would fall back to kafka-python's producer.
+Republishing uses librdkafka (confluent-kafka), as the consuming does (docs/TRANSPORTS.md: one Kafka
+client for the hub's records). Its partitioner is murmur2 (`murmur2_random`), the Java client's and
+kafka-python's, so a grid code lands in the same partition whichever client wrote it. The options of
+`kafka_options` are translated (hub.transports.kafka.client.reader_config); one librdkafka cannot take
+(an `ssl_context`, a token provider object) is refused, as the consumer refuses it.
 Imported only when Kafka is configured (through hub.transports.kafka.ingest).
 """
 
@@ -22,33 +20,17 @@ import time
 from typing import Any
 
 import orjson
-from confluent_kafka import TopicPartition
-from kafka import KafkaAdminClient, KafkaProducer
+from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from hub.events import DeadLetter, Event
+from hub.transports.kafka.client import reader_config
 
 log = logging.getLogger(__name__)
 TOPIC = "city.events"
 NORMALIZED = "city.events.normalized"
 DEADLETTER = "city.events.deadletter"
-
-# kafka-python client option → librdkafka property (values as they are)
-_RENAMED = {
-    "client_id": "client.id", "security_protocol": "security.protocol", "sasl_mechanism": "sasl.mechanism",
-    "sasl_plain_username": "sasl.username", "sasl_plain_password": "sasl.password",
-    "sasl_kerberos_service_name": "sasl.kerberos.service.name", "sasl_kerberos_domain_name": "sasl.kerberos.principal",
-    "ssl_cafile": "ssl.ca.location", "ssl_certfile": "ssl.certificate.location", "ssl_keyfile": "ssl.key.location",
-    "ssl_password": "ssl.key.password", "ssl_crlfile": "ssl.crl.location", "ssl_ciphers": "ssl.cipher.suites",
-    "request_timeout_ms": "request.timeout.ms", "retry_backoff_ms": "retry.backoff.ms",
-    "reconnect_backoff_ms": "reconnect.backoff.ms", "reconnect_backoff_max_ms": "reconnect.backoff.max.ms",
-    "metadata_max_age_ms": "metadata.max.age.ms", "connections_max_idle_ms": "connections.max.idle.ms",
-    "socket_connection_setup_timeout_ms": "socket.connection.setup.timeout.ms",
-}
-# kafka-python options that mean nothing to a librdkafka producer (it negotiates API versions itself)
-_IGNORED = {"bootstrap_timeout_ms", "api_version", "api_version_auto_timeout_ms"}
-
 
 def ensure_topics(client_options: dict[str, Any], topic: str = TOPIC, partitions: int = 6) -> None:
     """Create the hub's topics where missing. A managed cluster may forbid it: then only a warning.
@@ -83,47 +65,6 @@ def dead_letter_record(letter: DeadLetter) -> bytes:
         "raw": base64.b64encode(letter.raw).decode()})
 
 
-def librdkafka_config(client_options: dict[str, Any]) -> dict[str, Any] | None:
-    """The librdkafka properties for kafka-python `client_options`; None when one has no equivalent."""
-    config: dict[str, Any] = {}
-    for name, value in client_options.items():
-        if name == "bootstrap_servers":
-            config["bootstrap.servers"] = value if isinstance(value, str) else ",".join(value)
-        elif name == "ssl_check_hostname":
-            config["ssl.endpoint.identification.algorithm"] = "https" if value else "none"
-        elif name in _RENAMED and isinstance(value, (str, int, float)):
-            config[_RENAMED[name]] = value
-        elif name not in _IGNORED:
-            return None
-    if "SSL" in str(config.get("security.protocol", "")).upper() and "ssl.ca.location" not in config:
-        config["ssl.ca.location"] = "probe"  # the system's CAs, as kafka-python uses (the wheel bundles OpenSSL)
-    return config
-
-
-def reader_config(client_options: dict[str, Any]) -> dict[str, Any]:
-    """librdkafka's properties for a consumer (the hub reads Kafka only through librdkafka); an option with
-    no librdkafka equivalent is refused, with the reason."""
-    config = librdkafka_config(client_options)
-    if config is None:
-        raise ValueError("kafka_options holds a setting librdkafka cannot take (an ssl_context or a token "
-                         "provider object): give file paths and names instead (docs/TRANSPORTS.md)")
-    return config
-
-
-def take_fetched(consumer: Any, most: int, wait_s: float) -> list[Any]:
-    """Up to `most` records of a librdkafka consumer, errors among them: it waits up to `wait_s` for the
-    first, then takes what is already fetched without waiting (`consume(most, wait_s)` alone waits out its
-    whole timeout whenever fewer than `most` came: 120 ms of latency at a steady rate)."""
-    first = consumer.poll(wait_s)
-    return [first, *consumer.consume(most - 1, 0)] if first is not None else []
-
-
-def fetched_end(consumer: Any, topic: str, partition: int) -> int:
-    """A partition's end (high watermark) as the consumer's last fetch reported it, no request of its own;
-    -1 while unknown."""
-    return int(consumer.get_watermark_offsets(TopicPartition(topic, partition), cached=True)[1])
-
-
 class Republisher:
     """A pipeline sink. Best effort: the store is the record, so a failure here is logged, not retried.
 
@@ -134,8 +75,8 @@ class Republisher:
 
     def __init__(self, *, max_block_s: float = 5.0, delivery_timeout_ms: int = 120_000) -> None:
         self.max_block_s, self.delivery_timeout_ms = max_block_s, delivery_timeout_ms
-        self.producer: Any = None  # confluent_kafka.Producer, or KafkaProducer when the options need it
-        self.librdkafka = False
+        self.producer: Any = None  # confluent_kafka.Producer once opened
+        self.librdkafka = False  # opened: the hub republishes through librdkafka only
         self.failed = 0  # records not delivered, all causes
         self._undelivered = 0  # delivery reports of failure since the last log line
         self._last_error: object = None
@@ -143,41 +84,21 @@ class Republisher:
     def open(self, client_options: dict[str, Any]) -> None:
         if self.producer is not None:
             return
-        config = librdkafka_config(client_options)
-        if config is not None:
-            try:
-                from confluent_kafka import Producer
+        from confluent_kafka import Producer
 
-                self.producer = Producer(config | {
-                    "acks": "all", "linger.ms": 20, "compression.type": "none", "enable.idempotence": False,
-                    "partitioner": "murmur2_random", "message.timeout.ms": self.delivery_timeout_ms,
-                    "queue.buffering.max.messages": 100_000, "queue.buffering.max.kbytes": 64 * 1024,
-                    "delivery.report.only.error": True, "on_delivery": self._delivered,
-                    "error_cb": self._error, "logger": log, "log.connection.close": False})
-                self.librdkafka = True
-                return
-            except Exception as err:  # e.g. a SASL mechanism this librdkafka build lacks
-                log.warning("librdkafka refused the Kafka options (%s: %s); republishing through kafka-python",
-                            type(err).__name__, err)
-        else:
-            log.info("kafka_options has settings librdkafka cannot take; republishing through kafka-python")
-        self.producer = KafkaProducer(acks="all", linger_ms=20, max_block_ms=int(self.max_block_s * 1000),
-                                      enable_idempotence=False, **client_options)
+        self.producer = Producer(reader_config(client_options) | {
+            "acks": "all", "linger.ms": 20, "compression.type": "none", "enable.idempotence": False,
+            "partitioner": "murmur2_random", "message.timeout.ms": self.delivery_timeout_ms,
+            "queue.buffering.max.messages": 100_000, "queue.buffering.max.kbytes": 64 * 1024,
+            "delivery.report.only.error": True, "on_delivery": self._delivered,
+            "error_cb": self._error, "logger": log, "log.connection.close": False})
+        self.librdkafka = True
 
     def __call__(self, fresh: list[Event], dead: list[DeadLetter]) -> None:
         producer = self.producer
         if producer is None:
             return
-        if self.librdkafka:
-            self._produce(producer, fresh, dead)
-            return
-        try:
-            for event in fresh:
-                producer.send(NORMALIZED, key=grid_key(event), value=event.normalized_json())
-            for letter in dead:
-                producer.send(DEADLETTER, key=letter.topic.encode(), value=dead_letter_record(letter))
-        except KafkaError as err:
-            log.warning("republishing to Kafka failed (%s); the batch is stored all the same", err)
+        self._produce(producer, fresh, dead)
 
     def _produce(self, producer: Any, fresh: list[Event], dead: list[DeadLetter]) -> None:
         records = [(NORMALIZED, event.normalized_json(), grid_key(event)) for event in fresh]
@@ -229,15 +150,11 @@ class Republisher:
     def close(self) -> None:
         if self.producer is not None:
             try:
-                if self.librdkafka:
-                    left = self.producer.flush(10)
-                    self._report()
-                    if left:
-                        self.failed += left
-                        log.warning("republishing to Kafka: %d records still waiting at shutdown, dropped", left)
-                else:
-                    self.producer.flush(10)
-                    self.producer.close(10)
+                left = self.producer.flush(10)
+                self._report()
+                if left:
+                    self.failed += left
+                    log.warning("republishing to Kafka: %d records still waiting at shutdown, dropped", left)
             except Exception:
                 log.debug("closing the Kafka producer", exc_info=True)
             self.producer = None

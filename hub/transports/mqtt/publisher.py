@@ -1,7 +1,7 @@
-"""Send canonical events to the hub's brokers: MQTT (city/<domain>/<system>, QoS 1) or Kafka (city.events).
+"""Send canonical events to the hub over MQTT (city/<domain>/<system>, QoS 1).
 
-Both publishers keep a bounded buffer while the broker is away, send it when the broker is back,
-and count (and log) what they had to drop. `flush` waits until the broker has acknowledged
+The publisher keeps a bounded buffer while the broker is away, sends it when the broker is back,
+and counts (and logs) what it had to drop. `flush` waits until the broker has acknowledged
 everything sent so far.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 import orjson
 import paho.mqtt.client as paho
@@ -19,28 +19,26 @@ from paho.mqtt.properties import Properties
 
 from adapters.base import CloudEvent
 from hub.api.security import redacted
-from hub.transports.mqtt.ingest import connect_async, mqtt_client
+from hub.transports.base import Headers
+from hub.transports.mqtt.client import connect_async, mqtt_client
+
+if TYPE_CHECKING:
+    from hub.trust.signer import Signer
+    from hub.trust.tls import TlsFiles
 
 log = logging.getLogger(__name__)
-KAFKA_TOPIC = "city.events"
-Headers = list[tuple[str, bytes]]
 MQTT_BUFFER_MAX = 60_000  # paho numbers messages 1..65535; more unacknowledged ones cannot be told apart
-
-
-class Publisher(Protocol):
-    def publish(self, topic: str, events: list[CloudEvent]) -> None: ...
-    def flush(self, timeout: float = 30) -> None: ...
-    def close(self) -> None: ...
 
 
 class MqttPublisher:
     """QoS 1 publisher. While the broker is away paho keeps up to `buffer` unacknowledged messages,
-    resends them on reconnect (backoff 1–10 s) and `dropped` counts what did not fit."""
+    resends them on reconnect (backoff 1–10 s) and `dropped` counts what did not fit. With a `signer`,
+    `publish` signs each event (hub/trust/signing.py)."""
 
     def __init__(self, url: str, client_id: str, *, v5: bool = False, buffer: int = 50_000,
-                 connect_timeout: float = 10) -> None:
-        self.v5 = v5
-        self.client = mqtt_client(url, client_id, v5=v5, persistent=False)
+                 connect_timeout: float = 10, signer: Signer | None = None, tls: TlsFiles | None = None) -> None:
+        self.v5, self.signer = v5, signer
+        self.client = mqtt_client(url, client_id, v5=v5, persistent=False, tls=tls)
         self.client.max_queued_messages_set(min(buffer, MQTT_BUFFER_MAX))
         self.client.on_publish = self._on_publish
         self.dropped = 0  # did not fit in the buffer
@@ -54,11 +52,13 @@ class MqttPublisher:
             time.sleep(0.02)
         if not self.client.is_connected():
             self.client.loop_stop()
-            raise ConnectionError(f"cannot connect to MQTT broker {redacted(url)} within {connect_timeout} s")
+            failures = self.client.connect_failures
+            why = f": {failures.last}" if failures and failures.last else ""
+            raise ConnectionError(f"cannot connect to MQTT broker {redacted(url)} within {connect_timeout} s{why}")
 
     def publish(self, topic: str, events: list[CloudEvent]) -> None:
         for event in events:
-            self.publish_raw(topic, orjson.dumps(event))
+            self.publish_raw(topic, orjson.dumps(self.signer(event) if self.signer else event))
 
     def publish_raw(self, topic: str, payload: bytes, headers: Headers | None = None) -> None:
         """One message as is; `headers` become MQTT 5 user properties (CloudEvents binary mode)."""

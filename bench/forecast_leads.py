@@ -1,0 +1,129 @@
+"""The forecast's figures for docs/FORECAST.md: the model fitted on simulated days of gauge history (the same
+`fit` the hub runs over its store), its error on a held-back day against persistence, and over many seeds of
+the storm scenarios the share of crossings warned ahead, the median lead time and the false-warning share.
+
+Run ``python -m bench.forecast_leads [--seeds N] [--days D]``; prints one JSON object. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+
+from adapters.base import NativeRejected
+from adapters.registry import ADAPTERS
+from hub.events import Event, HubBlock, Message, epoch
+from hub.forecast import Forecaster, load_settings
+from hub.forecast.history import History
+from hub.forecast.model import FEATURES, Fitted, fit, samples
+from hub.registry import load_registry
+from simulators import scenario
+from simulators.forecast_check import MEASURES, LeadFigures, figures
+from simulators.history import history
+
+ROOT = Path(__file__).resolve().parents[1]
+STORMS = ("typhoon-rainstorm-pengjiang", "rainstorm-rising-jianghai")
+START = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def events_of(timed: list[tuple[float, str, bytes]], start: float) -> list[Event]:
+    found = []
+    for t, name, raw in timed:
+        adapter = ADAPTERS.get(name) or ADAPTERS[scenario.SIMULATORS[name].adapter]
+        try:
+            ces = adapter.adapt(raw)
+        except NativeRejected:
+            continue
+        for ce in ces:
+            received = start + t
+            message = Message(orjson.dumps(ce), adapter.topic, "mqtt", received_at=received)
+            found.append(Event(ce, message, HubBlock("bench", received), epoch=epoch(ce["time"])))
+    return found
+
+
+def fitted_models(forecaster: Forecaster, days: float, seed: int) -> tuple[dict[str, Fitted], dict[str, Any]]:
+    """Fit on all but the last day, report the held-back day's error, then refit on every day."""
+    history_ = forecaster.new_history()
+    start = START.timestamp()
+    for event in events_of(history(seed, START, days, frozenset({"440703", "440704", "440705"})), start):
+        history_.add(event.ce["type"], event.device_id, event.seconds, event.ce["data"])
+    split, end, settings = start + (days - 1) * 86400, start + days * 86400, forecaster.settings
+    errors: dict[str, Any] = {}
+    models: dict[str, Fitted] = {}
+    for kind in settings.kinds:
+        points = [p for p in forecaster.points.values() if p.kind == kind]
+        model = fit(kind, points, history_, settings.horizons_min, settings.step_s, start, split, settings.ridge)
+        assert model is not None
+        errors[kind] = held_back(model, kind, points, history_, split, end, settings.step_s)
+        whole = fit(kind, points, history_, settings.horizons_min, settings.step_s, start, end, settings.ridge)
+        assert whole is not None
+        models[kind] = whole
+    return models, errors
+
+
+def held_back(model: Fitted, kind: str, points: list[Any], history_: History, split: float, end: float,
+              step_s: float) -> dict[str, Any]:
+    out = {}
+    for horizon in model.coefficients:
+        xs, ys = samples(points, history_, horizon * 60, step_s, split, end)
+        predicted = np.array([model.predict(x, 0.0 if kind == "waterlogging" else None)[horizon] - x[1] for x in xs])
+        truth = np.array(ys)
+        rmse = float(np.sqrt(np.mean((predicted - truth) ** 2)))
+        out[f"+{horizon}min"] = {"samples": len(ys), "rmse": round(rmse, 3),
+                                 "mae": round(float(np.mean(np.abs(predicted - truth))), 3),
+                                 "persistence_rmse": round(float(np.sqrt(np.mean(truth ** 2))), 3)}
+    return out
+
+
+def storm_figures(models: dict[str, Fitted], name: str, seeds: int) -> dict[str, Any]:
+    storm = scenario.load(ROOT / "simulators" / "scenarios" / f"{name}.yaml")
+    settings, total = load_settings(), {k: LeadFigures(0, 0, [], 0, 0) for k in MEASURES}
+    for seed in range(1, seeds + 1):
+        forecaster = Forecaster(load_registry(), settings)
+        forecaster.models.update(models)
+        events = events_of(storm.messages(seed, START), START.timestamp())
+        readings: dict[str, dict[str, list[tuple[float, float]]]] = {k: {} for k in MEASURES}
+        for event in events:
+            forecaster.sink([event], [])
+            point = forecaster.points.get(event.device_id)
+            if point is not None and event.ce["type"] == MEASURES[point.kind][0]:
+                value = event.ce["data"][MEASURES[point.kind][1]]
+                readings[point.kind].setdefault(point.device_id, []).append((event.seconds, value))
+        for kind, by_point in readings.items():
+            spans = {p: [(a, b) for a, b in (forecaster.current[p].spans if p in forecaster.current else [])
+                         if a is not None] for p in by_point}
+            one = figures(by_point, {p: forecaster.points[p].threshold for p in by_point}, spans,
+                          max(settings.horizons_min) * 60)
+            add = total[kind]
+            add.crossings += one.crossings
+            add.warned_ahead += one.warned_ahead
+            add.leads_min += one.leads_min
+            add.warnings += one.warnings
+            add.false_warnings += one.false_warnings
+            add.unjudged += one.unjudged
+    return {kind: figures_.summary() for kind, figures_ in total.items() if figures_.crossings or figures_.warnings}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--days", type=float, default=6)
+    parser.add_argument("--history-seed", type=int, default=100)
+    args = parser.parse_args()
+    forecaster = Forecaster(load_registry(), load_settings())
+    models, errors = fitted_models(forecaster, args.days, args.history_seed)
+    report = {"features": list(FEATURES), "history_days": args.days, "held_back_day": errors,
+              "coefficients": {k: {f"+{h}min": [round(c, 4) for c in beta] for h, beta in m.coefficients.items()}
+                               for k, m in models.items()},
+              "storms": {name: storm_figures(models, name, args.seeds) for name in STORMS}, "seeds": args.seeds}
+    print(json.dumps(report, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()

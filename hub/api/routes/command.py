@@ -1,0 +1,106 @@
+"""Joint command over HTTP: the response resources, recommendations, dispatches and surroundings of an incident."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel, Field
+
+from hub.api.deps import HubDep, OperatorDep, ViewerDep
+from hub.command.desk import NoPlace, UnitBusy
+from hub.command.surroundings import surroundings
+from hub.command.units import STATUS_NAMES, STATUSES
+from hub.incidents import UnknownIncident
+
+router = APIRouter(tags=["command"])
+District = Annotated[str | None, Query(pattern=r"^\d{6}$", description="6-digit district code")]
+
+
+class DispatchOrder(BaseModel):
+    unit: str = Field(min_length=1, max_length=100, description="the unit id, as in /api/resources")
+    note: str = Field("", max_length=2000, description="the dispatcher's note, kept in the incident's history")
+    by: str | None = Field(None, max_length=100, description="who, when the operator acts for a named person")
+
+
+@router.get("/api/resources")
+def resources(hub: HubDep, _: ViewerDep, kind: str | None = Query(None, max_length=40), district: District = None,
+              status: str | None = Query(None, description=f"unit status: {', '.join(STATUSES)}")) -> dict[str, Any]:
+    """Response sites (`kind`: site kind or unit capability) with their units, where they are and what they do."""
+    desk = hub.command
+    if status is not None and status not in STATUSES:
+        raise HTTPException(422, f"status must be one of {', '.join(STATUSES)}")
+    known = desk.registry.site_kinds | desk.registry.capabilities
+    if kind is not None and kind not in known:
+        raise HTTPException(422, f"kind must be one of {', '.join(sorted(known))}")
+    now = desk.clock()
+    items = []
+    for site in desk.registry.sites.values():
+        if district is not None and site.district_code != district:
+            continue
+        units = [u for u in desk.registry.units_of.get(site.id, [])
+                 if kind in (None, site.kind, u.capability)]
+        views = [{"id": u.id, "call_sign": u.call_sign, "capability": u.capability, "kind": u.kind,
+                  "terminal": u.terminal} | desk.board.get(u.id).view(now, desk.board.silent_after_s) for u in units]
+        if status is not None:
+            views = [v for v in views if v["status"] == status]
+        if (kind is not None and kind != site.kind and not views) or (status is not None and not views):
+            continue
+        items.append(site.view() | {"units": views})
+    capability_names = {u.capability: u.kind for u in desk.registry.units.values()}
+    return {"items": items, "numberReturned": len(items), "statuses": list(STATUSES), "status_names": STATUS_NAMES,
+            "capability_names": capability_names,
+            "kinds": sorted(desk.registry.site_kinds), "capabilities": sorted(desk.registry.capabilities)}
+
+
+@router.get("/api/incidents/{incident_id}/recommendations")
+def recommendations(incident_id: int, hub: HubDep, _: ViewerDep) -> dict[str, Any]:
+    """For each capability of the incident's plan, available units ranked by road travel time; depots with stock."""
+    try:
+        return hub.command.recommendations(incident_id)
+    except UnknownIncident:
+        raise HTTPException(404, f"no incident {incident_id}") from None
+    except NoPlace as err:
+        raise HTTPException(409, str(err)) from None
+
+
+@router.post("/api/incidents/{incident_id}/dispatches", status_code=201)
+def dispatch(incident_id: int, body: DispatchOrder, hub: HubDep, role: OperatorDep) -> dict[str, Any]:
+    """Commit a unit to the incident (a step in its history); 409 when the unit is committed elsewhere."""
+    who = f"{role}:{body.by}" if body.by else role
+    try:
+        return hub.command.dispatch(incident_id, body.unit, who, body.note)
+    except UnknownIncident:
+        raise HTTPException(404, f"no incident {incident_id}") from None
+    except KeyError:
+        raise HTTPException(422, f"no unit {body.unit}") from None
+    except (UnitBusy, NoPlace) as err:
+        raise HTTPException(409, str(err)) from None
+
+
+@router.get("/api/incidents/{incident_id}/surroundings")
+def incident_surroundings(incident_id: int, hub: HubDep, _: ViewerDep,
+                          radius: float = Query(500.0, ge=10, le=5000, description="metres around the incident")
+                          ) -> dict[str, Any]:
+    """Hydrants, hazmat sites, cameras with their latest readings and alerts, warnings in force, shelters
+    and hospitals by travel time, other open incidents: what a crew needs on arrival."""
+    try:
+        return surroundings(hub, incident_id, radius)
+    except UnknownIncident:
+        raise HTTPException(404, f"no incident {incident_id}") from None
+    except NoPlace as err:
+        raise HTTPException(409, str(err)) from None
+
+
+@router.get("/api/dispatches")
+def open_dispatches(hub: HubDep, _: ViewerDep) -> dict[str, Any]:
+    """Every open dispatch (dispatched, en route, on scene) with the unit's terminal and the incident's place."""
+    return {"items": hub.command.open_dispatches()}
+
+
+@router.get("/api/incidents/{incident_id}/dispatches")
+def dispatches(incident_id: int, hub: HubDep, _: ViewerDep) -> dict[str, Any]:
+    """The units committed to the incident, with where each is now."""
+    if hub.incidents.store.get(incident_id) is None:
+        raise HTTPException(404, f"no incident {incident_id}")
+    return {"items": hub.command.committed(incident_id)}

@@ -1,0 +1,81 @@
+"""How each flow step changes a case's record (hub/supervision/records.py): pure, no I/O.
+
+The handling deadline counts the class's 处置时限 from the latest dispatch on the working-time
+clock, plus the approved extensions; a return (回退) takes the case out of the department's counts
+until it is dispatched again; a rework (返工) counts once more and clears the handling time, so the
+case must be handled again within its deadline.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hub.supervision.classes import ClassTable
+from hub.supervision.records import CaseRecord
+from hub.supervision.worktime import DEFAULT_WINDOWS, Limit, parse_limit, work_clock
+
+if TYPE_CHECKING:  # hub.incidents imports this module: nothing of it at run time
+    from hub.incidents.flow import FlowStep
+    from hub.incidents.model import Incident
+
+SOURCES = {"city.grid.case": "inspector", "city.hotline.workorder": "public"}  # every other type: sensor
+
+
+def new_record(incident: Incident, classes: ClassTable) -> CaseRecord:
+    assert incident.id is not None
+    case_class = classes.of_case(incident.title, incident.type)
+    return CaseRecord(incident.id, case_class.code if case_class else None, incident.department,
+                      incident.district_code, incident.town_code, SOURCES.get(incident.type, "sensor"),
+                      str(case_class.limit) if case_class else None, incident.state, incident.opened_at)
+
+
+def limit_of(record: CaseRecord, time_limit_h: float | None) -> Limit | None:
+    if record.limit_text:
+        return parse_limit(record.limit_text)
+    return Limit(time_limit_h, "h") if time_limit_h is not None else None
+
+
+def deadline(record: CaseRecord, limit: Limit | None, windows: str = DEFAULT_WINDOWS) -> float | None:
+    if record.dispatched_at is None or limit is None:
+        return None
+    return work_clock(windows).due_seconds(record.dispatched_at, limit, record.extension_wh)
+
+
+def apply_step(record: CaseRecord, step: FlowStep, now: float, who: str, extension_wh: float | None) -> None:
+    """Record the step's effect; raise ValueError when an extension step lacks its hours."""
+    name = step.name
+    if name == "register":
+        record.registered_at, record.intake = now, who
+    elif name == "send_to_verify":
+        record.verify_sent_at, record.intake, record.source = now, who, "public"
+    elif name in ("confirm", "refute"):
+        record.verified_at, record.inspector = now, who
+        if name == "confirm":
+            record.registered_at = now
+    elif name in ("dispatch", "unpark"):
+        record.dispatched_at, record.dispatcher, record.parked, record.handled_at = now, who, False, None
+    elif name == "return":
+        record.returns += 1
+        record.dispatched_at = None
+    elif name == "request_extension":
+        if not extension_wh or extension_wh <= 0:
+            raise ValueError("request_extension needs extension_wh: the working hours asked for")
+        record.requested_wh = extension_wh
+    elif name == "approve_extension":
+        granted = extension_wh if extension_wh is not None else record.requested_wh
+        if granted <= 0:
+            raise ValueError("approve_extension needs extension_wh, or a request that asked for hours")
+        record.extension_wh += granted
+        record.requested_wh = 0.0
+    elif name == "refuse_extension":
+        record.requested_wh = 0.0
+    elif name == "approve_parking":
+        record.parked = True
+    elif name == "finish":
+        record.handled_at = now
+    elif name == "close":
+        record.closed_at, record.inspector = now, who
+    elif name == "rework":
+        record.reworks += 1
+        record.handled_at = None
+    record.state = step.to

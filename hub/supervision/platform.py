@@ -1,0 +1,113 @@
+"""The evaluation of the platform's own cases (case_records, case_steps), by department, district,
+town or post. Counts are one SQL aggregate over the cases dispatched in the period (the
+definitions of docs/EVALUATION.md, as `evaluation.evaluate` computes them over a case log); the
+posts' indicators read the flow steps.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from hub.supervision.evaluation import DEFAULT_WEIGHTS, indicators
+
+if TYPE_CHECKING:
+    from hub.incidents.db import Db
+
+GROUPS = {"department": "department", "district": "district_code", "town": "town_code"}
+BY = (*GROUPS, "post")
+FAR = 1e18  # stands for an open end of the period
+COUNTS_SQL = """
+SELECT {key} AS grp,
+  COUNT(*) FILTER (WHERE deadline < {end}) AS due,
+  COUNT(*) FILTER (WHERE deadline < {end} AND closed_at < {end}) AS closed,
+  COUNT(*) FILTER (WHERE deadline < {end} AND handled_at < {end}) AS handled,
+  COUNT(*) FILTER (WHERE deadline < {end} AND handled_at <= deadline) AS handled_on_time,
+  COUNT(*) FILTER (WHERE deadline < {end} AND closed_at < {end} AND handled_at <= deadline) AS closed_on_time,
+  COUNT(*) FILTER (WHERE deadline < {end} AND reworks >= 1) AS reworked
+FROM case_records {indexed}
+WHERE dispatched_at >= {start} AND dispatched_at < {end} AND parked = 0
+GROUP BY {key}
+"""
+
+
+def _ranked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(rows, key=lambda r: (r["score"] is None, -(r["score"] or 0.0), str(r["group"])))
+
+
+def evaluate_groups(db: Db, by: str, start: float | None = None, end: float | None = None,
+                    weights: Mapping[str, float] = DEFAULT_WEIGHTS) -> list[dict[str, Any]]:
+    """The indicators per department, district or town of the cases dispatched in [start, end)."""
+    # the bounds are floats written into the statement (never text), so it is planned once per period
+    lo, hi = float(-FAR if start is None else start), float(FAR if end is None else end)
+    key = GROUPS[by]
+    # SQLite's planner would range-scan by dispatch time and sort; the covering index led by the key is faster
+    indexed = f"INDEXED BY case_records_by_{key}" if db.dialect == "sqlite" else ""
+    rows = db.execute(COUNTS_SQL.format(key=key, indexed=indexed, start=repr(lo), end=repr(hi)))
+    counts = ("due", "closed", "handled", "handled_on_time", "closed_on_time", "reworked")
+    return _ranked([{"group": r["grp"] or "未定", **indicators({k: int(r[k] or 0) for k in counts}, weights)}
+                    for r in rows])
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def evaluate_posts(db: Db, start: float | None, end: float | None,
+                   stage_limits_h: Mapping[str, float]) -> list[dict[str, Any]]:
+    """Per person of each post, from the flow steps taken in [start, end):
+    inspector (监督员): verifications (核实) and checks (核查) and how many in time;
+    intake (受理员): registrations (立案) and how many within the 受理 limit;
+    dispatcher (派遣员): dispatches and how many were not returned (准确派遣率);
+    shift_lead (值班长): decisions on extension and parking requests."""
+    lo, hi = -FAR if start is None else start, FAR if end is None else end
+    steps = db.execute("SELECT s.incident_id, s.step, s.who, s.at, r.reported_at FROM case_steps s"
+                       " JOIN case_records r ON r.incident_id = s.incident_id ORDER BY s.incident_id, s.seq")
+    tally: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    limits = {k: stage_limits_h.get(k, v) * 3600 for k, v in (("verifying", 2), ("verified", 2), ("reported", 0.5))}
+    entered: dict[str, float] = {}
+    last_dispatch: tuple[str, str] | None = None
+    current = None
+    for s in steps:
+        if s["incident_id"] != current:
+            current, last_dispatch = s["incident_id"], None
+            entered = {"reported": float(s["reported_at"])}
+        name, who, at = s["step"], s["who"], float(s["at"])
+        inside = lo <= at < hi
+        if name == "send_to_verify":
+            entered["verifying"] = at
+        elif name == "finish":
+            entered["verified"] = at
+        if name in ("dispatch", "unpark") and not inside:
+            last_dispatch = None  # a dispatch before the period: its return is not the period's
+        if not inside and name != "return":
+            continue
+        if name in ("confirm", "refute", "close", "rework"):
+            kind, state = ("verification", "verifying") if name in ("confirm", "refute") else ("check", "verified")
+            row = tally[("inspector", who)]
+            row[f"{kind}s"] += 1
+            row[f"{kind}s_on_time"] += int(at - entered.get(state, at) <= limits[state])
+        elif name in ("register", "send_to_verify"):
+            row = tally[("intake", who)]
+            row["registrations"] += 1
+            row["registrations_on_time"] += int(at - entered["reported"] <= limits["reported"])
+        elif name in ("dispatch", "unpark"):
+            last_dispatch = ("dispatcher", who)
+            tally[last_dispatch]["dispatches"] += 1
+        elif name == "return" and last_dispatch is not None:
+            tally[last_dispatch]["returned"] += 1
+        elif name.startswith(("approve_", "refuse_")):
+            tally[("shift_lead", who)]["decisions"] += 1
+    out = []
+    for (post, who), row in sorted(tally.items()):
+        rates: dict[str, float | None] = {}
+        if post == "inspector":
+            rates = {"on_time_verification_rate": _rate(row["verifications_on_time"], row["verifications"]),
+                     "on_time_check_rate": _rate(row["checks_on_time"], row["checks"])}
+        elif post == "intake":
+            rates = {"on_time_registration_rate": _rate(row["registrations_on_time"], row["registrations"])}
+        elif post == "dispatcher":
+            rates = {"accurate_dispatch_rate": _rate(row["dispatches"] - row["returned"], row["dispatches"])}
+        out.append({"post": post, "group": who, **dict(row), **rates})
+    return out

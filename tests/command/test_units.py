@@ -1,0 +1,52 @@
+"""The unit board and the units' JT/T 808 reports: what moves a unit's status and what does not."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from adapters.vehicle_jt808 import ADAPTER
+from hub.command.resources import city_registry
+from hub.command.units import UnitBoard, UnitBusy
+from simulators.command_units import Crew, frame
+
+
+def board() -> UnitBoard:
+    return UnitBoard(city_registry(), silent_after_s=120, now=1000.0)
+
+
+def first_engine() -> str:
+    return next(u.id for u in city_registry().units.values() if u.capability == "engine")
+
+
+def test_a_dispatched_unit_is_not_released_by_a_report_sent_before_the_order() -> None:
+    b, unit = board(), first_engine()
+    b.commit(unit, 7, None)
+    b.report(unit, 113.0, 22.5, 1001.0, "available")
+    assert b.get(unit).status == "dispatched"
+    b.report(unit, 113.0, 22.5, 1002.0, "en-route", 8)  # another incident's task: not this order
+    assert b.get(unit).status == "dispatched"
+    b.report(unit, 113.001, 22.5, 1003.0, "en-route", 7)
+    assert b.get(unit).status == "en-route" and b.get(unit).lon == 113.001
+    with pytest.raises(UnitBusy, match="incident 7"):
+        b.commit(unit, 9, None)
+
+
+def test_older_reports_are_ignored_and_a_silent_unit_is_flagged() -> None:
+    b, unit = board(), first_engine()
+    b.report(unit, 113.0, 22.5, 1010.0)
+    b.report(unit, 113.5, 22.9, 1005.0)
+    assert b.get(unit).lon == 113.0
+    assert b.get(unit).view(1100.0, 120)["silent"] is False
+    assert b.get(unit).view(1200.0, 120)["silent"] is True
+
+
+def test_unit_frame_carries_task_and_incident_through_the_adapter() -> None:
+    unit = city_registry().units[first_engine()]
+    crew = Crew(unit, (113.08, 22.59), task="en-route", incident_id=4242)
+    raw = frame(crew, (113.081, 22.591, 42.0, 90.0), datetime(2026, 6, 1, 6, 0, tzinfo=UTC))
+    (event,) = ADAPTER.adapt(raw)
+    data = event["data"]
+    assert data["vehicle_id"] == unit.terminal and data["task"] == "en-route" and data["incident_id"] == 4242
+    assert data["location"]["lon"] == pytest.approx(113.081) and data["speed_kmh"] == pytest.approx(42.0)
