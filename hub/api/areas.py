@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import HTTPException
+from fastapi import Depends, HTTPException, Request
 
+from hub.api.deps import current_hub, reader
 from hub.people.scopes import Principal
 
 
@@ -46,3 +47,13 @@ def inside(who: Principal, item: dict[str, Any], what: str) -> None:
     """404 for one item outside the caller's area: as if it were not there."""
     if not who.area.admits_item(item):
         raise HTTPException(404, f"no {what} in {who.name}'s area")
+
+
+def incident_in_area(incident_id: int, request: Request) -> None:
+    """For routes under /api/incidents/{incident_id}/…: an incident outside the caller's area answers 404."""
+    who, found = reader(request), current_hub(request).incidents.store.get(incident_id)
+    if found is not None and not who.area.admits(found.district_code, found.town_code, found.department):
+        raise HTTPException(404, f"no incident {incident_id} in {who.name}'s area")
+
+
+IN_INCIDENT_AREA = [Depends(incident_in_area)]

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from hub.api.deps import HubDep, OperatorDep, ViewerDep
+from hub.api.areas import IN_INCIDENT_AREA
+from hub.api.deps import CityReaderDep, HubDep, OperatorDep, ViewerDep
 from hub.command.desk import NoPlace, UnitBusy
 from hub.command.surroundings import surroundings
 from hub.command.units import STATUS_NAMES, STATUSES
@@ -24,7 +25,7 @@ class DispatchOrder(BaseModel):
 
 
 @router.get("/api/resources")
-def resources(hub: HubDep, _: ViewerDep, kind: str | None = Query(None, max_length=40), district: District = None,
+def resources(hub: HubDep, _: CityReaderDep, kind: str | None = Query(None, max_length=40), district: District = None,
               status: str | None = Query(None, description=f"unit status: {', '.join(STATUSES)}")) -> dict[str, Any]:
     """Response sites (`kind`: site kind or unit capability) with their units, where they are and what they do."""
     desk = hub.command
@@ -53,7 +54,7 @@ def resources(hub: HubDep, _: ViewerDep, kind: str | None = Query(None, max_leng
             "kinds": sorted(desk.registry.site_kinds), "capabilities": sorted(desk.registry.capabilities)}
 
 
-@router.get("/api/incidents/{incident_id}/recommendations")
+@router.get("/api/incidents/{incident_id}/recommendations", dependencies=IN_INCIDENT_AREA)
 def recommendations(incident_id: int, hub: HubDep, _: ViewerDep) -> dict[str, Any]:
     """For each capability of the incident's plan, available units ranked by road travel time; depots with stock."""
     try:
@@ -78,7 +79,7 @@ def dispatch(incident_id: int, body: DispatchOrder, hub: HubDep, role: OperatorD
         raise HTTPException(409, str(err)) from None
 
 
-@router.get("/api/incidents/{incident_id}/surroundings")
+@router.get("/api/incidents/{incident_id}/surroundings", dependencies=IN_INCIDENT_AREA)
 def incident_surroundings(incident_id: int, hub: HubDep, _: ViewerDep,
                           radius: float = Query(500.0, ge=10, le=5000, description="metres around the incident")
                           ) -> dict[str, Any]:
@@ -93,12 +94,12 @@ def incident_surroundings(incident_id: int, hub: HubDep, _: ViewerDep,
 
 
 @router.get("/api/dispatches")
-def open_dispatches(hub: HubDep, _: ViewerDep) -> dict[str, Any]:
+def open_dispatches(hub: HubDep, _: CityReaderDep) -> dict[str, Any]:
     """Every open dispatch (dispatched, en route, on scene) with the unit's terminal and the incident's place."""
     return {"items": hub.command.open_dispatches()}
 
 
-@router.get("/api/incidents/{incident_id}/dispatches")
+@router.get("/api/incidents/{incident_id}/dispatches", dependencies=IN_INCIDENT_AREA)
 def dispatches(incident_id: int, hub: HubDep, _: ViewerDep) -> dict[str, Any]:
     """The units committed to the incident, with where each is now."""
     if hub.incidents.store.get(incident_id) is None:

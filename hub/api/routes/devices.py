@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException
 
-from hub.api.deps import HubDep, ViewerDep
+from hub.api.deps import CityReaderDep, HubDep
 from hub.health.devices import STATE_NAMES, STATES, state_of
 from hub.health.views import completeness, device_view, health_by
 
@@ -18,7 +18,7 @@ assert set(State.__args__) == set(STATES)  # type: ignore[attr-defined]
 
 
 @router.get("")
-def devices_in_state(hub: HubDep, _: ViewerDep, state: State = "offline") -> dict[str, Any]:
+def devices_in_state(hub: HubDep, _: CityReaderDep, state: State = "offline") -> dict[str, Any]:
     """The monitored devices in one state, with their place and owner: the map's layer of offline devices."""
     health, now = hub.monitoring.devices, time.time()
     items = []
@@ -36,7 +36,7 @@ def devices_in_state(hub: HubDep, _: ViewerDep, state: State = "offline") -> dic
 
 
 @router.get("/health")
-def online_rates(hub: HubDep, _: ViewerDep, by: Literal["department", "district", "class"] = "department",
+def online_rates(hub: HubDep, _: CityReaderDep, by: Literal["department", "district", "class"] = "department",
                  ) -> dict[str, Any]:
     health = hub.monitoring.devices
     return {"by": by, "state_names": STATE_NAMES, "groups": health_by(health, by, time.time()),
@@ -45,7 +45,7 @@ def online_rates(hub: HubDep, _: ViewerDep, by: Literal["department", "district"
 
 
 @router.get("/{device_id}")
-def device(device_id: str, hub: HubDep, _: ViewerDep) -> dict[str, Any]:
+def device(device_id: str, hub: HubDep, _: CityReaderDep) -> dict[str, Any]:
     found = device_view(hub.monitoring.devices, device_id, time.time())
     if found is None:
         raise HTTPException(404, f"no device {device_id!r} in the registry")

@@ -7,14 +7,14 @@ from typing import Any, Literal
 
 from fastapi import APIRouter
 
-from hub.api.deps import HubDep, ViewerDep
+from hub.api.deps import CityReaderDep, HubDep
 from hub.incidents.views import iso
 
 router = APIRouter(prefix="/api/forecasts", tags=["forecasts"])
 
 
 @router.get("")
-def forecasts(hub: HubDep, _: ViewerDep, kind: Literal["waterlogging", "river"] = "waterlogging") -> dict[str, Any]:
+def forecasts(hub: HubDep, _: CityReaderDep, kind: Literal["waterlogging", "river"] = "waterlogging") -> dict[str, Any]:
     forecaster = hub.monitoring.forecasts
     model = forecaster.models.get(kind)
     items = forecaster.view(kind)

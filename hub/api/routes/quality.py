@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 
-from hub.api.deps import HubDep, ViewerDep
+from hub.api.deps import CityReaderDep, HubDep
 from hub.health.levels import shortfalls
 from hub.health.quality import BUCKET_S, KEEP, duration_s
 
@@ -18,7 +18,7 @@ Source = Annotated[str | None, Query(max_length=100, description="one source (ad
 
 
 @router.get("")
-def quality(hub: HubDep, _: ViewerDep, source: Source = None, window: Window = "1h") -> dict[str, Any]:
+def quality(hub: HubDep, _: CityReaderDep, source: Source = None, window: Window = "1h") -> dict[str, Any]:
     try:
         window_s = duration_s(window)
     except ValueError as err:
