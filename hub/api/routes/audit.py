@@ -15,7 +15,7 @@ router = APIRouter(tags=["people"])
 def audit(hub: HubDep, _: AdminDep, user: Annotated[str | None, Query(max_length=64)] = None,
           action: Annotated[str | None, Query(max_length=64)] = None, since: str | None = None,
           until: str | None = None, limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-          before: int | None = None) -> dict[str, Any]:
+          before: Annotated[int | None, Query(ge=1, le=2**62)] = None) -> dict[str, Any]:
     """Rows newest first, filtered by user, action and period; `before` pages on by seq."""
     rows = hub.people.audit.search(user, action, when(since, "since"), when(until, "until"), limit, before)
     return {"items": rows, "numberReturned": len(rows)}
