@@ -80,7 +80,9 @@ def test_a_department_user_opens_on_their_queue_on_the_phone(browser: Any, peopl
         case = page.page.locator(f"#work-list [data-case='{fire}']")
         assert "剩余" in case.locator(".countdown").inner_text()  # counting down to the deadline
         steps = case.locator("[data-step]").evaluate_all("(bs) => bs.map((b) => b.dataset.step)")
-        assert steps == ["in_progress", "registered"]  # what the department may take, from the server
+        [queued] = people_city.get("/api/work", "ts_fire", state="todo").json()["items"]
+        assert steps == queued["next_states"] and "in_progress" in steps  # the department's steps, from the server
+        assert "closed" not in steps and "dispatched" not in steps
         case.locator("[data-step='in_progress']").click()
         page.wait("document.getElementById('work-msg').textContent.includes('→')")
         page.wait("!document.querySelector(`#work-list [data-case]`)")  # handled: off the todo list
