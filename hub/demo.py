@@ -21,6 +21,7 @@ from hub.websocket import LiveWebSocketProtocol
 from simulators.outside import Outside
 from simulators.registry import SIMULATORS
 from simulators.runner import simulate
+from simulators.staff import Staff
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,9 @@ class Demo:
             say(f"  user {name:<10} {role:<18} password {password}")
         sims = threading.Thread(target=self._simulate, args=(stop,), name="simulators", daemon=True)
         sims.start()
+        # simulated staff work the cases along the flow, so the 考核排名 and the monthly report have content
+        staff = threading.Thread(target=Staff(hub.incidents, self.seed).run, args=(stop,), name="staff", daemon=True)
+        staff.start()
         try:
             stop.wait(duration)
         except KeyboardInterrupt:
@@ -62,6 +66,7 @@ class Demo:
         finally:
             stop.set()
             sims.join(10)
+            staff.join(10)
             server.should_exit = True
             web.join(15)
             self.broker.stop()

@@ -28,6 +28,7 @@ from hub.pipeline.rules import load_rules
 from hub.registry import load_registry
 from hub.settings import Settings
 from hub.store import open_store
+from hub.supervision.worktime import work_calendar
 from hub.transports.base import Ingest, kafka_url, transport_for
 from hub.trust.keys import KeyRing, KeyTable
 from hub.trust.verify import Verifier
@@ -62,7 +63,8 @@ class Hub:
         self.pipeline.steps.append(functools.partial(load_rules().apply, device_meta=self.registry.meta))
         self.neighbours = CellNeighbours(self.geo)
         self.incidents = open_incidents(settings.store_url, self.live.publish, neighbours=self.neighbours,
-                                        work_windows=settings.work_windows)
+                                        work_windows=settings.work_windows,
+                                        work_calendar_file=settings.work_calendar_file)
         self.pipeline.sinks.append(self.incidents.sink)
         self.people = open_people(settings.store_url, settings.token_ttl_s, settings.signin_failures_per_user,
                                   settings.signin_failures_per_address, settings.signin_window_s)
@@ -121,4 +123,5 @@ class Hub:
                 "transports": transports,
                 "totals": {"stored": self.pipeline.totals.stored, "duplicates": self.pipeline.totals.duplicates,
                            "dead": self.pipeline.totals.dead, "batches": self.pipeline.totals.batches},
-                "live_clients": len(self.live.clients), "warm": self.warm.is_set()}
+                "live_clients": len(self.live.clients), "warm": self.warm.is_set(),
+                "work_calendar": work_calendar().describe()}

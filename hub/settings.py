@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     exchange_city: str = "440700"  # the reporting city's admin code
     exchange_every_s: float = 2  # how often the exchange sends its backlog; 0: never
 
+    # working calendar (hub/supervision/workcalendar.py): the city's supplement of years the package lacks
+    work_calendar_file: str = ""  # empty: hub/data/work_calendar.yaml
+
     @property
     def store_url(self) -> str:
         return self.db or f"sqlite:///{self.data_dir / 'hub.sqlite'}"

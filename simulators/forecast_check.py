@@ -92,6 +92,8 @@ def check_warnings(checker: Any, exp: dict[str, Any]) -> Any:
     if listed.status_code == 404:
         return Outcome(label, 0, wanted, "the hub has no /api/forecasts (404)")
     listed.raise_for_status()
+    if listed.json().get("model") is None:
+        return Outcome(label, 0, wanted, "the hub has no fitted forecast model (its store holds no water history)")
     points = {p["point_id"]: p for p in listed.json()["items"]
               if inside(place, p["lon"], p["lat"], p.get("district_code"))}
     event_type, field = MEASURES[kind]

@@ -14,6 +14,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from hub.api.deps import live_principal, viewer
+from hub.api.errors import one_validation_shape
 from hub.api.mapview import STATIC, map_page
 from hub.api.routes.alarms import router as alarms_router
 from hub.api.routes.analysis import router as analysis_router
@@ -29,6 +30,7 @@ from hub.api.routes.forecasts import router as forecasts_router
 from hub.api.routes.geo import router as geo_router
 from hub.api.routes.incidents import router as incidents_router
 from hub.api.routes.map import router as map_router
+from hub.api.routes.meta import router as meta_router
 from hub.api.routes.notifications import router as notifications_router
 from hub.api.routes.ogc import router as ogc_router
 from hub.api.routes.quality import router as quality_router
@@ -52,6 +54,7 @@ def create_app(hub: Hub) -> FastAPI:
 
     app = FastAPI(title="CityHub — Jiangmen 一网统管", version="0.1.0", lifespan=lifespan)
     secure(app, hub.settings)
+    one_validation_shape(app)
     app.state.hub = hub  # the routers of hub/api/routes/*.py reach the running hub through hub.api.deps.HubDep
     app.include_router(geo_router, dependencies=READ)
     for router in (
@@ -72,6 +75,7 @@ def create_app(hub: Hub) -> FastAPI:
         command_router,
         events_router,
         evaluation_router,
+        meta_router,
     ):
         app.include_router(router)
     app.mount("/static/hub", StaticFiles(directory=STATIC), name="static")

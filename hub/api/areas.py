@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import Depends, HTTPException, Request
 
-from hub.api.deps import current_hub, reader
+from hub.api.deps import IncidentId, current_hub, reader
 from hub.people.scopes import Principal
 
 
@@ -49,7 +49,7 @@ def inside(who: Principal, item: dict[str, Any], what: str) -> None:
         raise HTTPException(404, f"no {what} in {who.name}'s area")
 
 
-def incident_in_area(incident_id: int, request: Request) -> None:
+def incident_in_area(incident_id: IncidentId, request: Request) -> None:
     """For routes under /api/incidents/{incident_id}/…: an incident outside the caller's area answers 404."""
     who, found = reader(request), current_hub(request).incidents.store.get(incident_id)
     if found is not None and not who.area.admits(found.district_code, found.town_code, found.department):

@@ -20,6 +20,7 @@ import shapely
 from shapely.geometry import shape
 
 from hub.geo import CityGeo
+from hub.incidents.views import flow_view
 from hub.pipeline.routing import categories
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -124,7 +125,7 @@ def base_deck(geo: CityGeo, extra: list[pydeck.Layer] | None = None) -> pydeck.D
 
 
 def meta(geo: CityGeo) -> dict[str, Any]:
-    """Names the page needs: districts and towns by code, domains, severities."""
+    """What the page must not hard-code: districts and towns by code, domains, severities, the case flow."""
     names = {f["properties"]["code"]: f["properties"]["name"] for f in geo.districts_geojson()["features"]}
     towns = _layer_doc(geo, "towns")
     town_names = {}
@@ -139,7 +140,7 @@ def meta(geo: CityGeo) -> dict[str, Any]:
         "domains": {k: {"zh": v[0], "en": v[1], "glyph": v[2], "color": list(v[3])} for k, v in DOMAINS.items()},
         "other": {"zh": OTHER_DOMAIN[0], "en": OTHER_DOMAIN[1], "glyph": OTHER_DOMAIN[2],
                   "color": list(OTHER_DOMAIN[3])},
-        "severities": [list(s) for s in SEVERITIES],
+        "severities": [list(s) for s in SEVERITIES], "flow": flow_view(),
     }
 
 

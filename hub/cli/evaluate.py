@@ -58,12 +58,18 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from hub.settings import load_settings
     from hub.supervision.caselog import read_case_log, to_cases
     from hub.supervision.evaluation import evaluate, total
-    from hub.supervision.worktime import work_clock
+    from hub.supervision.workcalendar import CalendarFileError
+    from hub.supervision.worktime import use_calendar_file, work_clock
 
     if args.start and args.end and args.start >= args.end:
         print("cityhub: --from must be before --to", file=sys.stderr)
         return 2
     settings = load_settings()
+    try:
+        use_calendar_file(settings.work_calendar_file)
+    except CalendarFileError as err:
+        print(f"cityhub: work calendar: {err}", file=sys.stderr)
+        return 1
     clock = work_clock(settings.work_windows)
     if not args.cases.is_file():
         print(f"cityhub: no such case log: {args.cases}", file=sys.stderr)

@@ -13,7 +13,7 @@ def open_exchange(settings: Settings, incidents: IncidentService, stats: Stats |
     """The province link on the incident engine's database, reporting its steps."""
     link = ProvinceLink(incidents.store.db, settings.exchange_url, settings.exchange_secret, settings.exchange_city,
                         settings.exchange_min_severity, stats, incidents.clock,
-                        kafka_options=settings.kafka_options, online=online)
+                        kafka_options=settings.kafka_options, online=online, weights=settings.evaluation_weights)
     link.watch(incidents.store)
     return link
 

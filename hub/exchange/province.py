@@ -39,11 +39,13 @@ FIRST_RETRY_S, MAX_RETRY_S = 5.0, 600.0
 class ProvinceLink:
     def __init__(self, db: Db, url: str | None, secret: str = "", city: str = "440700", min_severity: int = 3,
                  stats: Stats | None = None, clock: Callable[[], float] = time.time, timeout_s: float = 10,
-                 kafka_options: dict[str, Any] | None = None, online: OnlineRates | None = None) -> None:
+                 kafka_options: dict[str, Any] | None = None, online: OnlineRates | None = None,
+                 weights: dict[str, float] | None = None) -> None:
         self.db, self.url, self.secret, self.city = db, url, secret, city
         self.kafka = KafkaReports(url, city, timeout_s, **(kafka_options or {})) if url and url.startswith(
             "kafka://") else None
         self.min_severity, self.stats, self.clock, self.online = min_severity, stats, clock, online
+        self.weights = weights  # of the evaluation score (settings.evaluation_weights)
         self.outbox = ReportOutbox(db)
         self.client = httpx.Client(timeout=timeout_s)
         self.name = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
@@ -71,7 +73,7 @@ class ProvinceLink:
         self._indicators_of = day
         if self.db.one("SELECT seq FROM exchange_reports WHERE key = ?", (f"indicators/{day.isoformat()}",)):
             return False
-        body = indicators_report(day, self.db, self.stats, self.online)
+        body = indicators_report(day, self.db, self.stats, self.online, self.weights)
         with self.db.exclusive():
             return self.outbox.add("indicators", body, self.clock(), key=f"indicators/{day.isoformat()}")
 

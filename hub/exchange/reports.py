@@ -4,7 +4,7 @@ docs/EXCHANGE.md): an incident with the step that changed it, or a day's indicat
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -60,9 +60,22 @@ def day_bounds(day: date) -> tuple[float, float]:
     return start.timestamp(), (start + timedelta(days=1)).timestamp()
 
 
-def indicators_report(day: date, db: Db, stats: Stats | None, online: OnlineRates | None = None) -> dict[str, Any]:
-    """The day's figures (Beijing time): events by domain and district, the incidents' flow, and the
-    devices' online rates as they stand when the report is made."""
+def evaluation_figures(db: Db, since: float, until: float,
+                       weights: Mapping[str, float] | None = None) -> dict[str, Any]:
+    """The evaluation indicators (docs/EVALUATION.md) of the cases dispatched in [since, until): the city's
+    and each district's due, closed, on-time and rework counts, rates, score and grade."""
+    from hub.supervision.evaluation import DEFAULT_WEIGHTS, total
+    from hub.supervision.platform import evaluate_groups
+
+    weights = weights or DEFAULT_WEIGHTS
+    rows = evaluate_groups(db, "district", since, until, weights)
+    return {"city": total(rows, weights), "by_district": {str(r.pop("group")): r for r in rows}}
+
+
+def indicators_report(day: date, db: Db, stats: Stats | None, online: OnlineRates | None = None,
+                      weights: Mapping[str, float] | None = None) -> dict[str, Any]:
+    """The day's figures (Beijing time): events by domain and district, the incidents' flow, the evaluation
+    of the cases dispatched that day, and the devices' online rates as they stand when the report is made."""
     since, until = day_bounds(day)
 
     def counted(by: str) -> dict[str, int]:
@@ -87,7 +100,8 @@ def indicators_report(day: date, db: Db, stats: Stats | None, online: OnlineRate
             "overdue_at_end": one(f"SELECT count(*) AS n FROM incidents WHERE state IN ({open_in})"
                                   " AND due_at IS NOT NULL AND due_at < ? AND created_at < ?", (until, until)),
             "opened_by_district": {str(r["k"] or "unknown"): int(r["n"]) for r in opened_by}},
-        "evaluation": None, "device_online_rate": online() if online else None}}
+        "evaluation": evaluation_figures(db, since, until, weights),
+        "device_online_rate": online() if online else None}}
 
 
 def envelope(city: str, seq: int, kind: str, created_at: float, replay: bool, body: dict[str, Any],

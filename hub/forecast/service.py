@@ -181,6 +181,7 @@ class Forecaster:
             items.append({"point_id": point.device_id, "device_id": point.device_id, "name": point.row.get("name"),
                           "lon": point.row.get("lon"), "lat": point.row.get("lat"),
                           "district_code": point.row.get("district_code"),
+                          "grid_code": point.row.get("grid_code"),
                           "department": point.row.get("department"), "threshold": point.threshold,
                           "unit": self._unit(point), "at": iso(made.at) if made else None,
                           "value": made.value if made else None,

@@ -31,7 +31,8 @@ class HealthTable:
             if row["device_id"] not in health.registry.devices:
                 continue
             health.seen[row["device_id"]] = Seen(
-                row["last_received"], row["last_event"], int(row["reports"]), orjson.loads(row["latest"]),
+                row["last_received"], row["last_event"], int(row["reports"]),
+                {t: (float(at), data) for t, (at, data) in orjson.loads(row["latest"]).items()},
                 offline=bool(row["offline"]), back_at=row["back_at"], alarm_id=row["alarm_id"],
                 flap_alarm_id=row["flap_alarm_id"], dirty=False)
             loaded += 1

@@ -29,7 +29,8 @@ from hub.registry import DeviceRegistry
 
 STATES = ("online", "late", "offline", "never_seen")
 STATE_NAMES = {"online": "在线", "late": "迟报", "offline": "离线", "never_seen": "未上线"}
-HISTORY = 1440  # readings kept per device for its last 24 h (a 1-minute cadence fills a day)
+HISTORY_STEP_S = 300.0  # a device's last 24 h keep one reading per 5 minutes: bounded memory at any rate
+HISTORY = int(86400 // HISTORY_STEP_S)
 WHO = "system:device-health"
 
 
@@ -40,7 +41,7 @@ class Seen:
     last_received: float = 0.0  # when the hub received its latest report
     last_event: float = 0.0  # that report's own time
     reports: int = 0
-    latest: dict[str, dict[str, Any]] = field(default_factory=dict)  # event type → its data
+    latest: dict[str, tuple[float, dict[str, Any]]] = field(default_factory=dict)  # event type → (time, data)
     history: deque[tuple[float, str, dict[str, Any]]] = field(default_factory=lambda: deque(maxlen=HISTORY))
     offline: bool = False  # the last check found it offline
     back_at: float = 0.0  # when it last came back from offline
@@ -82,16 +83,17 @@ class DeviceHealth:
                         unknown[system] = unknown.get(system, 0) + 1
                         continue
                     entry = seen[device] = Seen()
-                at = event.seconds
-                received = event.hub.received_at if event.hub else event.message.received_at
+                at, kind, data = event.seconds, ce["type"], ce["data"]
+                received = event.message.received_at
                 if received >= entry.last_received:
                     entry.last_received, entry.last_event = received, at
                 entry.reports += 1
-                data = ce["data"]
-                kept = entry.latest.get(ce["type"])
-                if kept is None or at >= kept.get("_at", 0.0):
-                    entry.latest[ce["type"]] = {"_at": at, "data": data}
-                entry.history.append((at, ce["type"], data))
+                kept = entry.latest.get(kind)
+                if kept is None or at >= kept[0]:
+                    entry.latest[kind] = (at, data)
+                history = entry.history
+                if not history or at >= history[-1][0] + HISTORY_STEP_S:
+                    history.append((at, kind, data))
                 entry.dirty = True
 
     # ── states and alarms ──

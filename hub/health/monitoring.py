@@ -80,7 +80,10 @@ class Monitoring:
         if self._thread is not None:
             self._thread.join(10)
             self._thread = None
-        self.check()  # what changed since the last check is kept
+        try:  # what changed since the last check is kept; the other checks wait for the next start
+            self.table.save(self.devices)
+        except Exception:
+            log.exception("could not keep the device states at stop")
 
 
 __all__ = ["DeviceHealth", "Monitoring"]

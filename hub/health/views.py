@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from hub.health.devices import STATES, DeviceHealth, state_of
@@ -21,7 +22,7 @@ def device_view(health: DeviceHealth, device_id: str, now: float) -> dict[str, A
         return None
     entry = health.seen.get(device_id)
     cadence = health.cadences.of(row.get("kind") or "")
-    latest = ({t: {"time": iso(v["_at"]), "values": _values(v["data"])} for t, v in entry.latest.items()}
+    latest = ({t: {"time": iso(at), "values": _values(data)} for t, (at, data) in entry.latest.items()}
               if entry else {})
     day = [{"time": iso(at), "type": t, "values": _values(d)} for at, t, d in list(entry.history)
            if at >= now - DAY_S] if entry else []
@@ -35,10 +36,14 @@ def device_view(health: DeviceHealth, device_id: str, now: float) -> dict[str, A
             "flapping_incident": entry.flap_alarm_id if entry else None}
 
 
-def health_by(health: DeviceHealth, by: str, now: float) -> list[dict[str, Any]]:
-    """Per group: devices, monitored ones, count per state, and the online rate = (online + late) ÷ monitored."""
+def health_by(health: DeviceHealth, by: str, now: float,
+              admits: Callable[[dict[str, Any]], bool] = bool) -> list[dict[str, Any]]:
+    """Per group of the devices `admits` lets in (the caller's area): devices, monitored ones, count per state,
+    and the online rate = (online + late) ÷ monitored."""
     column, groups = GROUPS[by], dict[str, dict[str, int]]()
     for device_id, row in health.registry.devices.items():
+        if not admits(row):
+            continue
         cadence = health.cadences.of(row.get("kind") or "")
         entry = health.seen.get(device_id)
         group = groups.setdefault(row.get(column) or "", {"devices": 0, "monitored": 0} | dict.fromkeys(STATES, 0))
@@ -50,11 +55,14 @@ def health_by(health: DeviceHealth, by: str, now: float) -> list[dict[str, Any]]
              else None} for name, g in sorted(groups.items())]
 
 
-def completeness(health: DeviceHealth) -> dict[str, Any]:
-    """一机一档: the share of devices (and of cameras) whose record has every required field, against the plan."""
+def completeness(health: DeviceHealth, admits: Callable[[dict[str, Any]], bool] = bool) -> dict[str, Any]:
+    """一机一档: the share of devices (and of cameras) whose record has every required field, against the plan,
+    over the devices `admits` lets in (the caller's area)."""
     fields, target = health.cadences.record_fields, health.cadences.record_target
     by_class: dict[str, list[int]] = {}
     for row in health.registry.devices.values():
+        if not admits(row):
+            continue
         complete = all(row.get(f) not in (None, "") for f in fields)
         counts = by_class.setdefault(row.get("kind") or "", [0, 0])
         counts[0], counts[1] = counts[0] + complete, counts[1] + 1

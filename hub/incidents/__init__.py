@@ -18,10 +18,11 @@ from hub.supervision.worktime import DEFAULT_WINDOWS
 
 
 def open_incidents(url: str, publish: Publish | None = None, clock: Callable[[], float] = time.time,
-                   neighbours: Neighbours | None = None, work_windows: str = DEFAULT_WINDOWS) -> IncidentService:
+                   neighbours: Neighbours | None = None, work_windows: str = DEFAULT_WINDOWS,
+                   work_calendar_file: str | None = None) -> IncidentService:
     """The incident engine on the hub's database URL, with the data files of `hub/data/`."""
     return IncidentService(IncidentStore(open_db(url)), load_rules(), load_related(), responsibility_list(),
-                           publish, clock, neighbours, work_windows)
+                           publish, clock, neighbours, work_windows, work_calendar_file)
 
 
 __all__ = ["STATES", "Incident", "IncidentService", "IncidentStore", "InvalidTransition", "Sighting",

@@ -81,6 +81,16 @@ STEPS_FROM: dict[str, tuple[str, ...]] = {state: tuple(s.name for s in _STEPS if
                                          for state in STATES}
 
 
+def next_states(state: str) -> list[str]:
+    """The steps the flow allows from `state` now: what an operator's screen offers, nothing else."""
+    return list(TRANSITIONS.get(state, ()))
+
+
+def flow_map() -> dict[str, list[str]]:
+    """Every state and its next steps, from TRANSITIONS: the one definition the page renders."""
+    return {state: next_states(state) for state in STATES}
+
+
 class InvalidTransition(ValueError):
     """A step the case flow does not allow from the incident's current state, or not to this post."""
 

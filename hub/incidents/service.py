@@ -30,7 +30,7 @@ from hub.pipeline.rules import Rule, RuleBook, all_hold
 from hub.supervision.casework import apply_step, deadline, limit_of, new_record
 from hub.supervision.classes import class_table
 from hub.supervision.records import CaseRecords
-from hub.supervision.worktime import BEIJING, DEFAULT_WINDOWS, require_year, work_clock
+from hub.supervision.worktime import BEIJING, DEFAULT_WINDOWS, require_year, use_calendar_file, work_clock
 
 log = logging.getLogger(__name__)
 Publish = Callable[[str, list[dict[str, Any]]], None]
@@ -80,9 +80,11 @@ class OpenIncidents:
 class IncidentService:
     def __init__(self, store: IncidentStore, rules: RuleBook, related: RelatedTypes, duties: ResponsibilityList,
                  publish: Publish | None = None, clock: Callable[[], float] = time.time,
-                 neighbours: Neighbours | None = None, work_windows: str = DEFAULT_WINDOWS) -> None:
+                 neighbours: Neighbours | None = None, work_windows: str = DEFAULT_WINDOWS,
+                 work_calendar_file: str | None = None) -> None:
         self.store, self.rules, self.related, self.duties = store, rules, related, duties
-        # working time cannot be counted in a year the holiday calendar does not know: refuse to start
+        use_calendar_file(work_calendar_file)  # a malformed or contradictory supplement file fails here
+        # working time cannot be counted officially in a year the calendar does not know: refuse to start
         require_year(datetime.fromtimestamp(clock(), BEIJING).year)
         work_clock(work_windows)  # a malformed window fails here, not at the first dispatch
         self.records, self.work_windows = CaseRecords(store.db), work_windows

@@ -28,7 +28,7 @@ def channels_of(settings: Settings) -> dict[str, Channel]:
 def open_notifier(settings: Settings, incidents: IncidentService, publish: Publish | None = None) -> Notifier:
     """The notifier on the incident engine's database, watching its steps."""
     notifier = Notifier(incidents.store.db, load_book(settings.notifications_file or DATA), channels_of(settings),
-                        incidents.duties.escalate_to, publish, incidents.clock)
+                        incidents.duties.escalate_to, publish, incidents.clock, incidents.work_windows)
     notifier.watch(incidents.store)
     return notifier
 

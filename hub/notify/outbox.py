@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS notices (
   created_at {real} NOT NULL, sent_at {real});
 CREATE INDEX IF NOT EXISTS notices_due ON notices (state, next_at);
 CREATE INDEX IF NOT EXISTS notices_created ON notices (created_at, id);
+CREATE INDEX IF NOT EXISTS notices_incident ON notices (incident_id, trigger);
 CREATE TABLE IF NOT EXISTS notice_channels (
   channel TEXT PRIMARY KEY, failures INTEGER NOT NULL DEFAULT 0, last_error TEXT, failed_at {real},
   alarmed INTEGER NOT NULL DEFAULT 0, sent INTEGER NOT NULL DEFAULT 0);

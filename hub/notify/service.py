@@ -2,7 +2,7 @@
 transaction), checks deadlines at their reminder share, and runs the sender.
 
 Causes and their trigger keys (each notice is `<key>/<recipient>/<channel>`, queued once):
-- step `transition` to dispatched → `dispatched/<incident>/<dispatch time>` (a re-dispatch is new)
+- step `transition` to dispatched → `dispatched/<incident>/<step time>` (a re-dispatch or 返工 is new)
 - step `escalate` → `overdue/<incident>/<escalation n>` and `escalated/<incident>/<escalation n>`
 - step `open` or `alarm` of an incident with an orange or red weather alarm → `weather/<incident>/<rule>`
 - a 督办 order from the province (hub/exchange/orders.py queues it with its step) → `supervision/<order id>`
@@ -22,6 +22,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+
 from hub.incidents.db import Db
 from hub.incidents.flow import STATE_NAMES
 from hub.incidents.model import Incident, Step
@@ -31,6 +33,7 @@ from hub.notify.channels import Channel
 from hub.notify.outbox import Outbox
 from hub.notify.sender import RetryPolicy, Sender
 from hub.notify.triggers import NoticeBook, Recipient, person
+from hub.supervision.worktime import DEFAULT_WINDOWS, UnknownYear, work_clock
 
 log = logging.getLogger(__name__)
 KIND_TRIGGERS = {"device-offline": "device_offline", "device-flapping": "device_offline",  # hub/health, hub/forecast
@@ -54,8 +57,10 @@ def incident_context(incident: Incident, escalate_to: str = "") -> dict[str, Any
 
 class Notifier:
     def __init__(self, db: Db, book: NoticeBook, channels: Mapping[str, Channel], escalate_to: str = "",
-                 publish: Publish | None = None, clock: Callable[[], float] = time.time) -> None:
+                 publish: Publish | None = None, clock: Callable[[], float] = time.time,
+                 work_windows: str = DEFAULT_WINDOWS) -> None:
         self.db, self.book, self.escalate_to, self.publish, self.clock = db, book, escalate_to, publish, clock
+        self.work_windows = work_windows
         self.outbox = Outbox(db)
         policy = RetryPolicy(book.first_retry_s, book.max_retry_s, book.max_attempts, book.alarm_after_failures)
         self.sender = Sender(self.outbox, channels, policy, on_alarm=self._alarm, clock=clock)
@@ -119,8 +124,8 @@ class Notifier:
                 continue
             context = incident_context(incident, self.escalate_to) | {"note": step.note}
             n = incident.id
-            if step.action == "transition":
-                self.queue("dispatched", f"dispatched/{n}/{incident.dispatched_at:.0f}", context, n)
+            if step.action == "transition":  # a dispatch, and a re-dispatch (解除挂账, 返工), each its own
+                self.queue("dispatched", f"dispatched/{n}/{step.at:.3f}", context, n)
             elif step.action == "escalate":
                 self.queue("overdue", f"overdue/{n}/{incident.escalations}", context, n)
                 self.queue("escalated", f"escalated/{n}/{incident.escalations}", context, n)
@@ -143,25 +148,42 @@ class Notifier:
         return added
 
     def check_deadlines(self, now: float | None = None) -> int:
-        """Queue the reminder of every dispatched case past `deadline_share` of its limit, not yet overdue."""
+        """Queue the reminder of every case in handling past `deadline_share` of its time limit, not yet
+        overdue: the share of working time for a limit in working hours or days (the case's work clock),
+        of clock time for one in hours."""
         now = self.clock() if now is None else now
         share = self.book.deadline_share
         rows = self.db.execute(
-            "SELECT id FROM incidents WHERE state IN ('dispatched', 'in_progress') AND overdue = 0"
-            " AND dispatched_at IS NOT NULL AND due_at IS NOT NULL AND due_at > ?"
-            " AND dispatched_at + (due_at - dispatched_at) * ? <= ?", (now, share, now))
-        if not rows:
+            "SELECT i.id, i.dispatched_at, i.due_at, r.limit_text FROM incidents i"
+            " LEFT JOIN case_records r ON r.incident_id = i.id WHERE i.state IN ('dispatched', 'in_progress')"
+            " AND i.overdue = 0 AND i.dispatched_at IS NOT NULL AND i.due_at IS NOT NULL AND i.due_at > ?"
+            " AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.incident_id = i.id AND n.trigger = 'deadline'"
+            " AND n.created_at >= i.dispatched_at)", (now,))
+        due = [int(r["id"]) for r in rows if self._reminder_at(r, share) <= now]
+        if not due:
             return 0
         store, added = IncidentStore(self.db), 0
         with self.db.exclusive():
-            for row in rows:
-                incident = store.get(int(row["id"]))
+            for incident_id in due:
+                incident = store.get(incident_id)
                 if incident is None or incident.overdue or incident.state not in ("dispatched", "in_progress"):
                     continue
                 context = incident_context(incident, self.escalate_to) | {"share": f"{share:.0%}"}
                 added += self.queue("deadline", f"deadline/{incident.id}/{incident.dispatched_at:.0f}", context,
                                     incident.id)
         return added
+
+    def _reminder_at(self, row: Mapping[str, Any], share: float) -> float:
+        start, end = float(row["dispatched_at"]), float(row["due_at"])
+        text = row["limit_text"] or ""
+        if not text.endswith(("wh", "wd")):  # a limit in clock hours
+            return start + share * (end - start)
+        clock = work_clock(self.work_windows)
+        try:
+            a, b = clock.counted(np.array([start, end]))
+            return float(clock.instant(np.array([a + share * (b - a)]))[0])
+        except UnknownYear:
+            return start + share * (end - start)
 
     def _alarm(self, channel: str, failures: int, error: str) -> None:
         log.error("notice channel %s failed %d times in a row: %s", channel, failures, error)

@@ -30,10 +30,6 @@
       "c.trend": "实时趋势（每10秒）", "c.cells": "高发网格 Top10", "c.town": "镇街事件量 Top", "c.dept": "责任部门工作量",
       "c.severity": "事件级别", "c.openDept": "在办案件·按部门", "c.overdue": "超期案件·按部门", "c.state": "案件状态",
       "c.empty": "暂无数据", dropped: "已丢弃", devices: "设备", lang: "EN", health: "监测预警",
-      "state.reported": "上报", "state.registered": "立案", "state.dispatched": "派遣", "state.in_progress": "处置中",
-      "state.verified": "核查", "state.closed": "结案", "state.rejected": "不予立案",
-      "act.registered": "立案", "act.dispatched": "派遣", "act.in_progress": "开始处置", "act.verified": "核查通过",
-      "act.closed": "结案", "act.rejected": "不予立案",
     },
     en: {
       title: "Jiangmen Unified City Operations", subtitle: "One screen · one network", brand: "Jiangmen CityHub",
@@ -61,10 +57,6 @@
       "c.trend": "Live trend (per 10 s)", "c.cells": "Top recurring cells", "c.town": "Top towns", "c.dept": "By department",
       "c.severity": "By severity", "c.openDept": "Open cases by department", "c.overdue": "Overdue by department",
       "c.state": "Cases by state", "c.empty": "no data", dropped: "dropped", devices: "devices", lang: "中文", health: "Health",
-      "state.reported": "reported", "state.registered": "registered", "state.dispatched": "dispatched",
-      "state.in_progress": "in progress", "state.verified": "verified", "state.closed": "closed", "state.rejected": "rejected",
-      "act.registered": "Register", "act.dispatched": "Dispatch", "act.in_progress": "Start", "act.verified": "Verify",
-      "act.closed": "Close", "act.rejected": "Reject",
     },
   };
 
@@ -100,7 +92,12 @@
     districtName: (code) => (lang === "en" && (META.districts_en || {})[code]) || META.districts[code] || code || "—",
     townName: (code) => (META.towns[code] && META.towns[code].name) || code || "—",
     severityName: (s) => { const row = META.severities[s] || []; return row[lang === "zh" ? 0 : 1] || String(s); },
-    stateName: (s) => t(`state.${s}`),
+    // states and steps are named by the server's flow (META.flow, from hub/incidents/flow.py and views.py)
+    stateName: (s) => { const n = ((META.flow || {}).names || {})[s]; return (n && (n[lang] || n.zh)) || s; },
+    stepName: (from, to) => {
+      const n = (((META.flow || {}).steps || {})[from] || {})[to];
+      return (n && (n[lang] || n.zh)) || CH.i18n.stateName(to);
+    },
     typeName: (type) => (lang === "zh" && (META.types || {})[type]) || String(type || "").split(".").slice(2).join(".") || type,
   };
 })();

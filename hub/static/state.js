@@ -96,6 +96,8 @@
     if (!item || item.id == null) return;
     const before = incidents.get(item.id) || {};
     const merged = Object.assign({}, before, item);
+    // the steps an item allows belong to the state it came with: never keep them past a change of state
+    if (item.state !== undefined && item.state !== before.state && !item.next_states) merged.next_states = [];
     if (merged.due_at && merged.overdue == null) merged.overdue = Date.parse(merged.due_at) < Date.now();
     incidents.set(item.id, merged);
     while (incidents.size > 5000) incidents.delete(incidents.keys().next().value);

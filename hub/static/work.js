@@ -3,10 +3,9 @@
   const CH = window.CH, S = CH.state, I = CH.i18n, P = CH.panels;
   const $ = (id) => document.getElementById(id);
   const esc = P.esc;
-  // the digital city-management case flow; the incident API's own `next` list wins when it sends one
-  const FLOW = { reported: ["registered", "rejected"], registered: ["dispatched", "rejected"], dispatched: ["in_progress"],
-    in_progress: ["verified"], verified: ["closed", "in_progress"], closed: [], rejected: [] };
-  const OPEN = new Set(["reported", "registered", "dispatched", "in_progress", "verified"]);
+  // the case flow is the server's (hub/incidents/flow.py): each incident item carries the steps it allows now
+  // (`next_states`), and the bootstrap names the open states; the page keeps no copy of either
+  const OPEN = new Set(((CH.META.flow || {}).open) || []);
 
   // ---- filters
   function renderDomainChips() {
@@ -102,7 +101,7 @@
     } catch (err) { /* the hub is away; retried on the next round */ }
   }
 
-  const nextStates = (i) => i.next_states || i.next || FLOW[i.state] || [];
+  const nextStates = (i) => i.next_states || [];
   const isOpen = (i) => OPEN.has(i.state);
 
   function renderIncidents() {
@@ -121,7 +120,7 @@
         + `<span class="state" data-state="${esc(i.state)}" style="--c:rgb(${color})">${esc(I.stateName(i.state))}</span></div>`
         + `<div class="muted">${esc(I.districtName(i.district_code))} · ${esc(i.department || "")} · ${esc(due)}`
         + `${i.overdue ? ` <em class="overdue">${esc(I.t("i.overdue"))}</em>` : ""}</div>`
-        + `<div class="actions">${nextStates(i).map((to) => `<button data-to="${esc(to)}">${esc(I.t(`act.${to}`))}</button>`).join("")}</div></li>`;
+        + `<div class="actions">${nextStates(i).map((to) => `<button data-to="${esc(to)}">${esc(I.stepName(i.state, to))}</button>`).join("")}</div></li>`;
     }).join("") : `<li class="empty">${esc(I.t("i.none"))}</li>`;
   }
 
@@ -136,7 +135,7 @@
         body: JSON.stringify({ to, note: $("incident-note").value || "" }) });
       const doc = await r.json().catch(() => ({}));
       if (!r.ok) { msg.textContent = `${I.t("i.failed")}: ${doc.detail || r.status}`; return; }
-      S.upsertIncident(doc.incident || (doc.id != null ? doc : { id, state: to }));
+      S.upsertIncident(doc.id != null ? doc : { id, state: to });
       msg.textContent = `${I.t("i.done")}: ${id} → ${I.stateName(to)}`;
       $("incident-note").value = "";
       renderIncidents(); CH.layers.dirty = true;

@@ -2,8 +2,10 @@
 
 Working time is the configured daily windows (default 08:30–12:00 and 14:00–17:30, Beijing time)
 on working days: Monday to Friday, less the official public holidays, plus the official make-up
-working days (调休), as the `chinesecalendar` package publishes them. A day of a year that package
-does not know raises `UnknownYear`; it is never taken for an ordinary weekday.
+working days (调休), as the working calendar (hub/supervision/workcalendar.py: the `chinesecalendar`
+package plus the city's supplement file) publishes them. The clock spans the known years and the
+provisional year after them, counted by the provisional rule and logged once per process when used;
+a day outside that span raises `UnknownYear`: it is never taken for an ordinary weekday.
 
 A limit is `Nwh` (working hours), `Nwd` (working days of 7 working hours) or `Nh` (natural hours:
 the urgent classes' clock). The clock maps an instant to the working seconds counted since the
@@ -20,10 +22,12 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import cache
+from pathlib import Path
 
-import chinese_calendar
 import numpy as np
 import numpy.typing as npt
+
+from hub.supervision.workcalendar import DEFAULT_CALENDAR_FILE, UnknownYear, WorkCalendar, load_calendar
 
 BEIJING = timezone(timedelta(hours=8))
 DEFAULT_WINDOWS = "08:30-12:00,14:00-17:30"
@@ -34,10 +38,6 @@ _LIMIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(wh|wd|h)\s*$")
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 Seconds = npt.NDArray[np.float64]
-
-
-class UnknownYear(LookupError):
-    """A day of a year the holiday calendar does not know: working time cannot be counted there."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,37 +84,62 @@ def parse_windows(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(windows)
 
 
+_calendar_file: Path = DEFAULT_CALENDAR_FILE
+
+
+def use_calendar_file(path: Path | str | None) -> WorkCalendar:
+    """Make `path` (the setting `work_calendar_file`) the process's working calendar; load it now, so a
+    malformed or contradictory file fails at start-up."""
+    global _calendar_file
+    chosen = Path(path) if path else DEFAULT_CALENDAR_FILE
+    if chosen != _calendar_file:
+        _calendar_file = chosen
+        work_calendar.cache_clear()
+        work_clock.cache_clear()
+    return work_calendar()
+
+
+@cache
+def work_calendar() -> WorkCalendar:
+    """The process's working calendar (the supplement file chosen by `use_calendar_file`)."""
+    return load_calendar(_calendar_file)
+
+
 def is_working_day(day: date) -> bool:
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError as err:
-        raise UnknownYear(f"the holiday calendar (chinesecalendar) does not know {day.year}: {err}") from None
+    return work_calendar().is_working_day(day)
 
 
 def known_years() -> range:
-    years = sorted({d.year for d in chinese_calendar.holidays})
-    return range(years[0], years[-1] + 1)
+    return work_calendar().known_years
 
 
 def require_year(year: int) -> None:
-    """Raise `UnknownYear` unless working time can be counted in `year` (a start-up check)."""
-    if year not in known_years():
-        span = known_years()
-        raise UnknownYear(f"the holiday calendar (chinesecalendar) does not know {year}; it knows "
-                          f"{span.start}–{span.stop - 1}: upgrade the chinesecalendar package")
+    """Raise `UnknownYear` unless working time can be counted officially in `year` (a start-up check)."""
+    work_calendar().require_year(year)
+
+
+def deadline_provisional(at: float | None) -> bool:
+    """Whether a deadline (epoch seconds) falls in the year the calendar counts provisionally."""
+    return at is not None and datetime.fromtimestamp(at, BEIJING).year >= work_calendar().provisional_year
 
 
 class WorkClock:
-    """Working seconds over the calendar's known years, in Beijing time."""
+    """Working seconds over the calendar's known years and the provisional year, in Beijing time."""
 
-    def __init__(self, windows: str = DEFAULT_WINDOWS) -> None:
+    def __init__(self, windows: str = DEFAULT_WINDOWS, calendar: WorkCalendar | None = None) -> None:
         self.windows = parse_windows(windows)
-        span = known_years()
+        self.calendar = calendar or work_calendar()
+        span = self.calendar.known_years
+        self.provisional_year = self.calendar.provisional_year
         self.first_day = date(span.start, 1, 1)
-        days = (date(span.stop, 1, 1) - self.first_day).days
+        known = (date(span.stop, 1, 1) - self.first_day).days
+        days = (date(self.provisional_year + 1, 1, 1) - self.first_day).days
         self.origin = datetime(span.start, 1, 1, tzinfo=BEIJING).timestamp()
+        self.provisional_from = self.origin + known * DAY_S
         self.end = self.origin + days * DAY_S
-        self.workday = np.array([is_working_day(self.first_day + timedelta(d)) for d in range(days)])
+        self.workday = np.array([self.calendar.is_working_day(self.first_day + timedelta(d)) if d < known
+                                 else self.calendar.is_provisional_working_day(self.first_day + timedelta(d))
+                                 for d in range(days)])
         per_day = float(sum(e - s for s, e in self.windows))
         self.day_work = np.where(self.workday, per_day, 0.0)
         self.before = np.concatenate(([0.0], np.cumsum(self.day_work)))  # counted at each day's start
@@ -127,8 +152,17 @@ class WorkClock:
         bad = (t < self.origin) | (t >= self.end)
         if np.any(bad):
             year = datetime.fromtimestamp(float(t[bad][0]), BEIJING).year
-            require_year(year)
-            raise UnknownYear(f"the holiday calendar (chinesecalendar) does not know {year}")
+            self.calendar.require_year(year)
+            raise UnknownYear(f"the working calendar does not know {year}")  # pragma: no cover
+        self._note_provisional(t)
+
+    def _note_provisional(self, t: Seconds) -> None:
+        if np.any(t >= self.provisional_from):
+            self.calendar.warn_provisional(self.provisional_year)
+
+    def provisional(self, t: float) -> bool:
+        """Whether the instant `t` (epoch seconds) lies in the provisionally counted year."""
+        return t >= self.provisional_from
 
     def counted(self, t: Seconds) -> Seconds:
         """Working seconds from the calendar's start to each instant `t` (epoch seconds)."""
@@ -146,12 +180,15 @@ class WorkClock:
         day_end = self.before[1:]
         day = np.searchsorted(day_end, v, side="left")
         if np.any(day >= len(day_end)):
-            raise UnknownYear(f"a deadline falls after {self.first_day.year + len(known_years()) - 1}, "
-                              "which the holiday calendar (chinesecalendar) does not know")
+            raise UnknownYear(f"a deadline falls after {self.provisional_year}, which the working calendar does "
+                              f"not know even provisionally: {self.calendar.describe()['known_years']} are known; "
+                              "upgrade the chinesecalendar package or add the year to hub/data/work_calendar.yaml")
         rest = v - self.before[day]
         window = np.clip(np.searchsorted(self._filled[1:], rest, side="left"), 0, len(self._starts) - 1)
         sec = self._starts[window] + (rest - self._filled[window])
-        return self.origin + day * DAY_S + sec
+        at = self.origin + day * DAY_S + sec
+        self._note_provisional(at)
+        return at
 
     def deadline(self, start: Seconds, limit_s: Seconds, natural: npt.NDArray[np.bool_],
                  extension_wh: Seconds | float = 0.0) -> Seconds:

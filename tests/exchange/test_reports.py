@@ -95,8 +95,13 @@ def test_a_bad_secret_is_refused_and_nothing_is_skipped(db_url: str, province: C
 
 def test_the_days_indicators_are_reported_once_and_valid(db_url: str, province: Callable[..., str]) -> None:
     base = province()
-    engine = open_incidents(db_url, clock=lambda: T0)
-    engine.absorb([waterlogging(30)])
+    clock = Clock()
+    engine = open_incidents(db_url, clock=clock)
+    [incident] = engine.absorb([waterlogging(30)])
+    for to in ("registered", "dispatched"):
+        engine.transition(incident.id, to)  # type: ignore[arg-type]
+    clock.advance(3600)
+    engine.transition(incident.id, "in_progress")  # type: ignore[arg-type]
     stats = {"domain": [{"key": "water", "count": 12}], "district": [{"key": "440703", "count": 12}]}
     health = DeviceHealth(load_registry(), load_cadences())
     device = next(iter(health.registry.devices))
@@ -113,6 +118,9 @@ def test_the_days_indicators_are_reported_once_and_valid(db_url: str, province: 
     assert figures["date"] == "2026-06-01" and figures["events_by_domain"] == {"water": 12}
     assert figures["incidents"]["opened"] == 1 and figures["incidents"]["open_at_end"] == 1
     assert figures["incidents"]["opened_by_district"] == {"440703": 1}
+    evaluation = figures["evaluation"]  # the case dispatched at 14:00 with 2 h is due by the day's end, not handled
+    assert evaluation["city"]["due"] == 1 and evaluation["city"]["handled_on_time"] == 0
+    assert evaluation["by_district"]["440703"]["grade"] == "E"
     rates = figures["device_online_rate"]
     assert 0 < rates["city"] < 0.01 and set(rates["by_district"]) >= {"440703", "440781"}
     engine.close()

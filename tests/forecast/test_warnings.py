@@ -18,7 +18,7 @@ from hub.health.alarms import Alarms
 from hub.incidents import open_incidents
 from hub.registry import load_registry
 
-T0 = 1_800_000_000.0
+T0 = 1_779_999_960.0  # on a minute, in 2026: within the holiday calendar the case clocks read
 POINT = "582303001"  # 内涝监测点1号, 蓬江区
 
 

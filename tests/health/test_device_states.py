@@ -100,5 +100,5 @@ def test_quality_of_the_simulated_source_over_http(fast_hub: RunningHub, sensors
     assert list(found["dead_reasons"]) and found["dead_reasons"][next(iter(found["dead_reasons"]))] == 1
     for bad in ({"window": "soon"}, {"window": "30s"}, {"window": "48h"}):
         response = fast_hub.get("/api/quality", **bad)
-        assert response.status_code == 422 and "window" in response.json()["detail"]
+        assert response.status_code == 422 and "window" in response.json()["detail"][0]["msg"]
     assert fast_hub.get("/api/quality", source="no-such-source").status_code == 404

@@ -17,7 +17,7 @@ from hub.health.quality import SourceQuality, duration_s, percentile
 from hub.incidents import open_incidents
 from hub.registry import DeviceRegistry
 
-T0 = 1_800_000_000.0
+T0 = 1_779_999_960.0  # on a minute, in 2026: within the holiday calendar the case clocks read
 DEVICES = [{"device_id": f"58230{i}", "kind": "waterlogging-sensor", "adapter": "water-waterlogging"}
            for i in range(4)]
 

@@ -98,3 +98,25 @@ def test_the_engine_refuses_to_start_in_a_year_the_holiday_calendar_does_not_kno
         open_incidents(url, clock=lambda: 4_070_908_800.0 + 86_400 * 30)  # 2099-01-31
     with pytest.raises(ValueError, match="working window"):
         open_incidents(url, clock=lambda: T0, work_windows="8-12")
+
+
+def test_a_deadline_spilling_into_a_year_the_calendar_does_not_know_is_provisional_not_an_error(
+        engine: Engine, clock: Clock) -> None:
+    from datetime import datetime
+
+    from hub.incidents.views import summary
+    from hub.supervision.worktime import BEIJING, work_calendar
+
+    service = engine()
+    case = opened(service)
+    service.transition(case, "registered", post="intake")
+    year_end = datetime(2026, 12, 31, 16, 0, tzinfo=BEIJING).timestamp()
+    clock.now = year_end
+    dispatched = service.transition(case, "dispatched", post="dispatcher")
+    assert dispatched.due_at == year_end + HOUR and not summary(dispatched)["deadline_provisional"]
+    service.transition(case, step="request_extension", note="元旦前材料不齐", post="department", extension_wh=2)
+    extended = service.transition(case, step="approve_extension", post="shift_lead")
+    # 17:00 + 2 wh: 30 min to 17:30; 1 Jan (元旦) and the weekend are off; 1.5 h on Monday 4 Jan 2027
+    assert extended.due_at == datetime(2027, 1, 4, 10, 0, tzinfo=BEIJING).timestamp()
+    assert summary(extended)["deadline_provisional"] is True
+    assert work_calendar().provisional_year == 2027 and 2027 in work_calendar().describe()["provisional_in_use"]

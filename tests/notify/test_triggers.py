@@ -52,22 +52,25 @@ def test_a_dispatch_notifies_the_department_once(hub: tuple[IncidentService, Not
     title = engine.store.get(n).title  # type: ignore[union-attr]
     assert row["subject"] == f"【派遣】{title}（案件 #{n}）"
     assert f"测试部门：案件 #{n}" in row["body"] and "派遣说明：请现场排水" in row["body"]
-    assert "蓬江区" in row["body"] and "处置时限至 2026-06-01 16:00" in row["body"]
+    assert "蓬江区" in row["body"] and "处置时限至 2026-06-01 15:00" in row["body"]  # the class's 1 h
     assert row["incident_id"] == n
 
 
 def test_deadline_reminder_at_80_percent_then_overdue_and_escalation(
         hub: tuple[IncidentService, Notifier], clock: Clock) -> None:
     engine, notifier = hub
-    dispatched(engine)  # limit 2 h
-    clock.advance(0.79 * 7200)
+    n = dispatched(engine)
+    case = engine.store.get(n)
+    assert case is not None and case.due_at is not None and case.dispatched_at is not None
+    limit = case.due_at - case.dispatched_at  # the class's limit in clock hours
+    clock.advance(0.79 * limit)
     assert notifier.check_deadlines() == 0
-    clock.advance(0.02 * 7200)
+    clock.advance(0.02 * limit)
     assert notifier.check_deadlines() == 1
     assert notifier.check_deadlines() == 0  # once per dispatch, however often checked
     [reminder] = notifier.outbox.search(state=None, limit=1)
     assert "已用去处置时限的 80%" in reminder["body"]
-    clock.advance(0.2 * 7200)
+    clock.advance(0.2 * limit)
     engine.tick()
     assert queued(notifier) == [("deadline", "dept", "email"), ("dispatched", "dept", "email"),
                                 ("escalated", "lead", "email"), ("overdue", "dept", "email"),
@@ -128,3 +131,20 @@ def test_the_citys_file_loads_and_bad_files_say_where() -> None:
         parse_book(DOC | {"recipients": [{"id": "x", "role": "operator", "channels": {"fax": "1"}}]}, "f.yaml")
     with pytest.raises(BookError, match="trigger dispatched: unknown `to`"):
         parse_book(DOC | {"triggers": {"dispatched": {"to": ["everyone"], "subject": "", "body": ""}}}, "f.yaml")
+
+
+def test_the_reminder_of_a_working_hours_limit_counts_working_time(hub: tuple[IncidentService, Notifier]) -> None:
+    from datetime import datetime
+
+    from hub.supervision.worktime import parse_limit, work_clock
+    from tests.incidents.factory import CHINA
+
+    _, notifier = hub
+    friday = datetime(2026, 6, 5, 16, 0, tzinfo=CHINA).timestamp()
+    due = work_clock().due_seconds(friday, parse_limit("4wh"))
+    assert datetime.fromtimestamp(due, CHINA) == datetime(2026, 6, 8, 11, 0, tzinfo=CHINA)
+    row = {"dispatched_at": friday, "due_at": due, "limit_text": "4wh"}
+    # 80 % of 4 working hours: 1.5 h on Friday afternoon, then 1.7 h from Monday 08:30 — not Sunday
+    assert datetime.fromtimestamp(notifier._reminder_at(row, 0.8), CHINA) == datetime(2026, 6, 8, 10, 12, tzinfo=CHINA)
+    clock_row = {"dispatched_at": friday, "due_at": friday + 24 * 3600, "limit_text": "24h"}
+    assert notifier._reminder_at(clock_row, 0.8) == friday + 0.8 * 24 * 3600

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from hub.api.areas import inside
-from hub.api.deps import ActorDep, HubDep, ReaderDep, client_address, when
+from hub.api.deps import ActorDep, HubDep, ReaderDep, Time, client_address, when
 
 router = APIRouter(prefix="/api/alarms", tags=["people"])
 
@@ -35,7 +35,7 @@ def ack(event_id: Annotated[str, Path(max_length=200)], body: Ack, request: Requ
 
 
 @router.get("")
-def acks(hub: HubDep, who: ReaderDep, since: str | None = None,
+def acks(hub: HubDep, who: ReaderDep, since: Time = None,
          limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> dict[str, Any]:
     """The acknowledgements in the caller's area, newest first."""
     return {"acks": hub.people.alarms.acks(who.area, when(since, "since"), limit)}

@@ -6,16 +6,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from hub.api.deps import AdminDep, HubDep, when
+from hub.api.deps import AdminDep, Cursor, HubDep, Time, when
 
 router = APIRouter(tags=["people"])
 
 
 @router.get("/api/audit")
 def audit(hub: HubDep, _: AdminDep, user: Annotated[str | None, Query(max_length=64)] = None,
-          action: Annotated[str | None, Query(max_length=64)] = None, since: str | None = None,
-          until: str | None = None, limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-          before: Annotated[int | None, Query(ge=1, le=2**62)] = None) -> dict[str, Any]:
+          action: Annotated[str | None, Query(max_length=64)] = None, since: Time = None,
+          until: Time = None, limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+          before: Cursor = None) -> dict[str, Any]:
     """Rows newest first, filtered by user, action and period; `before` pages on by seq."""
     rows = hub.people.audit.search(user, action, when(since, "since"), when(until, "until"), limit, before)
     return {"items": rows, "numberReturned": len(rows)}

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from hub.api.areas import IN_INCIDENT_AREA
-from hub.api.deps import CityReaderDep, HubDep, OperatorDep, ViewerDep
+from hub.api.deps import CityReaderDep, HubDep, IncidentId, OperatorDep, ViewerDep
 from hub.command.desk import NoPlace, UnitBusy
 from hub.command.surroundings import surroundings
 from hub.command.units import STATUS_NAMES, STATUSES
@@ -55,7 +55,7 @@ def resources(hub: HubDep, _: CityReaderDep, kind: str | None = Query(None, max_
 
 
 @router.get("/api/incidents/{incident_id}/recommendations", dependencies=IN_INCIDENT_AREA)
-def recommendations(incident_id: int, hub: HubDep, _: ViewerDep) -> dict[str, Any]:
+def recommendations(incident_id: IncidentId, hub: HubDep, _: ViewerDep) -> dict[str, Any]:
     """For each capability of the incident's plan, available units ranked by road travel time; depots with stock."""
     try:
         return hub.command.recommendations(incident_id)
@@ -66,7 +66,7 @@ def recommendations(incident_id: int, hub: HubDep, _: ViewerDep) -> dict[str, An
 
 
 @router.post("/api/incidents/{incident_id}/dispatches", status_code=201)
-def dispatch(incident_id: int, body: DispatchOrder, hub: HubDep, role: OperatorDep) -> dict[str, Any]:
+def dispatch(incident_id: IncidentId, body: DispatchOrder, hub: HubDep, role: OperatorDep) -> dict[str, Any]:
     """Commit a unit to the incident (a step in its history); 409 when the unit is committed elsewhere."""
     who = f"{role}:{body.by}" if body.by else role
     try:
@@ -80,7 +80,7 @@ def dispatch(incident_id: int, body: DispatchOrder, hub: HubDep, role: OperatorD
 
 
 @router.get("/api/incidents/{incident_id}/surroundings", dependencies=IN_INCIDENT_AREA)
-def incident_surroundings(incident_id: int, hub: HubDep, _: ViewerDep,
+def incident_surroundings(incident_id: IncidentId, hub: HubDep, _: ViewerDep,
                           radius: float = Query(500.0, ge=10, le=5000, description="metres around the incident")
                           ) -> dict[str, Any]:
     """Hydrants, hazmat sites, cameras with their latest readings and alerts, warnings in force, shelters
@@ -100,7 +100,7 @@ def open_dispatches(hub: HubDep, _: CityReaderDep) -> dict[str, Any]:
 
 
 @router.get("/api/incidents/{incident_id}/dispatches", dependencies=IN_INCIDENT_AREA)
-def dispatches(incident_id: int, hub: HubDep, _: ViewerDep) -> dict[str, Any]:
+def dispatches(incident_id: IncidentId, hub: HubDep, _: ViewerDep) -> dict[str, Any]:
     """The units committed to the incident, with where each is now."""
     if hub.incidents.store.get(incident_id) is None:
         raise HTTPException(404, f"no incident {incident_id}")

@@ -23,6 +23,11 @@ From = Annotated[str | None, Query(alias="from", max_length=40, description=f"di
 To = Annotated[str | None, Query(alias="to", max_length=40, description=f"dispatched and due before: {DESCRIBED}")]
 
 
+def refused(name: str, reason: str) -> HTTPException:
+    """A 422 shaped as FastAPI's own validation errors, as the OpenAPI document declares them."""
+    return HTTPException(422, [{"loc": ["query", name], "msg": reason, "type": "value_error"}])
+
+
 def moment(text: str | None, name: str) -> float | None:
     if not text:
         return None
@@ -31,11 +36,11 @@ def moment(text: str | None, name: str) -> float | None:
             day = date.fromisoformat(text)
             return datetime(day.year, day.month, day.day, tzinfo=BEIJING).timestamp()
         at = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise HTTPException(422, f"{name} must be YYYY-MM-DD or an RFC 3339 time, got {text!r}") from None
-    if at.tzinfo is None:
-        raise HTTPException(422, f"{name} needs a UTC offset, got {text!r}")
-    return at.timestamp()
+        if at.tzinfo is None:
+            raise refused(name, f"{name} needs a UTC offset, got {text!r}")
+        return at.timestamp()
+    except (ValueError, OverflowError):  # OverflowError: a date at the calendar's edge, shifted by its offset
+        raise refused(name, f"{name} must be YYYY-MM-DD or an RFC 3339 time, got {text!r}") from None
 
 
 @router.get("/api/evaluation")
@@ -45,7 +50,7 @@ def evaluation(hub: HubDep, _: CityReaderDep, by: Literal["department", "distric
     by=post: each person's verifications, checks, registrations, dispatches and their rates."""
     lo, hi = moment(start, "from"), moment(end, "to")
     if lo is not None and hi is not None and lo >= hi:
-        raise HTTPException(422, "from must be before to")
+        raise refused("to", "from must be before to")
     db, weights = hub.incidents.store.db, hub.settings.evaluation_weights
     if by == "post":
         rows = evaluate_posts(db, lo, hi, hub.incidents.duties.stage_limits_h)
@@ -68,9 +73,11 @@ MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 
 @router.get("/api/evaluation/report")
 def monthly_report(hub: HubDep, _: CityReaderDep,
-                   month: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")],
+                   month: Annotated[str | None, Query(pattern=r"^[1-9]\d{3}-(0[1-9]|1[0-2])$",
+                                                      description="YYYY-MM; default: this month")] = None,
                    format: Literal["xlsx", "pdf", "csv"] = "xlsx") -> Response:
     """The monthly report (月度考核通报) as `cityhub report` writes it, for download."""
+    month = month or datetime.now(BEIJING).strftime("%Y-%m")
     report = gather(hub.incidents.store.db, month, hub.settings.evaluation_weights)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"report.{format}"

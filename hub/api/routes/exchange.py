@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import ValidationError
 
-from hub.api.deps import ActorDep, CityReaderDep, HubDep, when
+from hub.api.deps import RFC3339, ActorDep, CityReaderDep, HubDep, when
 from hub.api.security import redacted
 from hub.exchange.orders import Order, OrderRefused, check_signature, take_order
 from hub.incidents.views import iso
@@ -31,7 +31,9 @@ def exchange(hub: HubDep, _: CityReaderDep, limit: Annotated[int, Query(ge=0, le
 
 
 @router.post("/api/exchange/replay")
-def replay(hub: HubDep, who: ActorDep, since: Annotated[str, Query(description="RFC 3339 time")]) -> dict[str, Any]:
+def replay(hub: HubDep, who: ActorDep,
+           since: Annotated[str, Query(pattern=RFC3339, max_length=40, description="RFC 3339 with its offset")]
+           ) -> dict[str, Any]:
     """Send every report written since then again, in order (each marked `replay: true`); the city centre's
     operators (or the operator token) only."""
     if who.role not in ("city_operator", "service"):

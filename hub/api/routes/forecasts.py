@@ -7,17 +7,19 @@ from typing import Any, Literal
 
 from fastapi import APIRouter
 
-from hub.api.deps import CityReaderDep, HubDep
+from hub.api.deps import HubDep, ReaderDep
 from hub.incidents.views import iso
 
 router = APIRouter(prefix="/api/forecasts", tags=["forecasts"])
 
 
 @router.get("")
-def forecasts(hub: HubDep, _: CityReaderDep, kind: Literal["waterlogging", "river"] = "waterlogging") -> dict[str, Any]:
+def forecasts(hub: HubDep, who: ReaderDep,
+              kind: Literal["waterlogging", "river"] = "waterlogging") -> dict[str, Any]:
+    """The current forecast of every point of a kind in the caller's area."""
     forecaster = hub.monitoring.forecasts
     model = forecaster.models.get(kind)
-    items = forecaster.view(kind)
+    items = [item for item in forecaster.view(kind) if who.area.admits_item(item)]
     return {"kind": kind, "kind_name": forecaster.settings.kinds[kind].title,
             "horizons_min": list(forecaster.settings.horizons_min),
             "model": None if model is None else {"fitted_at": iso(forecaster.fitted_at), "samples": model.samples,

@@ -34,8 +34,10 @@ class Transition(BaseModel):
                                                               f"state): one of {', '.join(STEP_NAMES)}")
     note: str = Field("", max_length=2000, description="why: the operator's note, kept in the history")
     by: str | None = Field(None, max_length=100, description="who, when the operator acts for a named person")
-    post: str = Field("operator", description=f"the post acting, for the machines' token: one of {', '.join(POSTS)}")
-    attachments: list[str] = Field([], max_length=20, description="photo ids, by reference")
+    post: str = Field("operator", pattern=f"^({'|'.join(POSTS)})$",
+                      description=f"the post acting, for the machines' token: one of {', '.join(POSTS)}")
+    attachments: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        [], max_length=20, description="photo ids, by reference")
     extension_wh: float | None = Field(None, gt=0, le=2000, description="working hours asked for or approved (延期)")
 
 
@@ -91,10 +93,6 @@ def transition(incident_id: IncidentId, body: Transition, request: Request, hub:
     case = hub.incidents.store.get(incident_id)
     if case is None or not actor.area.admits(case.district_code, case.town_code, case.department):
         raise HTTPException(404, f"no incident {incident_id}")
-    if body.post not in POSTS:
-        raise HTTPException(422, f"post must be one of {', '.join(POSTS)}")
-    if any(not a or len(a) > 200 for a in body.attachments):
-        raise HTTPException(422, "attachments are photo ids of 1 to 200 characters")
     post = ROLE_POSTS.get(actor.role, "operator") if actor.kind == "user" else body.post
     try:
         flow_step = resolve_step(case.state, body.to, body.step)

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from hub.api.deps import AdminDep, CityReaderDep, HubDep, ReaderDep, client_address, when
+from hub.api.deps import MAX_ID, AdminDep, CityReaderDep, HubDep, ReaderDep, Time, client_address, when
 from hub.api.routes.incidents import page_links
 from hub.incidents.views import iso
 from hub.notify.triggers import Recipient, person
@@ -35,9 +35,9 @@ def notice_item(row: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/api/notifications")
 def notifications(request: Request, hub: HubDep, _: CityReaderDep, state: State | None = None,
-                  channel: ChannelName | None = None, since: str | None = None,
-                  incident: Annotated[int | None, Query(ge=1)] = None, limit: Limit = 100,
-                  before: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
+                  channel: ChannelName | None = None, since: Time = None,
+                  incident: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None, limit: Limit = 100,
+                  before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> dict[str, Any]:
     """Notices, newest first, with their delivery state, attempts and last error."""
     outbox = hub.notifier.outbox
     rows = outbox.search(state, channel, when(since, "since"), incident, limit + 1, before)
