@@ -12,6 +12,7 @@ from pathlib import Path
 import uvicorn
 
 from hub.api.app import create_app
+from hub.people.demo_users import seed_demo_users
 from hub.runtime import Hub
 from hub.settings import Settings
 from hub.transports.mqtt.embedded import EmbeddedBroker
@@ -51,6 +52,8 @@ class Demo:
             f"{self.settings.exchange_url} (GET /api/notifications, /api/exchange)")
         say(f"operator token (POST /api/incidents/{{id}}/transitions, Authorization: Bearer …): "
             f"{self.settings.operator_token}")
+        for name, role, password in seed_demo_users(hub.people):  # shown once: only their hashes are kept
+            say(f"  user {name:<10} {role:<18} password {password}")
         sims = threading.Thread(target=self._simulate, args=(stop,), name="simulators", daemon=True)
         sims.start()
         # simulated staff work the cases along the flow, so the 考核排名 and the monthly report have content

@@ -46,3 +46,4 @@ def inside(who: Principal, item: dict[str, Any], what: str) -> None:
     """404 for one item outside the caller's area: as if it were not there."""
     if not who.area.admits_item(item):
         raise HTTPException(404, f"no {what} in {who.name}'s area")
+

@@ -131,6 +131,10 @@ READ_RULES: dict[str, str] = {
     "/api/layers/{layer}": "geography", "/asyncapi.json": "geography", "/schemas/{name}.json": "geography",
     "/api/work": "area", "/api/alarms": "area", "/api/audit": "admin", "/api/auth/me": "self",
     "/api/meta": "geography",
+    # city-wide until their queries take an area: response resources and the open dispatches
+    "/api/resources": "city", "/api/dispatches": "city",
+    "/api/incidents/{incident_id}/recommendations": "area", "/api/incidents/{incident_id}/surroundings": "area",
+    "/api/incidents/{incident_id}/dispatches": "area",
     "/api/notifications": "city", "/api/notifications/recipients": "city",
     "/api/notifications/me": "self", "/api/exchange": "city",
     "/api/devices": "area", "/api/devices/health": "area", "/api/devices/{device_id}": "area",

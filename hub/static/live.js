@@ -44,7 +44,7 @@
       else if (item.kind === "alarm" && item.uid) {
         const e = S.get(item.uid);
         if (e) { e.alarm = true; S.alarms.add(e); } else if (item.lon != null) S.add(Object.assign({ severity: 3 }, item, { kind: "event" }));
-      }
+      } else if (CH.people) CH.people.take(item); // an alarm acknowledged on another screen (people.js)
     }
     S.count(added);
     if (dropped) { live.dropped += dropped; $("dropped").textContent = `${I.t("dropped")} ${live.dropped}`; }
@@ -155,7 +155,7 @@
   setInterval(health, 5000);
   setInterval(() => { L.dirty = true; }, 10000); // events age out of the time window
 
-  CH.live = { take }; // for the page benchmark (tests/browser/bench_map.py)
+  CH.live = { take, fillGap }; // take: for the page benchmark (tests/browser/bench_map.py); fillGap: after a sign-in
   CH.ui.wire();
   P.wire(); CH.work.wire(); CH.replay.wire(); CH.charts.start();
   I.onChange(() => { setStatus($("status").dataset.state); P.renderFeed(); P.renderAlarms(); L.dirty = true; });

@@ -61,7 +61,7 @@ def test_each_read_keeps_to_the_callers_area(city: City, path: str) -> None:
                 assert answer.status_code not in (401, 403) and answer.status_code < 500, (url, answer.text)
             elif rule == "city":
                 assert answer.status_code == 403, (url, answer.text)
-                assert city.get(url, "zb").status_code == 200
+                assert city.get(url, "zb").status_code not in (401, 403), url  # the city centre reads it
             elif rule == "admin":
                 assert answer.status_code == 403 and city.get(url, "gl").status_code == 200, url
             elif rule == "self":

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
-from hub.api.deps import CHALLENGE, HubDep, ReaderDep, bearer_token, client_address, reads_open
+from hub.api.deps import CHALLENGE, HubDep, ReaderDep, bearer_token, client_address, reader, reads_open
 
 router = APIRouter(prefix="/api/auth", tags=["people"])
 
@@ -51,7 +51,12 @@ def logout(request: Request, hub: HubDep, who: ReaderDep) -> dict[str, Any]:
 
 
 @router.get("/me")
-def me(hub: HubDep, who: ReaderDep) -> dict[str, Any]:
-    """The caller, their area, their work queue's states and whether reads need a sign-in."""
+def me(request: Request, hub: HubDep) -> dict[str, Any]:
+    """The caller, their area, their work queue's states and whether reads need a sign-in; `user` is null for
+    a caller who must still sign in (or give a service token), and `signin` says whether any user exists."""
+    try:
+        who = reader(request)
+    except HTTPException:
+        return {"user": None, "queue": {}, "signin_required": True, "signin": hub.people.users.any_active()}
     return {"user": who.to_dict(), "queue": {k: list(v) for k, v in hub.people.duties.queue(who.role).items()},
-            "signin_required": not reads_open(hub)}
+            "signin_required": not reads_open(hub), "signin": hub.people.users.any_active()}

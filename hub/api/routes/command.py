@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from hub.api.areas import inside
-from hub.api.deps import ActorDep, CityReaderDep, HubDep, IncidentId, ReaderDep, ViewerDep
+from hub.api.deps import ActorDep, CityReaderDep, HubDep, IncidentId, ReaderDep
 from hub.command.desk import NoPlace, UnitBusy
 from hub.command.surroundings import surroundings
 from hub.command.units import STATUS_NAMES, STATUSES
@@ -38,7 +38,7 @@ class DispatchOrder(BaseModel):
 
 
 @router.get("/api/resources")
-def resources(hub: HubDep, _: ViewerDep, kind: str | None = Query(None, max_length=40), district: District = None,
+def resources(hub: HubDep, _: CityReaderDep, kind: str | None = Query(None, max_length=40), district: District = None,
               status: str | None = Query(None, description=f"unit status: {', '.join(STATUSES)}")) -> dict[str, Any]:
     """Response sites (`kind`: site kind or unit capability) with their units, where they are and what they do."""
     desk = hub.command
