@@ -140,8 +140,4 @@ READ_RULES: dict[str, str] = {
     "/api/devices": "area", "/api/devices/health": "area", "/api/devices/{device_id}": "area",
     "/api/quality": "city", "/api/forecasts": "area",
     "/api/evaluation": "city", "/api/evaluation/report": "city",  # rankings compare the whole city's units
-    # joint command (hub/command): the registry of response resources is open to every reader
-    "/api/resources": "geography", "/api/incidents/{incident_id}/recommendations": "area",
-    "/api/incidents/{incident_id}/surroundings": "area", "/api/incidents/{incident_id}/dispatches": "area",
-    "/api/dispatches": "city",
 }
