@@ -30,6 +30,8 @@ from urllib.parse import parse_qs, urlsplit
 import fastjsonschema
 import httpx
 
+from simulators.json_http import JsonHandler
+
 SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "exchange" / "province-report.json"
 CHINA = timezone(timedelta(hours=8))
 
@@ -118,18 +120,7 @@ class Province:
 
 
 def handler(province: Province) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def answer(self, status: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body, ensure_ascii=False).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json; charset=utf-8")
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(JsonHandler):
         def do_GET(self) -> None:
             if urlsplit(self.path).path == "/reports":
                 self.answer(200, province.summary())
