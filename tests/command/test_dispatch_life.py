@@ -18,6 +18,9 @@ from tests.api.conftest import OPERATOR, TAICHENG, db, fire_alarm, hub, pg_api_d
 from tests.support import RunningHub, wait_for
 
 SPEEDUP = 5.0  # slow enough that polling and reporting (about a second each) stay small against the ETA
+# The life cycle is the desk's, the broker's and the simulator's; both stores are held to dispatching (committed
+# units, no unit sent twice) by tests/command/test_recommend.py, so these minute-long runs take SQLite only.
+pytestmark = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 
 
 @pytest.fixture
