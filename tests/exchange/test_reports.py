@@ -3,6 +3,7 @@ a report resent after a lost acknowledgement is taken once; a replay from a date
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date
 
@@ -11,7 +12,9 @@ from hub.exchange.reports import device_rates
 from hub.health.cadences import load_cadences
 from hub.health.devices import DeviceHealth, Seen
 from hub.incidents import open_incidents
+from hub.incidents.flow import STATES
 from hub.registry import load_registry
+from simulators.province import SCHEMA
 from tests.exchange.conftest import SECRET
 from tests.incidents.conftest import Clock
 from tests.incidents.factory import JIANGHAI, T0, sighting, waterlogging
@@ -124,3 +127,11 @@ def test_the_days_indicators_are_reported_once_and_valid(db_url: str, province: 
     rates = figures["device_online_rate"]
     assert 0 < rates["city"] < 0.01 and set(rates["by_district"]) >= {"440703", "440781"}
     engine.close()
+
+
+
+def test_the_report_schema_names_every_state_of_the_case_flow() -> None:
+    """The province validates reports against the published schema: a state the flow has and the schema lacks
+    would stop the ordered exchange at the first case that reaches it."""
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    assert set(schema["properties"]["incident"]["properties"]["state"]["enum"]) == set(STATES)
