@@ -14,8 +14,10 @@ from hub.supervision.worktime import deadline_provisional
 CHINA_TIME = timezone(timedelta(hours=8))
 # How screens word the states and the steps between them. Which states and steps exist is flow.py's
 # TRANSITIONS alone; a state or step not named here is shown by its Chinese state name (STATE_NAMES).
-STATE_NAMES_EN = {"reported": "reported", "registered": "registered", "dispatched": "dispatched",
-                  "in_progress": "in progress", "verified": "verified", "closed": "closed", "rejected": "rejected"}
+STATE_NAMES_EN = {"reported": "reported", "verifying": "being verified", "registered": "registered",
+                  "dispatched": "dispatched", "in_progress": "in progress", "extension_requested": "extension asked",
+                  "park_requested": "parking asked", "parked": "parked", "verified": "verified", "closed": "closed",
+                  "rejected": "rejected"}
 STEP_NAMES = {  # (from, to) or (None, to) for any step into `to` → (Chinese, English)
     (None, "registered"): ("立案", "Register"), (None, "dispatched"): ("派遣", "Dispatch"),
     (None, "in_progress"): ("开始处置", "Start"), (None, "verified"): ("核查通过", "Verify"),
