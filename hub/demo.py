@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import subprocess
 import sys
 import threading
 import time
@@ -59,6 +60,7 @@ class Demo:
         # simulated staff work the cases along the flow, so the 考核排名 and the monthly report have content
         staff = threading.Thread(target=Staff(hub.incidents, self.seed).run, args=(stop,), name="staff", daemon=True)
         staff.start()
+        units = self._units()
         try:
             stop.wait(duration)
         except KeyboardInterrupt:
@@ -67,11 +69,23 @@ class Demo:
             stop.set()
             sims.join(10)
             staff.join(10)
+            units.terminate()
+            units.wait(10)
             server.should_exit = True
             web.join(15)
             self.broker.stop()
             self.outside.stop()
             say("CityHub demo stopped.")
+
+    def _units(self) -> subprocess.Popen[bytes]:
+        """The response units (fire engines, pump trucks, ambulances …) as their own process: at home they report
+        now and then; dispatched from the map's command panel, they drive the road route at five times real
+        speed, reporting JT/T 808 positions, work on scene and drive home."""
+        say("response units: python -m simulators.command_units (dispatch one from an incident's command panel)")
+        return subprocess.Popen([sys.executable, "-m", "simulators.command_units", "--hub",
+                                 f"http://127.0.0.1:{self.port}", "--mqtt", self.broker.url,
+                                 "--token", self.settings.operator_token or "", "--speedup", "5", "--every", "2",
+                                 "--idle-every", "60", "--work-s", "600"])
 
     def _simulate(self, stop: threading.Event) -> None:
         publisher = MqttPublisher(self.broker.url, "cityhub-demo-simulators")
