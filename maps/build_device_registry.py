@@ -140,11 +140,12 @@ def build_rows() -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["adapter"], r["device_id"]))
 
 
-def render(rows: list[dict[str, Any]]) -> str:
+def render(rows: list[dict[str, Any]], columns: tuple[str, ...] = COLUMNS) -> str:
+    """The rows as CSV text in `columns`' order, a missing value empty: the built registries' one file format."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(out, columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows({k: row.get(k, "") for k in COLUMNS} for row in rows)
+    writer.writerows({k: row.get(k, "") for k in columns} for row in rows)
     return out.getvalue()
 
 

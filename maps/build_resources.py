@@ -11,15 +11,13 @@ with. Deterministic: a fixed seed and order give the same bytes.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import random
 import sys
 from pathlib import Path
 from typing import Any
 
-from maps.build_device_registry import SEATS, Placer, allot
+from maps.build_device_registry import SEATS, Placer, allot, render
 from maps.device_fleets import DISTRICT_NAMES
 from maps.resource_fleets import CAPABILITIES, SITES, SiteKind
 
@@ -85,14 +83,6 @@ def build_rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
                                   "kind": CAPABILITIES[capability], "call_sign": f"{name}{CAPABILITIES[capability]}{i}",
                                   "resource_id": rid, "terminal": terminal, "department": dept})
     return sites, units
-
-
-def render(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({k: row.get(k, "") for k in columns} for row in rows)
-    return out.getvalue()
 
 
 def main(argv: list[str] | None = None) -> int:
