@@ -9,7 +9,7 @@ import pytest
 
 from hub.incidents import IncidentService, open_incidents
 from tests.incidents.factory import T0
-from tests.incidents.pg import empty_incident_tables, throwaway_database
+from tests.incidents.pg import INCIDENT_TABLES, sqlite_or_postgres, throwaway_database
 
 
 class Clock:
@@ -30,11 +30,7 @@ def pg_incidents_db() -> Iterator[str]:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'hub.sqlite'}"
-    url = str(request.getfixturevalue("pg_incidents_db"))
-    empty_incident_tables(url)
-    return url
+    return sqlite_or_postgres(request, tmp_path, "pg_incidents_db", INCIDENT_TABLES)
 
 
 @pytest.fixture

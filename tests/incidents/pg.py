@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 import psycopg
+import pytest
 
 from tests.support import need
 
@@ -49,7 +51,25 @@ def throwaway_database(prefix: str) -> Iterator[str]:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def empty_incident_tables(url: str) -> None:
+INCIDENT_TABLES = ("incidents", "incident_members", "incident_steps", "incident_timers", "case_records", "case_steps",
+                   "command_dispatches")
+
+
+def drop_tables(url: str, tables: Iterable[str]) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP TABLE IF EXISTS incidents, incident_members, incident_steps, incident_timers, case_records,"
-                     " case_steps, command_dispatches")
+        conn.execute(f"DROP TABLE IF EXISTS {', '.join(tables)}")
+
+
+def empty_incident_tables(url: str) -> None:
+    drop_tables(url, INCIDENT_TABLES)
+
+
+def sqlite_or_postgres(request: pytest.FixtureRequest, tmp_path: Path, pg_database: str,
+                       tables: Iterable[str]) -> str:
+    """The store URL of a test parametrized over both stores (`request.param`): a fresh SQLite file, or the
+    session's throwaway PostgreSQL database (the fixture named `pg_database`) with `tables` dropped."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'hub.sqlite'}"
+    url = str(request.getfixturevalue(pg_database))
+    drop_tables(url, tables)
+    return url

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
-from tests.incidents.pg import throwaway_database
+from tests.incidents.pg import sqlite_or_postgres, throwaway_database
 from tests.notify.sinks import SmtpSink
 
-TABLES = ("incidents, incident_members, incident_steps, incident_timers, incident_generation, notices,"
-          " notice_channels, notice_preferences, exchange_reports, exchange_state")
+TABLES = ("incidents", "incident_members", "incident_steps", "incident_timers", "incident_generation", "notices",
+          "notice_channels", "notice_preferences", "exchange_reports", "exchange_state")
 
 
 @pytest.fixture(scope="session")
@@ -22,12 +21,7 @@ def pg_notify_db() -> Iterator[str]:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'hub.sqlite'}"
-    url = str(request.getfixturevalue("pg_notify_db"))
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f"DROP TABLE IF EXISTS {TABLES}")
-    return url
+    return sqlite_or_postgres(request, tmp_path, "pg_notify_db", TABLES)
 
 
 @pytest.fixture

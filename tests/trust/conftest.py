@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hub.trust.keys import KeyRing, KeyTable
 from hub.trust.verify import Verifier
-from tests.incidents.pg import throwaway_database
+from tests.incidents.pg import sqlite_or_postgres, throwaway_database
 
 
 @pytest.fixture(scope="session")
@@ -20,14 +20,7 @@ def pg_keys_db() -> Iterator[str]:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def key_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'hub.sqlite'}"
-    url = str(request.getfixturevalue("pg_keys_db"))
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP TABLE IF EXISTS source_keys")
-    return url
+    return sqlite_or_postgres(request, tmp_path, "pg_keys_db", ["source_keys"])
 
 
 class Keys:
