@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import cache
 from typing import Any, Literal
 
 import fastjsonschema
+
+from adapters.fleet import Fleet
 
 CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
 CloudEvent = dict[str, Any]
@@ -20,6 +23,16 @@ DEVICE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 class NativeRejected(ValueError):
     """A native message the adapter cannot turn into events; the text says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Raises:
+    """The case an event type raises: its class in hub/data/categories.yaml (GB/T 30428.2 code, "部件/1001"),
+    the default severity of its events (0 info … 4 critical) and the items of the 2021 work plan it serves."""
+
+    category: str
+    severity: int = 0
+    plan_items: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +45,8 @@ class Adapter:
     framing: Literal["document", "lines"]  # one native message per file, or one per line
     adapt: Callable[[bytes], list[CloudEvent]]
     summary: str = ""
+    raises: Mapping[str, Raises] = dataclasses.field(default_factory=dict)  # event type → its case class
+    fleets: tuple[Fleet, ...] = ()  # its devices in the device registry (maps/build_device_registry.py)
 
     @property
     def topic(self) -> str:

@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from adapters import hj212
-from adapters.base import Adapter, CloudEvent, NativeRejected, cloudevent
+from adapters.base import Adapter, CloudEvent, NativeRejected, Raises, cloudevent
+from adapters.fleet import URBAN, Fleet
 
 SITE_SYSTEMS = {"39", "22", "23", "36"}
 DUST = {"a34002": "pm10_ugm3", "a34001": "tsp_ugm3", "a34004": "pm25_ugm3"}
@@ -63,4 +64,10 @@ ADAPTER = Adapter(
     name="construction-site", domain="construction", system="site",
     event_types=("city.construction.dust", "city.construction.noise"), simulator="construction-site",
     framing="lines", adapt=adapt, summary="site dust and noise monitors, HJ 212-2017 frames → dust, noise",
+    raises={
+        "city.construction.dust": Raises("事件/0302", plan_items=("十四",)),  # 工地扬尘
+        "city.construction.noise": Raises("事件/0301", plan_items=("十四",)),  # 施工扰民
+    },
+    fleets=(Fleet("site-monitor", 26, URBAN, "江门市住房和城乡建设局", "{district}GD{n:04d}",
+        "在建工地扬尘噪声监测点{n}号"),),
 )

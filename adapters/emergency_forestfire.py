@@ -14,6 +14,7 @@ from adapters.base import (
     Adapter,
     CloudEvent,
     NativeRejected,
+    Raises,
     checked_device_id,
     cloudevent,
     field,
@@ -23,6 +24,7 @@ from adapters.base import (
     point,
     text,
 )
+from adapters.fleet import Fleet
 
 KINDS = {"烟雾": "smoke", "火点": "fire_point"}
 
@@ -52,4 +54,8 @@ ADAPTER = Adapter(
     name="emergency-forestfire", domain="emergency", system="forestfire",
     event_types=("city.emergency.forestfire.alert",), simulator="emergency-forestfire", framing="document",
     adapt=adapt, summary="forest-fire watch-tower camera alarms (JSON) → city.emergency.forestfire.alert",
+    raises={"city.emergency.forestfire.alert": Raises("事件/1404", severity=3, plan_items=("九", "七"))},  # 森林火情
+    fleets=(Fleet("watch-tower", 12,
+        {"taishan_hills": 5, "enping_hills": 2, "kaiping_hills": 2, "heshan_hills": 2, "guifeng": 1},
+        "江门市林业局", "LHT-{district}-{n:02d}", "森林防火瞭望塔{n}号"),),
 )

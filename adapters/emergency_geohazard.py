@@ -13,6 +13,7 @@ from adapters.base import (
     Adapter,
     CloudEvent,
     NativeRejected,
+    Raises,
     checked_device_id,
     cloudevent,
     field,
@@ -21,6 +22,7 @@ from adapters.base import (
     local_time,
     text,
 )
+from adapters.fleet import Fleet
 
 HAZARDS = {"滑坡": "landslide", "崩塌": "collapse", "泥石流": "debris_flow", "地面塌陷": "subsidence"}
 LEVELS = {"无": "none", "蓝": "blue", "黄": "yellow", "橙": "orange", "红": "red"}
@@ -65,4 +67,8 @@ ADAPTER = Adapter(
     name="emergency-geohazard", domain="emergency", system="geohazard", event_types=("city.emergency.geohazard.alert",),
     simulator="emergency-geohazard", framing="document", adapt=adapt,
     summary="geological-hazard monitoring points (JSON) → city.emergency.geohazard.alert",
+    raises={"city.emergency.geohazard.alert": Raises("事件/1403", severity=1, plan_items=("九",))},  # 地质灾害隐患点
+    fleets=(Fleet("geohazard-point", 24,
+        {"taishan_hills": 8, "enping_hills": 5, "kaiping_hills": 5, "heshan_hills": 4, "guifeng": 2},
+        "江门市自然资源局", "DZ-{district}-{n:03d}", "地质灾害隐患点{n}号"),),
 )

@@ -14,6 +14,7 @@ from adapters.base import (
     Adapter,
     CloudEvent,
     NativeRejected,
+    Raises,
     checked_device_id,
     cloudevent,
     field,
@@ -22,6 +23,7 @@ from adapters.base import (
     local_time,
     text,
 )
+from adapters.fleet import Fleet
 
 MEASURES = {"液位": "level", "温度": "temperature", "压力": "pressure", "可燃气体浓度": "combustible_gas",
             "有毒气体浓度": "toxic_gas", "流量": "flow"}
@@ -59,4 +61,7 @@ ADAPTER = Adapter(
     name="emergency-hazmat", domain="emergency", system="hazmat", event_types=("city.emergency.hazmat.reading",),
     simulator="emergency-hazmat", framing="document", adapt=adapt,
     summary="hazardous-chemical hazard-source tag readings (JSON) → city.emergency.hazmat.reading",
+    raises={"city.emergency.hazmat.reading": Raises("事件/1402", plan_items=("九",))},  # 危化品重大危险源
+    fleets=(Fleet("hazard-source", 14, {"jianghai_park": 4, "yinzhou_lake": 6, "gonghe": 2, "guanghai": 2},
+        "江门市应急管理局", "HZ-{district}-{n:03d}", "危化品重大危险源{n}号"),),
 )

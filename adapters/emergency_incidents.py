@@ -15,6 +15,7 @@ from adapters.base import (
     Adapter,
     CloudEvent,
     NativeRejected,
+    Raises,
     cloudevent,
     field,
     json_document,
@@ -23,6 +24,7 @@ from adapters.base import (
     text,
     whole,
 )
+from adapters.fleet import Fleet, district_dept
 
 KINDS = {"火灾": "fire", "危化品泄漏": "hazmat_leak", "爆炸": "explosion", "山体滑坡": "landslide", "崩塌": "collapse",
          "泥石流": "debris_flow", "森林火灾": "forest_fire", "内涝": "waterlogging", "洪涝": "flood",
@@ -75,4 +77,6 @@ ADAPTER = Adapter(
     name="emergency-incidents", domain="emergency", system="command", event_types=("city.emergency.incident",),
     simulator="emergency-incidents", framing="document", adapt=adapt,
     summary="emergency command platform incident reports (JSON) → city.emergency.incident",
+    raises={"city.emergency.incident": Raises("事件/1401", severity=3, plan_items=("九", "七"))},  # 应急事件
+    fleets=(Fleet("duty-desk", 0, {}, district_dept("应急管理局"), "YJ-{district}", "{district_name}应急值守"),),
 )

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from adapters import hj212
-from adapters.base import Adapter, CloudEvent, NativeRejected, cloudevent
+from adapters.base import Adapter, CloudEvent, NativeRejected, Raises, cloudevent
+from adapters.fleet import URBAN, Fleet
 
 FIELDS = {"a34004": "pm25_ugm3", "a34002": "pm10_ugm3", "a21026": "so2_ugm3", "a21004": "no2_ugm3",
           "a21005": "co_mgm3", "a05024": "o3_ugm3", "a01001": "temperature_c", "a01002": "humidity_pct",
@@ -75,4 +76,7 @@ def adapt(raw: bytes) -> list[CloudEvent]:
 ADAPTER = Adapter(
     name="env-air", domain="env", system="air", event_types=("city.env.air",), simulator="env-air",
     framing="lines", adapt=adapt, summary="air-quality stations, HJ 212-2017 frames → city.env.air with AQI",
+    raises={"city.env.air": Raises("事件/1101", plan_items=("十二",))},  # 空气质量
+    fleets=(Fleet("air-station", 16, URBAN | {"jianghai_park": 1, "yinzhou_lake": 1}, "江门市生态环境局",
+        "{district}AQ{n:04d}", "空气质量监测站{n}号"),),
 )

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from adapters import hj212
-from adapters.base import Adapter, CloudEvent, NativeRejected, cloudevent
+from adapters.base import Adapter, CloudEvent, NativeRejected, Raises, cloudevent
+from adapters.fleet import Fleet
 
 MEDIUM = {"31": "air", "32": "water"}
 # code: (name, unit, limit or None)
@@ -55,4 +56,7 @@ ADAPTER = Adapter(
     name="env-pollution", domain="env", system="pollution", event_types=("city.env.discharge",),
     simulator="env-pollution", framing="lines", adapt=adapt,
     summary="pollution-source monitors (flue gas, waste water), HJ 212-2017 frames → city.env.discharge",
+    raises={"city.env.discharge": Raises("事件/1102", severity=1, plan_items=("十二",))},  # 污染源排放
+    fleets=(Fleet("pollution-outlet", 16, {"jianghai_park": 4, "yinzhou_lake": 6, "gonghe": 3, "sanbu": 3},
+        "江门市生态环境局", "{district}PS{n:04d}", "重点排污单位排放口{n}号"),),
 )

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from adapters import ctwing
-from adapters.base import Adapter, CloudEvent, NativeRejected, cloudevent, field, finite
+from adapters.base import Adapter, CloudEvent, NativeRejected, Raises, cloudevent, field, finite
+from adapters.fleet import URBAN, Fleet
 
 STATES = {0: "normal", 1: "low_pressure", 2: "high_pressure", 3: "tilted", 4: "opened", 5: "leak"}
 MIN_PRESSURE_MPA = 0.14
@@ -39,4 +40,7 @@ ADAPTER = Adapter(
     name="fire-hydrant", domain="fire", system="hydrant", event_types=("city.fire.hydrant.pressure",),
     simulator="fire-hydrant", framing="document", adapt=adapt,
     summary="hydrant pressure sensors (NB-IoT, CTWing push JSON) → city.fire.hydrant.pressure",
+    raises={"city.fire.hydrant.pressure": Raises("部件/0151", plan_items=("十", "十三"))},  # 消火栓
+    fleets=(Fleet("hydrant", 80, URBAN | {"jianghai_park": 2}, "江门市消防救援支队", "86759105{d2}{n:05d}",
+        "市政消火栓{n}号"),),
 )

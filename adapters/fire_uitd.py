@@ -18,7 +18,8 @@ import binascii
 from datetime import datetime
 from typing import Any
 
-from adapters.base import CHINA_TIME, Adapter, CloudEvent, NativeRejected, cloudevent
+from adapters.base import CHINA_TIME, Adapter, CloudEvent, NativeRejected, Raises, cloudevent
+from adapters.fleet import URBAN, Fleet
 
 SYSTEMS = {1: "火灾报警系统", 10: "消防联动控制器", 11: "消火栓系统", 12: "自动喷水灭火系统", 13: "气体灭火系统",
            16: "防排烟系统", 18: "电气火灾监控系统", 19: "可燃气体探测报警系统"}
@@ -125,4 +126,10 @@ ADAPTER = Adapter(
     name="fire-uitd", domain="fire", system="uitd", event_types=("city.fire.alarm", "city.fire.fault"),
     simulator="fire-uitd", framing="document", adapt=adapt,
     summary="fire-alarm panels via user information transmission devices, GB 26875-style frames → alarm, fault",
+    raises={
+        "city.fire.alarm": Raises("事件/1501", severity=3, plan_items=("十", "七")),  # 火灾报警
+        "city.fire.fault": Raises("部件/0152", severity=1, plan_items=("十",)),  # 消防设施故障
+    },
+    fleets=(Fleet("fire-uitd", 60, URBAN | {"jianghai_park": 3}, "江门市消防救援支队", "UITD-{district}{n:06d}",
+        "联网单位{n}号"),),
 )

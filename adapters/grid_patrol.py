@@ -15,6 +15,7 @@ from adapters.base import (
     Adapter,
     CloudEvent,
     NativeRejected,
+    Raises,
     cloudevent,
     field,
     json_document,
@@ -22,6 +23,7 @@ from adapters.base import (
     point,
     text,
 )
+from adapters.fleet import URBAN, Fleet, district_dept
 
 CASE_TYPES = {"部件": "component", "事件": "event"}
 
@@ -67,4 +69,7 @@ def adapt(raw: bytes) -> list[CloudEvent]:
 ADAPTER = Adapter(
     name="grid-patrol", domain="grid", system="patrol", event_types=("city.grid.case",), simulator="grid-patrol",
     framing="document", adapt=adapt, summary="grid inspectors' patrol app case reports (JSON) → city.grid.case",
+    raises={"city.grid.case": Raises("事件/0550", severity=1, plan_items=("八", "三十四"))},  # 网格巡查其他
+    fleets=(Fleet("inspector-app", 48, URBAN, district_dept("城市管理和综合执法局"), "WGY-{district}-{n:03d}",
+        "网格员巡查终端{n}号", "gcj02"),),
 )

@@ -11,7 +11,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.base import Adapter, CloudEvent, NativeRejected, cloudevent, field, json_document, local_time, text
+from adapters.base import (
+    Adapter,
+    CloudEvent,
+    NativeRejected,
+    Raises,
+    cloudevent,
+    field,
+    json_document,
+    local_time,
+    text,
+)
+from adapters.fleet import Fleet
 
 URGENCY = {"一般": "normal", "紧急": "urgent", "特急": "critical"}
 PLATFORM = "JM12345"
@@ -51,4 +62,6 @@ ADAPTER = Adapter(
     name="hotline-12345", domain="hotline", system="12345", event_types=("city.hotline.workorder",),
     simulator="hotline-12345", framing="document", adapt=adapt,
     summary="12345 hotline work orders (JSON, free-text addresses) → city.hotline.workorder",
+    raises={"city.hotline.workorder": Raises("事件/1601", severity=1, plan_items=("五", "三十四"))},  # 12345工单
+    fleets=(Fleet("hotline-platform", 0, {}, "江门市12345政务服务便民热线", "JM12345", "12345热线平台"),),
 )

@@ -14,6 +14,7 @@ from adapters.base import (
     Adapter,
     CloudEvent,
     NativeRejected,
+    Raises,
     checked_device_id,
     cloudevent,
     field,
@@ -22,6 +23,7 @@ from adapters.base import (
     local_time,
     text,
 )
+from adapters.fleet import CITY_CHENGGUAN, Fleet
 
 # kind: (unit, yellow, orange, red) — thresholds on the absolute value
 THRESHOLDS = {"strain": ("με", 150.0, 250.0, 350.0), "deflection": ("mm", 20.0, 35.0, 50.0),
@@ -61,4 +63,7 @@ def point_event(bridge: str, name: str, measured: Any) -> CloudEvent:
 ADAPTER = Adapter(
     name="iot-bridge", domain="iot", system="bridge", event_types=("city.iot.bridge",), simulator="iot-bridge",
     framing="document", adapt=adapt, summary="bridge structural-health monitoring points (JSON) → city.iot.bridge",
+    raises={"city.iot.bridge": Raises("部件/0201", plan_items=("十三", "三十五"))},  # 桥梁
+    fleets=(Fleet("bridge", 8, {"pengjiang": 3, "jianghai": 2, "xinhui": 2, "xijiang": 1}, CITY_CHENGGUAN,
+        "QL-{district}-{n:02d}", "城市桥梁{n}号"),),
 )

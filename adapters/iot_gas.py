@@ -12,7 +12,8 @@ from __future__ import annotations
 import csv
 from typing import Any
 
-from adapters.base import Adapter, CloudEvent, NativeRejected, checked_device_id, cloudevent, finite, local_time
+from adapters.base import Adapter, CloudEvent, NativeRejected, Raises, checked_device_id, cloudevent, finite, local_time
+from adapters.fleet import CITY_CHENGGUAN, URBAN, Fleet
 
 ALARMS = {"0": "normal", "1": "low", "2": "high", "3": "pressure", "9": "fault"}
 HEADER_START = ("站点编号", "station")
@@ -59,4 +60,6 @@ def adapt(raw: bytes) -> list[CloudEvent]:
 ADAPTER = Adapter(
     name="iot-gas", domain="iot", system="gas", event_types=("city.iot.gas",), simulator="iot-gas",
     framing="lines", adapt=adapt, summary="gas network methane/pressure monitors (SCADA CSV lines) → city.iot.gas",
+    raises={"city.iot.gas": Raises("部件/0150", severity=1, plan_items=("十三", "三十五"))},  # 燃气设施
+    fleets=(Fleet("gas-monitor", 30, URBAN, CITY_CHENGGUAN, "RQ-{district}-{n:03d}", "燃气管网监测点{n}号"),),
 )

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from adapters import ctwing
-from adapters.base import Adapter, CloudEvent, NativeRejected, cloudevent, finite
+from adapters.base import Adapter, CloudEvent, NativeRejected, Raises, cloudevent, finite
+from adapters.fleet import URBAN, Fleet, district_dept
 
 STATES = {0: "normal", 1: "tilted", 2: "opened", 3: "water_full", 4: "removed"}
 WELLS = {"雨水": "rain", "污水": "sewage", "供水": "water_supply", "电力": "power", "通信": "telecom", "燃气": "gas"}
@@ -38,4 +39,7 @@ def adapt(raw: bytes) -> list[CloudEvent]:
 ADAPTER = Adapter(
     name="iot-manhole", domain="iot", system="manhole", event_types=("city.iot.manhole",), simulator="iot-manhole",
     framing="document", adapt=adapt, summary="manhole-cover sensors (NB-IoT, CTWing push JSON) → city.iot.manhole",
+    raises={"city.iot.manhole": Raises("部件/1001", plan_items=("十三", "三十五"))},  # 井盖传感器报警
+    fleets=(Fleet("manhole-cover", 80, URBAN, district_dept("城市管理和综合执法局"), "86911205{d2}{n:05d}",
+        "智能井盖{n}号"),),
 )

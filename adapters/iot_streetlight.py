@@ -14,6 +14,7 @@ from adapters.base import (
     Adapter,
     CloudEvent,
     NativeRejected,
+    Raises,
     checked_device_id,
     cloudevent,
     field,
@@ -23,6 +24,7 @@ from adapters.base import (
     point,
     text,
 )
+from adapters.fleet import URBAN, Fleet, district_dept
 
 FAULTS = {1: "灯具损坏", 2: "电源故障", 3: "漏电", 4: "通信中断", 5: "电压异常"}
 READINGS = (("dim", "dim_pct", 0, 100), ("voltage", "voltage_v", 0, 500), ("current", "current_a", 0, 100),
@@ -63,4 +65,7 @@ ADAPTER = Adapter(
     name="iot-streetlight", domain="iot", system="streetlight", event_types=("city.iot.streetlight",),
     simulator="iot-streetlight", framing="document", adapt=adapt,
     summary="single-lamp controller platform lamp reports (JSON) → city.iot.streetlight",
+    raises={"city.iot.streetlight": Raises("部件/1002", plan_items=("十三", "三十五"))},  # 路灯监测报警
+    fleets=(Fleet("streetlight", 120, URBAN, district_dept("城市管理和综合执法局"), "LD-{district}-{n:04d}",
+        "路灯{n}号", "gcj02"),),
 )

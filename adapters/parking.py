@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from adapters.base import Adapter, CloudEvent, NativeRejected, cloudevent, local_time, point, whole
+from adapters.base import Adapter, CloudEvent, NativeRejected, Raises, cloudevent, local_time, point, whole
+from adapters.fleet import DOWNTOWN, Fleet
 
 
 def adapt(raw: bytes) -> list[CloudEvent]:
@@ -50,4 +51,7 @@ ADAPTER = Adapter(
     name="parking-lots", domain="parking", system="lots", event_types=("city.parking.occupancy",),
     simulator="parking-lots", framing="document", adapt=adapt,
     summary="parking-lot platform JSON status feed → city.parking.occupancy",
+    raises={"city.parking.occupancy": Raises("事件/1201", plan_items=("十五",))},  # 停车泊位
+    fleets=(Fleet("parking-lot", 40, DOWNTOWN | {"xinhui": 1}, "江门市公安局交通警察支队", "JM-PK-{n:04d}",
+        "停车场{n}号", "gcj02"),),
 )

@@ -13,6 +13,7 @@ from adapters.base import (
     Adapter,
     CloudEvent,
     NativeRejected,
+    Raises,
     checked_device_id,
     cloudevent,
     field,
@@ -21,6 +22,7 @@ from adapters.base import (
     local_time,
     text,
 )
+from adapters.fleet import DOWNTOWN, Fleet
 
 
 def adapt(raw: bytes) -> list[CloudEvent]:
@@ -44,4 +46,7 @@ ADAPTER = Adapter(
     name="parking-berths", domain="parking", system="berths", event_types=("city.parking.berth",),
     simulator="parking-berths", framing="lines", adapt=adapt,
     summary="on-street berth geomagnetic sensors (JSON lines) → city.parking.berth",
+    raises={"city.parking.berth": Raises("事件/1201", plan_items=("十五",))},  # 停车泊位
+    fleets=(Fleet("parking-berth", 150, DOWNTOWN, "江门市公安局交通警察支队", "BW-{district}-{n:04d}",
+        "路内泊位{n}号"),),
 )

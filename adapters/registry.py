@@ -1,14 +1,18 @@
 """Every adapter the hub knows, by name, discovered: each module of `adapters` that declares an
 `ADAPTER` (adapters.base.Adapter) is one source system. Adding one is its module and nothing here;
-tests/sources/test_declarations.py checks every declaration."""
+tests/sources/test_declarations.py checks every declaration. What the declarations name per source —
+the case class of each event type, the device fleets — is read here, not listed again elsewhere."""
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from dataclasses import replace
+from typing import Any
 
 import adapters
 from adapters.base import Adapter
+from adapters.fleet import Fleet
 
 
 def discover() -> dict[str, Adapter]:
@@ -31,3 +35,16 @@ def get(name: str) -> Adapter:
         return ADAPTERS[name]
     except KeyError:
         raise KeyError(f"no adapter {name!r}; known: {', '.join(sorted(ADAPTERS))}") from None
+
+
+def case_types() -> dict[str, dict[str, Any]]:
+    """Each declared event type's case: its class code, default severity and plan items (a fresh copy), the
+    `types` of the class table (hub.supervision.classes)."""
+    return {event_type: {"category": raised.category, "severity": raised.severity,
+                         "plan_items": list(raised.plan_items)}
+            for adapter in ADAPTERS.values() for event_type, raised in adapter.raises.items()}
+
+
+def fleets() -> list[Fleet]:
+    """Every declared device fleet with its adapter's name, adapters in name order, each one's in its order."""
+    return [replace(fleet, adapter=adapter.name) for adapter in ADAPTERS.values() for fleet in adapter.fleets]

@@ -14,6 +14,7 @@ from adapters.base import (
     Adapter,
     CloudEvent,
     NativeRejected,
+    Raises,
     checked_device_id,
     cloudevent,
     field,
@@ -23,6 +24,7 @@ from adapters.base import (
     point,
     text,
 )
+from adapters.fleet import DOWNTOWN, Fleet
 
 LEVELS = {"1": "smooth", "2": "slow", "3": "congested", "4": "severe"}
 
@@ -66,4 +68,7 @@ ADAPTER = Adapter(
     name="traffic-congestion", domain="traffic", system="congestion", event_types=("city.traffic.congestion",),
     simulator="traffic-congestion", framing="document", adapt=adapt,
     summary="road-segment congestion from the traffic-operations platform (JSON) → city.traffic.congestion",
+    raises={"city.traffic.congestion": Raises("事件/1203", severity=1, plan_items=("十六",))},  # 交通拥堵
+    fleets=(Fleet("road-segment", 30, DOWNTOWN | {"xinhui": 1}, "江门市公安局交通警察支队", "RD-{district}-{n:03d}",
+        "路段{n}号", "gcj02"),),
 )

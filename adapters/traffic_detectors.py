@@ -10,7 +10,18 @@ from __future__ import annotations
 import csv
 from typing import Any
 
-from adapters.base import Adapter, CloudEvent, NativeRejected, checked_device_id, cloudevent, finite, local_time, whole
+from adapters.base import (
+    Adapter,
+    CloudEvent,
+    NativeRejected,
+    Raises,
+    checked_device_id,
+    cloudevent,
+    finite,
+    local_time,
+    whole,
+)
+from adapters.fleet import DOWNTOWN, Fleet
 
 HEADER_START = ("设备编号", "device")
 
@@ -49,4 +60,7 @@ ADAPTER = Adapter(
     name="traffic-detectors", domain="traffic", system="detector", event_types=("city.traffic.flow",),
     simulator="traffic-detectors", framing="lines", adapt=adapt,
     summary="lane detectors of the signal-control system (CSV lines) → city.traffic.flow",
+    raises={"city.traffic.flow": Raises("事件/1202", plan_items=("十六",))},  # 交通流量
+    fleets=(Fleet("traffic-detector", 40, DOWNTOWN | {"xinhui": 1}, "江门市公安局交通警察支队",
+        "TD-{district}-{n:03d}", "交通检测器{n}号"),),
 )

@@ -19,7 +19,8 @@ import binascii
 from datetime import datetime
 from typing import Any
 
-from adapters.base import Adapter, CloudEvent, NativeRejected, cloudevent, local_time
+from adapters.base import Adapter, CloudEvent, NativeRejected, Raises, cloudevent, local_time
+from adapters.fleet import CITY_CHENGGUAN, URBAN, Fleet
 
 HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 LOADS = {0: "empty", 1: "half", 3: "full"}
@@ -138,4 +139,6 @@ ADAPTER = Adapter(
     name="vehicle-jt808", domain="vehicle", system="jt808", event_types=("city.vehicle.position",),
     simulator="vehicle-jt808", framing="document", adapt=adapt,
     summary="construction-waste trucks, JT/T 808 position reports (binary or hex) → city.vehicle.position",
+    raises={"city.vehicle.position": Raises("事件/1204", plan_items=("十三",))},  # 渣土运输
+    fleets=(Fleet("muck-truck", 40, URBAN, CITY_CHENGGUAN, "139{d2}{n:06d}", "渣土运输车{n}号", "wgs84"),),
 )

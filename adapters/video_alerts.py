@@ -16,6 +16,7 @@ from adapters.base import (
     Adapter,
     CloudEvent,
     NativeRejected,
+    Raises,
     cloudevent,
     field,
     finite,
@@ -23,6 +24,7 @@ from adapters.base import (
     json_document,
     text,
 )
+from adapters.fleet import URBAN, Fleet
 
 KINDS = {"streetVending": "street_vending", "illegalParking": "illegal_parking", "garbageExposed": "exposed_garbage",
          "materialPiling": "piled_material", "crowdGathering": "crowd", "smokeFire": "smoke_fire",
@@ -68,4 +70,7 @@ ADAPTER = Adapter(
     name="video-alerts", domain="video", system="analytics", event_types=("city.video.alert",),
     simulator="video-alerts", framing="document", adapt=adapt,
     summary="video-analytics alerts from registered cameras (OnEventNotify JSON) → city.video.alert",
+    raises={"city.video.alert": Raises("事件/0551", severity=1, plan_items=("三十五", "八"))},  # 视频智能发现
+    fleets=(Fleet("camera", 120, URBAN | {"jianghai_park": 2}, "江门市公安局", "{district}00001320{n:06d}",
+        "视频监控点{n}号"),),
 )

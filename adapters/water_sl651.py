@@ -16,7 +16,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from adapters.base import Adapter, CloudEvent, NativeRejected, checked_device_id, cloudevent, finite, local_time
+from adapters.base import Adapter, CloudEvent, NativeRejected, Raises, checked_device_id, cloudevent, finite, local_time
+from adapters.fleet import URBAN, Fleet
 
 SOH, STX, ETX, ETB = b"\x01", b"\x02", b"\x03", b"\x17"
 DATA_FUNCTIONS = {"31", "32", "33", "34", "37"}
@@ -126,4 +127,18 @@ ADAPTER = Adapter(
     name="water-sl651", domain="water", system="sl651", event_types=("city.water.level", "city.water.rainfall"),
     simulator="water-sl651", framing="lines", adapt=adapt,
     summary="rain, river and reservoir gauges, SL 651-2014 ASCII frames → level, rainfall",
+    raises={
+        "city.water.level": Raises("事件/1001", severity=1, plan_items=("十一", "七")),  # 江河水位
+        "city.water.rainfall": Raises("事件/1002", plan_items=("十一", "七")),  # 降雨量
+    },
+    fleets=(
+        Fleet("rain-gauge", 24,
+              URBAN | {"baisha": 1, "taishan_hills": 2, "enping_hills": 1, "kaiping_hills": 1, "heshan_hills": 1},
+              "江门市水利局", "{district}{n:04d}", "雨量站{n}号", extra={"station": "P"}),
+        Fleet("river-gauge", 10, {"xijiang": 4, "tanjiang_kaiping": 3, "tanjiang_xinhui": 3}, "江门市水利局",
+              "{district}{n:04d}", "水位站{n}号", extra={"station": "H"}),
+        Fleet("reservoir-gauge", 4,
+              {"reservoir_dalongdong": 1, "reservoir_jinjiang": 1, "reservoir_zhenhai": 1, "reservoir_dashahe": 1},
+              "江门市水利局", "{district}{n:04d}", "水库水位站{n}号", extra={"station": "K"}),
+    ),
 )

@@ -14,6 +14,7 @@ from adapters.base import (
     Adapter,
     CloudEvent,
     NativeRejected,
+    Raises,
     checked_device_id,
     cloudevent,
     epoch_ms_time,
@@ -21,6 +22,7 @@ from adapters.base import (
     finite,
     json_document,
 )
+from adapters.fleet import DOWNTOWN, Fleet, district_dept
 
 DEPTH_STREAM = "water_depth"
 
@@ -53,4 +55,7 @@ ADAPTER = Adapter(
     name="water-waterlogging", domain="water", system="waterlogging", event_types=("city.water.waterlogging",),
     simulator="water-waterlogging", framing="document", adapt=adapt,
     summary="road waterlogging depth sensors (OneNET push JSON) → city.water.waterlogging",
+    raises={"city.water.waterlogging": Raises("事件/1003", severity=1, plan_items=("十三", "十一"))},  # 道路积水监测
+    fleets=(Fleet("waterlogging-sensor", 32, DOWNTOWN | {"xinhui": 2, "jianghai_park": 1},
+        district_dept("城市管理和综合执法局"), "5823{d2}{n:03d}", "内涝监测点{n}号"),),
 )

@@ -17,7 +17,8 @@ from typing import Any
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
-from adapters.base import Adapter, CloudEvent, NativeRejected, cloudevent, finite, iso_time
+from adapters.base import Adapter, CloudEvent, NativeRejected, Raises, cloudevent, finite, iso_time
+from adapters.fleet import Fleet
 
 HAZARDS = {"台风": "typhoon", "暴雨": "rainstorm", "雷雨大风": "thunderstorm_gale", "雷电": "thunderstorm",
            "大风": "gale", "高温": "heat", "寒冷": "cold", "大雾": "fog", "灰霾": "haze", "冰雹": "hail",
@@ -122,4 +123,6 @@ ADAPTER = Adapter(
     name="weather-cap", domain="weather", system="cap", event_types=("city.weather.warning",),
     simulator="weather-cap", framing="document", adapt=adapt,
     summary="meteorological warning signals, CAP 1.2 XML → city.weather.warning (one per area)",
+    raises={"city.weather.warning": Raises("事件/1301", severity=2, plan_items=("七",))},  # 气象预警信号
+    fleets=(Fleet("weather-area", 0, {}, "江门市气象局", "{district}", "{district_name}气象预警区"),),
 )

@@ -1,4 +1,5 @@
-"""The case classes (管理部件和事件分类, GB/T 30428.2) of `hub/data/categories.yaml`.
+"""The case classes (管理部件和事件分类, GB/T 30428.2) of `hub/data/categories.yaml`, and the class each
+event type raises, as its adapter's declaration names it (`raises` of adapters.base.Adapter).
 
 Loading checks the whole table, so a city's edit that leaves a class without its 立案条件, 处置时限,
 结案条件 or a department for everywhere, an event type pointing at no class, or a city extension
@@ -15,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from adapters.registry import case_types
 from hub.supervision.worktime import Limit, parse_limit
 
 CATEGORIES = Path(__file__).resolve().parents[1] / "data" / "categories.yaml"
@@ -102,6 +104,8 @@ def _class(code: str, row: Any, majors: Mapping[str, Any]) -> CaseClass:
 
 
 def parse_class_table(doc: Any) -> ClassTable:
+    """`majors` and `classes` as categories.yaml holds them, and `types`: event type → category, severity
+    and plan items."""
     if not isinstance(doc, dict):
         raise ValueError("categories: expected majors, classes and types")
     majors = doc.get("majors") or {}
@@ -119,4 +123,5 @@ def parse_class_table(doc: Any) -> ClassTable:
 
 @cache
 def class_table(path: Path = CATEGORIES) -> ClassTable:
-    return parse_class_table(yaml.safe_load(path.read_text(encoding="utf-8")))
+    """The classes of `path` with the declared event types' classes (`types`)."""
+    return parse_class_table(yaml.safe_load(path.read_text(encoding="utf-8")) | {"types": case_types()})

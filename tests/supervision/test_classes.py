@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from adapters.registry import case_types
 from hub.pipeline.routing import classify_and_route
 from hub.supervision.classes import CATEGORIES, class_table, parse_class_table
 from simulators.reports import EVERYDAY, TOPICS
@@ -71,7 +72,7 @@ def test_a_hotline_order_goes_by_its_category_path() -> None:
     (lambda d: d["classes"].update({"事件/0901": d["classes"]["事件/0102"]}), "no major class"),
 ])
 def test_a_broken_table_fails_naming_the_class(edit, reason: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    doc = yaml.safe_load(CATEGORIES.read_text(encoding="utf-8"))
+    doc = yaml.safe_load(CATEGORIES.read_text(encoding="utf-8")) | {"types": case_types()}
     edit(doc)
     with pytest.raises(ValueError, match=re.escape(reason)):
         parse_class_table(doc)
