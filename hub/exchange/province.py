@@ -25,11 +25,11 @@ import orjson
 from hub.exchange.kafka import KafkaReports
 from hub.exchange.outbox import ReportOutbox
 from hub.exchange.reports import OnlineRates, Stats, envelope, incident_report, indicators_report
-from hub.incidents.db import Db
 from hub.incidents.model import Step
 from hub.incidents.store import IncidentStore
 from hub.incidents.views import CHINA_TIME
 from hub.notify.channels.webhook import signature
+from hub.store.database import Database
 
 log = logging.getLogger(__name__)
 REPORTED_STEPS = ("open", "transition", "escalate", "alarm", "supervise")
@@ -37,7 +37,7 @@ FIRST_RETRY_S, MAX_RETRY_S = 5.0, 600.0
 
 
 class ProvinceLink:
-    def __init__(self, db: Db, url: str | None, secret: str = "", city: str = "440700", min_severity: int = 3,
+    def __init__(self, db: Database, url: str | None, secret: str = "", city: str = "440700", min_severity: int = 3,
                  stats: Stats | None = None, clock: Callable[[], float] = time.time, timeout_s: float = 10,
                  kafka_options: dict[str, Any] | None = None, online: OnlineRates | None = None,
                  weights: dict[str, float] | None = None) -> None:

@@ -8,10 +8,10 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from hub.incidents.db import Db
 from hub.incidents.flow import OPEN, STATE_NAMES
 from hub.incidents.model import Incident, Step
 from hub.incidents.views import CHINA_TIME, iso
+from hub.store.database import Database
 
 SCHEMA = "cityhub.province-report/1"
 Stats = Callable[[str, float, float], list[dict[str, Any]]]  # (by, since, until) → [{"key", "count"}]
@@ -60,7 +60,7 @@ def day_bounds(day: date) -> tuple[float, float]:
     return start.timestamp(), (start + timedelta(days=1)).timestamp()
 
 
-def evaluation_figures(db: Db, since: float, until: float,
+def evaluation_figures(db: Database, since: float, until: float,
                        weights: Mapping[str, float] | None = None) -> dict[str, Any]:
     """The evaluation indicators (docs/EVALUATION.md) of the cases dispatched in [since, until): the city's
     and each district's due, closed, on-time and rework counts, rates, score and grade."""
@@ -72,7 +72,7 @@ def evaluation_figures(db: Db, since: float, until: float,
     return {"city": total(rows, weights), "by_district": {str(r.pop("group")): r for r in rows}}
 
 
-def indicators_report(day: date, db: Db, stats: Stats | None, online: OnlineRates | None = None,
+def indicators_report(day: date, db: Database, stats: Stats | None, online: OnlineRates | None = None,
                       weights: Mapping[str, float] | None = None) -> dict[str, Any]:
     """The day's figures (Beijing time): events by domain and district, the incidents' flow, the evaluation
     of the cases dispatched that day, and the devices' online rates as they stand when the report is made."""

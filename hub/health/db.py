@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 
 from hub.health.devices import DeviceHealth, Seen
-from hub.incidents.db import Db
+from hub.store.database import Database
 
 TABLE = """CREATE TABLE IF NOT EXISTS device_health (
   device_id TEXT PRIMARY KEY, last_received {real} NOT NULL, last_event {real} NOT NULL, reports BIGINT NOT NULL,
@@ -20,9 +20,9 @@ UPSERT = (f"INSERT INTO device_health ({', '.join(COLUMNS)}) VALUES ({', '.join(
 
 
 class HealthTable:
-    def __init__(self, db: Db) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
-        db.execute(TABLE.format(real="DOUBLE PRECISION" if db.dialect == "postgres" else "REAL"))
+        db.create(TABLE)
 
     def load(self, health: DeviceHealth) -> int:
         """Fill `health` with the stored rows of devices still in the registry; how many."""

@@ -8,9 +8,9 @@ from typing import Any
 
 import orjson
 
-from hub.incidents.db import Db
 from hub.incidents.flow import OPEN
 from hub.incidents.model import Incident, Sighting, Step
+from hub.store.database import Database
 
 COLUMNS = [f.name for f in fields(Incident)]
 JSON_COLUMNS = ("alarms", "cells")
@@ -49,7 +49,7 @@ StepListener = Callable[["IncidentStore", list[Step]], None]
 
 
 class IncidentStore:
-    def __init__(self, db: Db) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
         # called with the steps just written, inside the same db.exclusive() transaction: what they write
         # (notices, provincial reports) commits or rolls back with the steps themselves

@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 
-from hub.incidents.db import Db
 from hub.incidents.flow import STATE_NAMES
 from hub.incidents.model import Incident, Step
 from hub.incidents.store import IncidentStore
@@ -33,6 +32,7 @@ from hub.notify.channels import Channel
 from hub.notify.outbox import Outbox
 from hub.notify.sender import RetryPolicy, Sender
 from hub.notify.triggers import NoticeBook, Recipient, person
+from hub.store.database import Database
 from hub.supervision.worktime import DEFAULT_WINDOWS, UnknownYear, work_clock
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def incident_context(incident: Incident, escalate_to: str = "") -> dict[str, Any
 
 
 class Notifier:
-    def __init__(self, db: Db, book: NoticeBook, channels: Mapping[str, Channel], escalate_to: str = "",
+    def __init__(self, db: Database, book: NoticeBook, channels: Mapping[str, Channel], escalate_to: str = "",
                  publish: Publish | None = None, clock: Callable[[], float] = time.time,
                  work_windows: str = DEFAULT_WINDOWS) -> None:
         self.db, self.book, self.escalate_to, self.publish, self.clock = db, book, escalate_to, publish, clock

@@ -6,7 +6,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hub.incidents.db import Db
 from hub.people.alarms import AlarmDesk
 from hub.people.audit import AuditLog
 from hub.people.duties import Duties, load_duties
@@ -14,11 +13,12 @@ from hub.people.scopes import Area, Principal
 from hub.people.tables import open_people_db
 from hub.people.tokens import SignInLimit, TokenBook
 from hub.people.users import UserBook
+from hub.store.database import Database
 
 
 @dataclass
 class People:
-    db: Db
+    db: Database
     users: UserBook
     tokens: TokenBook
     limit: SignInLimit

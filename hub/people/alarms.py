@@ -10,12 +10,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from hub.incidents.db import Db
 from hub.people.scopes import Area
+from hub.store.database import Database
 
 
 class AlarmDesk:
-    def __init__(self, db: Db, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, db: Database, clock: Callable[[], float] = time.time) -> None:
         self.db, self.clock = db, clock
 
     def ack(self, event: dict[str, Any], by: str, note: str) -> tuple[dict[str, Any], bool]:

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from hub.incidents.db import Db
+from hub.store.database import Database
 
 GENESIS = "0" * 64
 FIELDS = ("seq", "at", "who", "action", "target", "detail", "address")
@@ -38,7 +38,7 @@ class Break:
 
 
 class AuditLog:
-    def __init__(self, db: Db, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, db: Database, clock: Callable[[], float] = time.time) -> None:
         self.db, self.clock = db, clock
 
     def append(self, who: str, action: str, target: str = "", detail: dict[str, Any] | None = None,

@@ -1,12 +1,13 @@
 """The people tables in the hub's own database (SQLite or PostgreSQL), beside the incident tables.
 
-They go through the incident package's `Db` (one connection per thread, `exclusive()` writes) and
-its dialect placeholders; only the tables are this package's.
+They go through the hub's one SQL layer (`hub.store.database`: one connection per thread, `exclusive()`
+writes, the dialect); only the tables are this package's.
 """
 
 from __future__ import annotations
 
-from hub.incidents.db import Db, open_db
+from hub.incidents.db import open_db
+from hub.store.database import Database
 
 TABLES = """
 CREATE TABLE IF NOT EXISTS people_users (
@@ -31,12 +32,8 @@ CREATE INDEX IF NOT EXISTS alarm_acks_at ON alarm_acks (at);
 """
 
 
-def open_people_db(url: str) -> Db:
+def open_people_db(url: str) -> Database:
     """The hub's database with the people tables in place."""
     db = open_db(url)
-    real = "REAL" if db.dialect == "sqlite" else "DOUBLE PRECISION"
-    with db.exclusive():
-        for statement in TABLES.format(real=real).split(";"):
-            if statement.strip():
-                db.execute(statement)
+    db.create(TABLES)
     return db

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hub.incidents.db import Db
+from hub.store.database import Database
 
 
 def digest(token: str) -> str:
@@ -29,7 +29,7 @@ class Issued:
 
 
 class TokenBook:
-    def __init__(self, db: Db, ttl_s: float, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, db: Database, ttl_s: float, clock: Callable[[], float] = time.time) -> None:
         self.db, self.ttl_s, self.clock = db, ttl_s, clock
 
     def issue(self, user: str, address: str = "") -> Issued:
@@ -62,7 +62,7 @@ class TokenBook:
 
 
 class SignInLimit:
-    def __init__(self, db: Db, per_user: int, per_address: int, window_s: float,
+    def __init__(self, db: Database, per_user: int, per_address: int, window_s: float,
                  clock: Callable[[], float] = time.time) -> None:
         self.db, self.per_user, self.per_address, self.window_s, self.clock = db, per_user, per_address, window_s, clock
 

@@ -9,8 +9,8 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from hub.incidents.db import Db
 from hub.people.scopes import Area, BadUser, Principal, area_for
+from hub.store.database import Database
 
 HASHER = PasswordHasher()
 # verified against when the name is unknown, so an unknown name costs what a wrong password does
@@ -50,7 +50,7 @@ def check_name(name: str) -> str:
 
 
 class UserBook:
-    def __init__(self, db: Db) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     def add(self, name: str, role: str, password: str, department: str | None = None,

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from hub.store.base import EventQuery, Page, Store
+from hub.store.database import target
 
 
 def open_store(url: str) -> Store:
-    """`sqlite:///path/to/hub.sqlite` or `postgresql://user@host/db`."""
-    if url.startswith("sqlite:///"):
+    """`sqlite:///path/to/hub.sqlite` or `postgresql://user@host/db` (hub.store.database.target)."""
+    dialect, where = target(url)
+    if dialect == "sqlite":
         from hub.store.sqlite import SqliteStore
 
-        return SqliteStore(url.removeprefix("sqlite:///"))
-    if url.startswith(("postgresql://", "postgres://")):
-        from hub.store.postgres import PostgresStore
+        return SqliteStore(where)
+    from hub.store.postgres import PostgresStore
 
-        return PostgresStore(url)
-    raise ValueError(f"unsupported store URL {url!r}: use sqlite:///PATH or postgresql://…")
+    return PostgresStore(where)
 
 
 __all__ = ["EventQuery", "Page", "Store", "open_store"]

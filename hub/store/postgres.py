@@ -9,11 +9,7 @@ deadlock one another; sequence numbers still follow the order of the batch.
 
 from __future__ import annotations
 
-import contextlib
-import queue
 import struct
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -24,6 +20,7 @@ from psycopg.types import TypeInfo
 from hub.events import DeadLetter, Event
 from hub.store.analysis import rebuild_statements
 from hub.store.base import ID, LAT, LON, SOURCE, TYPE, UID
+from hub.store.database import Pool, placeholders
 from hub.store.sql import SqlStore, dead_row, event_row, tally_rows, unique_events
 
 SCHEMA = """
@@ -176,47 +173,10 @@ def insert_staged(cur: psycopg.Cursor[Any], rows: list[tuple[Any, ...]]) -> set[
     return {uid for (uid,) in cur.execute(INSERT_STAGED).fetchall()}
 
 
-class Pool:
-    """A few connections shared by the ingest thread and the API's threads (autocommit; writes open a transaction)."""
-
-    def __init__(self, url: str, size: int = 4) -> None:
-        self.url = url
-        self.idle: queue.LifoQueue[psycopg.Connection[Any]] = queue.LifoQueue()
-        self.slots = threading.BoundedSemaphore(size)
-        self.closed = False
-
-    def open(self) -> psycopg.Connection[Any]:
-        conn = psycopg.connect(self.url, autocommit=True, application_name="cityhub")
-        conn.execute("SET jit = off")  # short queries: compiling them costs more than it saves
-        conn.execute(STAGE)
-        know_geometry(conn)  # a new database has no PostGIS yet: the store's first connection learns it later
-        return conn
-
-    @contextlib.contextmanager
-    def connection(self) -> Iterator[psycopg.Connection[Any]]:
-        if self.closed:
-            raise RuntimeError("the PostgreSQL store is closed")
-        if not self.slots.acquire(timeout=60):
-            raise TimeoutError("no PostgreSQL connection free within 60 s")
-        try:
-            try:
-                conn = self.idle.get_nowait()
-            except queue.Empty:
-                conn = self.open()
-            try:
-                yield conn
-            finally:
-                if conn.closed or conn.info.transaction_status != pq.TransactionStatus.IDLE or self.closed:
-                    conn.close()
-                else:
-                    self.idle.put(conn)
-        finally:
-            self.slots.release()
-
-    def close(self) -> None:
-        self.closed = True
-        while not self.idle.empty():
-            self.idle.get_nowait().close()
+def prepare(conn: psycopg.Connection[Any]) -> None:
+    """What each of the store's connections needs beyond `pg_connect`: the staging table, the geometry type."""
+    conn.execute(STAGE)
+    know_geometry(conn)  # a new database has no PostGIS yet: the store's first connection learns it later
 
 
 class PostgresStore(SqlStore):
@@ -226,7 +186,7 @@ class PostgresStore(SqlStore):
 
     def __init__(self, url: str, pool_size: int = 4) -> None:
         self.url = url
-        self.pool = Pool(url, pool_size)
+        self.pool = Pool(url, pool_size, prepare)  # shared by the ingest thread and the API's threads
         with self.pool.connection() as conn:
             self._create_schema(conn)
         if self._rows("SELECT NOT EXISTS (SELECT 1 FROM tallies) AND (EXISTS (SELECT 1 FROM events)"
@@ -254,7 +214,7 @@ class PostgresStore(SqlStore):
         holds, whatever its size (the whole city at 10 M events: 40 s). Planned with its values each time, a
         big box reads back through the time index (1 ms) and a small one takes GiST."""
         with self.pool.connection() as conn:
-            return conn.execute(sql.replace("?", "%s"), args, prepare=False).fetchall()
+            return conn.execute(placeholders(sql), args, prepare=False).fetchall()
 
     def _bbox_sql(self, bbox: tuple[float, float, float, float], low: float, high: float) -> tuple[str, list[Any]]:
         return "geom && ST_MakeEnvelope(?, ?, ?, ?, 4326)", [float(v) for v in bbox]

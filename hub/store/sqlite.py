@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import math
 import sqlite3
-import threading
-from pathlib import Path
 from typing import Any
 
 from hub.events import DeadLetter, Event
-from hub.store import wal
 from hub.store.analysis import rebuild_statements
 from hub.store.base import EVENT_COLUMNS, ID, SOURCE, UID
+from hub.store.database import SqliteDatabase
 from hub.store.sql import DEAD_COLUMNS, SqlStore, dead_row, event_row, tally_rows, unique_events
 
 # Bounding boxes: an index over a coarse tile of the point (0.05° × 0.05°, about 5 km; an expression of
@@ -72,10 +70,9 @@ class SqliteStore(SqlStore):
     walk_prefix = True  # SQLite's planner takes the (grid_code, time) index and sorts a whole busy town
 
     def __init__(self, path: str) -> None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._write_lock = threading.Lock()
-        self._connections = wal.Connections.shared(path)  # shared with the incident tables in this file
+        self.db = SqliteDatabase(path)  # the file's connections, shared with the other tables in it
+        self._write_lock = self.db.lock  # `write` holds it over its BEGIN IMMEDIATE … COMMIT, as `exclusive()` does
         conn = self._conn()
         conn.executescript(SCHEMA)
         self._upgrade(conn)
@@ -84,7 +81,7 @@ class SqliteStore(SqlStore):
             self.rebuild_tallies()
 
     def _conn(self) -> sqlite3.Connection:
-        return self._connections.get()
+        return self.db.connection()
 
     def _rows(self, sql: str, args: list[Any] | tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         return self._conn().execute(sql, args).fetchall()
@@ -101,15 +98,9 @@ class SqliteStore(SqlStore):
     def _upgrade(self, conn: sqlite3.Connection) -> None:
         """A database from before the tile index: SCHEMA has built it from the stored rows (CREATE INDEX IF
         NOT EXISTS); drop the R*Tree it replaces."""
-        with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for table in OLD_SPATIAL:
-                    conn.execute(f"DROP TABLE IF EXISTS {table}")
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+        with self.db.exclusive():
+            for table in OLD_SPATIAL:
+                conn.execute(f"DROP TABLE IF EXISTS {table}")
 
     def write(self, events: list[Event], dead: list[DeadLetter]) -> list[Event]:
         unique = unique_events(events)
@@ -162,16 +153,10 @@ class SqliteStore(SqlStore):
     def rebuild_tallies(self) -> None:
         """Recount the hourly counters from the stored rows (after a bulk load or an upgrade)."""
         conn = self._conn()
-        with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in REBUILD_TALLIES:
-                    conn.execute(statement)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+        with self.db.exclusive():
+            for statement in REBUILD_TALLIES:
+                conn.execute(statement)
 
     def close(self) -> None:
         """Close every thread's connection; the store reopens one on next use."""
-        self._connections.close(lambda conn: conn.execute("PRAGMA optimize"))
+        self.db.close(lambda conn: conn.execute("PRAGMA optimize"))

@@ -11,12 +11,9 @@ worker thread asks first; a key issued or revoked takes effect within that time 
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import sqlite3
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +21,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from hub.store.database import COLUMN_TYPES, placeholders, short_connection, target
 from hub.trust.signing import b64url, unb64url
 
 log = logging.getLogger(__name__)
@@ -44,35 +42,13 @@ class KeyTable:
     """The `source_keys` table; one short connection per call (keys change and are read rarely)."""
 
     def __init__(self, url: str) -> None:
-        if url.startswith("sqlite:///"):
-            self.dialect, self.target = "sqlite", url.removeprefix("sqlite:///")
-            Path(self.target).parent.mkdir(parents=True, exist_ok=True)
-        elif url.startswith(("postgresql://", "postgres://")):
-            self.dialect, self.target = "postgres", url
-        else:
-            raise ValueError(f"unsupported key store URL {url!r}: use sqlite:///PATH or postgresql://…")
-        with self._connection() as conn:
-            conn.execute(TABLE.format(real="REAL" if self.dialect == "sqlite" else "DOUBLE PRECISION"))
-
-    @contextlib.contextmanager
-    def _connection(self) -> Iterator[Any]:
-        if self.dialect == "sqlite":
-            conn = sqlite3.connect(self.target, timeout=30, isolation_level=None)
-            try:
-                yield conn
-            finally:
-                conn.close()
-        else:
-            import psycopg
-
-            with psycopg.connect(self.target, autocommit=True, connect_timeout=10) as pg:
-                yield pg
+        self.url = url
+        self.dialect, _ = target(url)
+        self._run(TABLE.format(**COLUMN_TYPES[self.dialect]))
 
     def _run(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        if self.dialect == "postgres":
-            sql = sql.replace("?", "%s")
-        with self._connection() as conn:
-            cursor = conn.execute(sql, args)
+        with short_connection(self.url) as conn:
+            cursor = conn.execute(placeholders(sql) if self.dialect == "postgres" else sql, args)
             return list(cursor.fetchall()) if cursor.description else []
 
     def add(self, adapter: str, key: Ed25519PublicKey, now: float | None = None) -> KeyRow:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from hub.incidents import IncidentService, InvalidTransition, UnknownIncident
-from hub.incidents.db import SqliteDb
+from hub.incidents.db import open_db
 from tests.incidents.conftest import Clock
 from tests.incidents.factory import BAISHA, T0, offset, sighting, waterlogging
 
@@ -172,7 +172,7 @@ def test_an_older_database_loses_the_unused_index_of_members_by_event(tmp_path: 
                       " joined_at REAL NOT NULL, PRIMARY KEY (incident_id, event_uid));"
                       "CREATE INDEX incident_members_event ON incident_members (event_uid);")
     old.close()
-    db = SqliteDb(path)
+    db = open_db(f"sqlite:///{path}")
     try:
         indexes = {r["name"] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'"
                                                    " AND tbl_name = 'incident_members'")}

@@ -306,5 +306,5 @@ def test_open_store_by_url(tmp_path: Any) -> None:
     store = open_store(f"sqlite:///{tmp_path}/a/b/hub.sqlite")
     assert store.counts() == {"events": 0, "deadletters": 0}
     store.close()
-    with pytest.raises(ValueError, match="unsupported store URL"):
+    with pytest.raises(ValueError, match="unsupported database URL"):
         open_store("mysql://localhost/hub")

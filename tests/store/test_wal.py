@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from hub.incidents.db import SqliteDb
+from hub.incidents.db import open_db
 from hub.store import EventQuery, wal
+from hub.store.database import SqliteDatabase
 from hub.store.sqlite import SqliteStore
 from tests.store.cases import NOW_HOUR, PENGJIANG, make_event
 from tests.support import wait_for
@@ -35,7 +36,7 @@ def test_the_wal_reaches_the_database_file_without_a_writer_checkpointing(tmp_pa
             assert len(store.write(events, [])) == 50
             batches += 1
         assert store.counts()["events"] == 50 * batches
-        checkpointer = store._connections.checkpointer
+        checkpointer = store.db.connections.checkpointer
         assert checkpointer is not None
         wait_for(lambda: path.stat().st_size > before + 200 * 4096 and checkpointer.runs > 0,
                  what="the checkpoint thread to copy the WAL into hub.sqlite")
@@ -48,20 +49,20 @@ def test_the_wal_reaches_the_database_file_without_a_writer_checkpointing(tmp_pa
 def test_the_store_and_the_incident_tables_share_one_connection_a_thread_until_the_last_closes(
         tmp_path: Path) -> None:
     path = str(tmp_path / "hub.sqlite")
-    store, db = SqliteStore(path), SqliteDb(path)
-    assert store._connections is db._connections
-    conn = store._conn()
-    assert db._conn() is conn  # a write by one leaves the other's page cache as it is: it is the same cache
+    store, db = SqliteStore(path), open_db(f"sqlite:///{path}")
+    assert isinstance(db, SqliteDatabase) and store.db.connections is db.connections
+    conn = store.db.connection()
+    assert db.connection() is conn  # a write by one leaves the other's page cache as it is: it is the same cache
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == wal.SAFETY_CHECKPOINT_PAGES
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
     assert conn.execute("PRAGMA cache_size").fetchone()[0] == -64 * 1024  # the store's, for both
     others: list[sqlite3.Connection] = []
-    elsewhere = threading.Thread(target=lambda: others.append(db._conn()))
+    elsewhere = threading.Thread(target=lambda: others.append(db.connection()))
     elsewhere.start()
     elsewhere.join()
     assert others[0] is not conn  # another thread, its own connection
-    shared = store._connections.checkpointer
+    shared = store.db.connections.checkpointer
     assert shared is not None and shared.holders == 1
     thread = shared._thread
     store.close()
@@ -71,9 +72,9 @@ def test_the_store_and_the_incident_tables_share_one_connection_a_thread_until_t
     assert not thread.is_alive()
     again = SqliteStore(path)  # a reopened store starts anew
     try:
-        assert again._connections is not store._connections
-        assert again._connections.checkpointer is not None and again._connections.checkpointer is not shared
-        assert again._connections.checkpointer._thread.is_alive()
+        assert again.db.connections is not store.db.connections
+        assert again.db.connections.checkpointer is not None and again.db.connections.checkpointer is not shared
+        assert again.db.connections.checkpointer._thread.is_alive()
     finally:
         again.close()
 
