@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import fastjsonschema
 
-from adapters.fleet import Fleet
+from adapters.declaration import Fleet, Raises
 
 CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
 CloudEvent = dict[str, Any]
@@ -23,16 +23,6 @@ DEVICE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 class NativeRejected(ValueError):
     """A native message the adapter cannot turn into events; the text says why."""
-
-
-@dataclass(frozen=True, slots=True)
-class Raises:
-    """The case an event type raises: its class in hub/data/categories.yaml (GB/T 30428.2 code, "部件/1001"),
-    the default severity of its events (0 info … 4 critical) and the items of the 2021 work plan it serves."""
-
-    category: str
-    severity: int = 0
-    plan_items: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from adapters import hj212
-from adapters.base import Adapter, CloudEvent, NativeRejected, Raises, cloudevent
-from adapters.fleet import URBAN, Fleet
+from adapters.base import Adapter, CloudEvent, NativeRejected, cloudevent
+from adapters.declaration import URBAN, Fleet, Raises
 
 SITE_SYSTEMS = {"39", "22", "23", "36"}
 DUST = {"a34002": "pm10_ugm3", "a34001": "tsp_ugm3", "a34004": "pm25_ugm3"}

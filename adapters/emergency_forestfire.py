@@ -14,7 +14,6 @@ from adapters.base import (
     Adapter,
     CloudEvent,
     NativeRejected,
-    Raises,
     checked_device_id,
     cloudevent,
     field,
@@ -24,7 +23,7 @@ from adapters.base import (
     point,
     text,
 )
-from adapters.fleet import Fleet
+from adapters.declaration import Fleet, Raises
 
 KINDS = {"烟雾": "smoke", "火点": "fire_point"}
 

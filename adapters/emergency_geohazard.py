@@ -13,7 +13,6 @@ from adapters.base import (
     Adapter,
     CloudEvent,
     NativeRejected,
-    Raises,
     checked_device_id,
     cloudevent,
     field,
@@ -22,7 +21,7 @@ from adapters.base import (
     local_time,
     text,
 )
-from adapters.fleet import Fleet
+from adapters.declaration import Fleet, Raises
 
 HAZARDS = {"滑坡": "landslide", "崩塌": "collapse", "泥石流": "debris_flow", "地面塌陷": "subsidence"}
 LEVELS = {"无": "none", "蓝": "blue", "黄": "yellow", "橙": "orange", "红": "red"}

@@ -14,7 +14,6 @@ from adapters.base import (
     Adapter,
     CloudEvent,
     NativeRejected,
-    Raises,
     checked_device_id,
     cloudevent,
     field,
@@ -23,7 +22,7 @@ from adapters.base import (
     local_time,
     text,
 )
-from adapters.fleet import Fleet
+from adapters.declaration import Fleet, Raises
 
 MEASURES = {"液位": "level", "温度": "temperature", "压力": "pressure", "可燃气体浓度": "combustible_gas",
             "有毒气体浓度": "toxic_gas", "流量": "flow"}

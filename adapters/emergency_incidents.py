@@ -15,7 +15,6 @@ from adapters.base import (
     Adapter,
     CloudEvent,
     NativeRejected,
-    Raises,
     cloudevent,
     field,
     json_document,
@@ -24,7 +23,7 @@ from adapters.base import (
     text,
     whole,
 )
-from adapters.fleet import Fleet, district_dept
+from adapters.declaration import Fleet, Raises, district_dept
 
 KINDS = {"火灾": "fire", "危化品泄漏": "hazmat_leak", "爆炸": "explosion", "山体滑坡": "landslide", "崩塌": "collapse",
          "泥石流": "debris_flow", "森林火灾": "forest_fire", "内涝": "waterlogging", "洪涝": "flood",

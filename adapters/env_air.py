@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from adapters import hj212
-from adapters.base import Adapter, CloudEvent, NativeRejected, Raises, cloudevent
-from adapters.fleet import URBAN, Fleet
+from adapters.base import Adapter, CloudEvent, NativeRejected, cloudevent
+from adapters.declaration import URBAN, Fleet, Raises
 
 FIELDS = {"a34004": "pm25_ugm3", "a34002": "pm10_ugm3", "a21026": "so2_ugm3", "a21004": "no2_ugm3",
           "a21005": "co_mgm3", "a05024": "o3_ugm3", "a01001": "temperature_c", "a01002": "humidity_pct",

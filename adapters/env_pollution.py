@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from adapters import hj212
-from adapters.base import Adapter, CloudEvent, NativeRejected, Raises, cloudevent
-from adapters.fleet import Fleet
+from adapters.base import Adapter, CloudEvent, NativeRejected, cloudevent
+from adapters.declaration import Fleet, Raises
 
 MEDIUM = {"31": "air", "32": "water"}
 # code: (name, unit, limit or None)

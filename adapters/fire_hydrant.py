@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from adapters import ctwing
-from adapters.base import Adapter, CloudEvent, NativeRejected, Raises, cloudevent, field, finite
-from adapters.fleet import URBAN, Fleet
+from adapters.base import Adapter, CloudEvent, NativeRejected, cloudevent, field, finite
+from adapters.declaration import URBAN, Fleet, Raises
 
 STATES = {0: "normal", 1: "low_pressure", 2: "high_pressure", 3: "tilted", 4: "opened", 5: "leak"}
 MIN_PRESSURE_MPA = 0.14

@@ -18,8 +18,8 @@ import binascii
 from datetime import datetime
 from typing import Any
 
-from adapters.base import CHINA_TIME, Adapter, CloudEvent, NativeRejected, Raises, cloudevent
-from adapters.fleet import URBAN, Fleet
+from adapters.base import CHINA_TIME, Adapter, CloudEvent, NativeRejected, cloudevent
+from adapters.declaration import URBAN, Fleet, Raises
 
 SYSTEMS = {1: "火灾报警系统", 10: "消防联动控制器", 11: "消火栓系统", 12: "自动喷水灭火系统", 13: "气体灭火系统",
            16: "防排烟系统", 18: "电气火灾监控系统", 19: "可燃气体探测报警系统"}

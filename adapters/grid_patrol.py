@@ -15,7 +15,6 @@ from adapters.base import (
     Adapter,
     CloudEvent,
     NativeRejected,
-    Raises,
     cloudevent,
     field,
     json_document,
@@ -23,7 +22,7 @@ from adapters.base import (
     point,
     text,
 )
-from adapters.fleet import URBAN, Fleet, district_dept
+from adapters.declaration import URBAN, Fleet, Raises, district_dept
 
 CASE_TYPES = {"部件": "component", "事件": "event"}
 

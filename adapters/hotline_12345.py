@@ -11,18 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.base import (
-    Adapter,
-    CloudEvent,
-    NativeRejected,
-    Raises,
-    cloudevent,
-    field,
-    json_document,
-    local_time,
-    text,
-)
-from adapters.fleet import Fleet
+from adapters.base import Adapter, CloudEvent, NativeRejected, cloudevent, field, json_document, local_time, text
+from adapters.declaration import Fleet, Raises
 
 URGENCY = {"一般": "normal", "紧急": "urgent", "特急": "critical"}
 PLATFORM = "JM12345"

@@ -14,7 +14,6 @@ from adapters.base import (
     Adapter,
     CloudEvent,
     NativeRejected,
-    Raises,
     checked_device_id,
     cloudevent,
     field,
@@ -23,7 +22,7 @@ from adapters.base import (
     local_time,
     text,
 )
-from adapters.fleet import CITY_CHENGGUAN, Fleet
+from adapters.declaration import CITY_CHENGGUAN, Fleet, Raises
 
 # kind: (unit, yellow, orange, red) — thresholds on the absolute value
 THRESHOLDS = {"strain": ("με", 150.0, 250.0, 350.0), "deflection": ("mm", 20.0, 35.0, 50.0),

@@ -12,8 +12,8 @@ from __future__ import annotations
 import csv
 from typing import Any
 
-from adapters.base import Adapter, CloudEvent, NativeRejected, Raises, checked_device_id, cloudevent, finite, local_time
-from adapters.fleet import CITY_CHENGGUAN, URBAN, Fleet
+from adapters.base import Adapter, CloudEvent, NativeRejected, checked_device_id, cloudevent, finite, local_time
+from adapters.declaration import CITY_CHENGGUAN, URBAN, Fleet, Raises
 
 ALARMS = {"0": "normal", "1": "low", "2": "high", "3": "pressure", "9": "fault"}
 HEADER_START = ("站点编号", "station")

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from adapters import ctwing
-from adapters.base import Adapter, CloudEvent, NativeRejected, Raises, cloudevent, finite
-from adapters.fleet import URBAN, Fleet, district_dept
+from adapters.base import Adapter, CloudEvent, NativeRejected, cloudevent, finite
+from adapters.declaration import URBAN, Fleet, Raises, district_dept
 
 STATES = {0: "normal", 1: "tilted", 2: "opened", 3: "water_full", 4: "removed"}
 WELLS = {"雨水": "rain", "污水": "sewage", "供水": "water_supply", "电力": "power", "通信": "telecom", "燃气": "gas"}

@@ -14,7 +14,6 @@ from adapters.base import (
     Adapter,
     CloudEvent,
     NativeRejected,
-    Raises,
     checked_device_id,
     cloudevent,
     field,
@@ -24,7 +23,7 @@ from adapters.base import (
     point,
     text,
 )
-from adapters.fleet import URBAN, Fleet, district_dept
+from adapters.declaration import URBAN, Fleet, Raises, district_dept
 
 FAULTS = {1: "灯具损坏", 2: "电源故障", 3: "漏电", 4: "通信中断", 5: "电压异常"}
 READINGS = (("dim", "dim_pct", 0, 100), ("voltage", "voltage_v", 0, 500), ("current", "current_a", 0, 100),

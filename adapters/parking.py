@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from adapters.base import Adapter, CloudEvent, NativeRejected, Raises, cloudevent, local_time, point, whole
-from adapters.fleet import DOWNTOWN, Fleet
+from adapters.base import Adapter, CloudEvent, NativeRejected, cloudevent, local_time, point, whole
+from adapters.declaration import DOWNTOWN, Fleet, Raises
 
 
 def adapt(raw: bytes) -> list[CloudEvent]:

@@ -13,7 +13,6 @@ from adapters.base import (
     Adapter,
     CloudEvent,
     NativeRejected,
-    Raises,
     checked_device_id,
     cloudevent,
     field,
@@ -22,7 +21,7 @@ from adapters.base import (
     local_time,
     text,
 )
-from adapters.fleet import DOWNTOWN, Fleet
+from adapters.declaration import DOWNTOWN, Fleet, Raises
 
 
 def adapt(raw: bytes) -> list[CloudEvent]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import adapters
 from adapters.base import Adapter
-from adapters.fleet import Fleet
+from adapters.declaration import Fleet
 
 
 def discover() -> dict[str, Adapter]:

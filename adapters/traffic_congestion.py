@@ -14,7 +14,6 @@ from adapters.base import (
     Adapter,
     CloudEvent,
     NativeRejected,
-    Raises,
     checked_device_id,
     cloudevent,
     field,
@@ -24,7 +23,7 @@ from adapters.base import (
     point,
     text,
 )
-from adapters.fleet import DOWNTOWN, Fleet
+from adapters.declaration import DOWNTOWN, Fleet, Raises
 
 LEVELS = {"1": "smooth", "2": "slow", "3": "congested", "4": "severe"}
 

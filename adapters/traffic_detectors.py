@@ -10,18 +10,8 @@ from __future__ import annotations
 import csv
 from typing import Any
 
-from adapters.base import (
-    Adapter,
-    CloudEvent,
-    NativeRejected,
-    Raises,
-    checked_device_id,
-    cloudevent,
-    finite,
-    local_time,
-    whole,
-)
-from adapters.fleet import DOWNTOWN, Fleet
+from adapters.base import Adapter, CloudEvent, NativeRejected, checked_device_id, cloudevent, finite, local_time, whole
+from adapters.declaration import DOWNTOWN, Fleet, Raises
 
 HEADER_START = ("设备编号", "device")
 

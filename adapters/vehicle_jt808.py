@@ -19,8 +19,8 @@ import binascii
 from datetime import datetime
 from typing import Any
 
-from adapters.base import Adapter, CloudEvent, NativeRejected, Raises, cloudevent, local_time
-from adapters.fleet import CITY_CHENGGUAN, URBAN, Fleet
+from adapters.base import Adapter, CloudEvent, NativeRejected, cloudevent, local_time
+from adapters.declaration import CITY_CHENGGUAN, URBAN, Fleet, Raises
 
 HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 LOADS = {0: "empty", 1: "half", 3: "full"}

@@ -16,7 +16,6 @@ from adapters.base import (
     Adapter,
     CloudEvent,
     NativeRejected,
-    Raises,
     cloudevent,
     field,
     finite,
@@ -24,7 +23,7 @@ from adapters.base import (
     json_document,
     text,
 )
-from adapters.fleet import URBAN, Fleet
+from adapters.declaration import URBAN, Fleet, Raises
 
 KINDS = {"streetVending": "street_vending", "illegalParking": "illegal_parking", "garbageExposed": "exposed_garbage",
          "materialPiling": "piled_material", "crowdGathering": "crowd", "smokeFire": "smoke_fire",

@@ -16,8 +16,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from adapters.base import Adapter, CloudEvent, NativeRejected, Raises, checked_device_id, cloudevent, finite, local_time
-from adapters.fleet import URBAN, Fleet
+from adapters.base import Adapter, CloudEvent, NativeRejected, checked_device_id, cloudevent, finite, local_time
+from adapters.declaration import URBAN, Fleet, Raises
 
 SOH, STX, ETX, ETB = b"\x01", b"\x02", b"\x03", b"\x17"
 DATA_FUNCTIONS = {"31", "32", "33", "34", "37"}

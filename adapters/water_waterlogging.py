@@ -14,7 +14,6 @@ from adapters.base import (
     Adapter,
     CloudEvent,
     NativeRejected,
-    Raises,
     checked_device_id,
     cloudevent,
     epoch_ms_time,
@@ -22,7 +21,7 @@ from adapters.base import (
     finite,
     json_document,
 )
-from adapters.fleet import DOWNTOWN, Fleet, district_dept
+from adapters.declaration import DOWNTOWN, Fleet, Raises, district_dept
 
 DEPTH_STREAM = "water_depth"
 

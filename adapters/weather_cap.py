@@ -17,8 +17,8 @@ from typing import Any
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
-from adapters.base import Adapter, CloudEvent, NativeRejected, Raises, cloudevent, finite, iso_time
-from adapters.fleet import Fleet
+from adapters.base import Adapter, CloudEvent, NativeRejected, cloudevent, finite, iso_time
+from adapters.declaration import Fleet, Raises
 
 HAZARDS = {"台风": "typhoon", "暴雨": "rainstorm", "雷雨大风": "thunderstorm_gale", "雷电": "thunderstorm",
            "大风": "gale", "高温": "heat", "寒冷": "cold", "大雾": "fog", "灰霾": "haze", "冰雹": "hail",

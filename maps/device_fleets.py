@@ -1,5 +1,5 @@
 """What the device registry holds: every source system's fleet, as its adapter declares it (`fleets` of
-`adapters.base.Adapter`), and the places they are drawn around (adapters.fleet). Data for
+`adapters.base.Adapter`), and the places they are drawn around (adapters.declaration). Data for
 ``maps/build_device_registry.py``.
 
 Fleets are drawn in `DRAW_ORDER`, then every other declared fleet by adapter name: a source added to
@@ -8,7 +8,7 @@ the hub draws its devices after all those before it, so adding one moves no devi
 
 from __future__ import annotations
 
-from adapters.fleet import ANCHORS, DISTRICT_NAMES, URBAN, Fleet, district_dept
+from adapters.declaration import ANCHORS, DISTRICT_NAMES, URBAN, Fleet, district_dept
 from adapters.registry import fleets
 
 __all__ = ["ANCHORS", "DISTRICT_NAMES", "DRAW_ORDER", "FLEETS", "URBAN", "Fleet", "district_dept"]

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from adapters.base import DEVICE_ID, Adapter
-from adapters.fleet import ANCHORS, DISTRICT_NAMES, REPORTS, Fleet
+from adapters.declaration import ANCHORS, DISTRICT_NAMES, REPORTS, Fleet
 from adapters.registry import ADAPTERS
 from hub import schemas
 from hub.supervision.classes import class_table

@@ -1,5 +1,6 @@
-"""What a source's declaration says of its devices: its fleet in the device registry (一机一档) — how many
-devices, where they stand, who owns them and how each is named — and the places fleets are drawn around.
+"""What a source's declaration says beside its mapping: the case class each event type raises (`Raises`), its
+fleets in the device registry (一机一档: how many devices, where they stand, who owns them and how each is
+named), and the places fleets are drawn around.
 
 Anchors are WGS84 points with a spread (km): the urban cores, industrial parks, hills, rivers and
 reservoirs of Jiangmen where each kind of device really clusters. `maps/build_device_registry.py`
@@ -34,6 +35,16 @@ REPORTS = ("none", "wgs84", "gcj02", "address")
 def district_dept(suffix: str) -> dict[str, str]:
     """One department per district code, and the city's ("440700") for devices outside them."""
     return {code: f"{name}{suffix}" for code, name in DISTRICT_NAMES.items()} | {"440700": f"江门市{suffix}"}
+
+
+@dataclass(frozen=True, slots=True)
+class Raises:
+    """The case an event type raises: its class in hub/data/categories.yaml (GB/T 30428.2 code, "部件/1001"),
+    the default severity of its events (0 info … 4 critical) and the items of the 2021 work plan it serves."""
+
+    category: str
+    severity: int = 0
+    plan_items: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
