@@ -20,8 +20,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from adapters.declaration import ANCHORS, DISTRICT_NAMES, Fleet
 from hub.geo import load_city
-from maps.device_fleets import ANCHORS, DISTRICT_NAMES, FLEETS, Fleet
+from maps.device_fleets import FLEETS
 
 OUT = Path(__file__).resolve().parent / "data" / "device_registry.csv"
 COLUMNS = ("device_id", "kind", "name", "adapter", "lon", "lat", "address_id", "address", "grid_code", "town_code",

@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from adapters.declaration import DISTRICT_NAMES
 from maps.build_device_registry import SEATS, Placer, allot, render
-from maps.device_fleets import DISTRICT_NAMES
 from maps.resource_fleets import CAPABILITIES, SITES, SiteKind
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -1,6 +1,6 @@
-"""What the device registry holds: every source system's fleet, as its adapter declares it (`fleets` of
-`adapters.base.Adapter`), and the places they are drawn around (adapters.declaration). Data for
-``maps/build_device_registry.py``.
+"""What the device registry holds: every source system's fleets, as its adapter declares them (`fleets` of
+`adapters.base.Adapter`, drawn around the places of adapters.declaration), in the order they are drawn.
+Data for ``maps/build_device_registry.py``.
 
 Fleets are drawn in `DRAW_ORDER`, then every other declared fleet by adapter name: a source added to
 the hub draws its devices after all those before it, so adding one moves no device already placed.
@@ -8,10 +8,9 @@ the hub draws its devices after all those before it, so adding one moves no devi
 
 from __future__ import annotations
 
-from adapters.declaration import ANCHORS, DISTRICT_NAMES, URBAN, Fleet, district_dept
+from adapters.declaration import Fleet
 from adapters.registry import fleets
 
-__all__ = ["ANCHORS", "DISTRICT_NAMES", "DRAW_ORDER", "FLEETS", "URBAN", "Fleet", "district_dept"]
 DRAW_ORDER = ("weather-cap", "grid-patrol", "emergency-incidents", "emergency-hazmat", "emergency-geohazard",
               "emergency-forestfire", "fire-uitd", "fire-hydrant", "water-sl651", "water-waterlogging", "env-air",
               "env-pollution", "construction-site", "iot-streetlight", "iot-manhole", "iot-gas", "iot-bridge",

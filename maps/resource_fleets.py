@@ -1,6 +1,6 @@
 """What the response resource registry holds (应急资源一张图): data for ``maps/build_resources.py``.
 
-Every site kind with how many, where (anchors of ``maps/device_fleets.py`` with weights, or one per
+Every site kind with how many, where (anchors of ``adapters/declaration.py`` with weights, or one per
 district seat), its owner department, its mobile units (capability, how many) and its facts
 (beds, capacity, stock). Counts and equipment are plausible for a city of Jiangmen's size, written
 for this project; they are generated, not the real order of battle.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from maps.device_fleets import URBAN, district_dept
+from adapters.declaration import URBAN, district_dept
 
 # capability → what a unit of it is called
 CAPABILITIES: dict[str, str] = {

@@ -1,10 +1,11 @@
 """One way to open the hub's SQLite file, and a thread that copies its write-ahead log back into it.
 
-The events store and the incident tables share `hub.sqlite`, so they must agree on how its WAL is
-kept: a checkpoint (copying committed pages from the WAL into the database file) is per file, and
-it is run by whichever connection commits past its own `wal_autocheckpoint`. With SQLite's defaults
-the incident engine's connection would run one every 1,000 pages, inside its COMMIT, with two
-fsyncs, on the worker's thread (docs/MEASUREMENTS.md: what that cost per event).
+The events store, the incident tables and the tables beside them share `hub.sqlite` (through
+hub.store.database), so they must agree on how its WAL is kept: a checkpoint (copying committed pages
+from the WAL into the database file) is per file, and it is run by whichever connection commits past
+its own `wal_autocheckpoint`. With SQLite's defaults the incident engine's connection would run one
+every 1,000 pages, inside its COMMIT, with two fsyncs, on the worker's thread (docs/MEASUREMENTS.md: what
+that cost per event).
 
 Here every connection to the file gets the same settings, and a `Checkpointer` thread per file and
 process runs a PASSIVE checkpoint every `CHECKPOINT_EVERY_S`: it never blocks a writer or a reader,
@@ -108,7 +109,7 @@ class Connections:
     """One connection per thread to the hub's SQLite file, each with `connect`'s settings, and the file's
     `Checkpointer` held while any is open. `close` closes them all; the next `get` opens anew.
 
-    The events store and the incident tables share one (`shared`): a connection drops its whole page
+    Every user of the file in a process shares one (`shared`): a connection drops its whole page
     cache whenever another connection has written to the file, so with one each, every batch (the store's
     transaction, then the incident engine's) emptied the other's cache, and it read its pages back (at
     batches of 80 events, a tenth of the pipeline's CPU went to `pread`). One connection per thread keeps
