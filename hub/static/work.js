@@ -124,6 +124,17 @@
     }).join("") : `<li class="empty">${esc(I.t("i.none"))}</li>`;
   }
 
+  // a dispatch names its department: the page offers those responsible at the case's place (re-dispatch after 回退)
+  async function chooseDepartment(id, li) {
+    const r = await CH.api(`/api/incidents/${encodeURIComponent(id)}/departments`);
+    if (!r.ok) return false;
+    const doc = await r.json();
+    const options = (doc.departments || []).map((d) => `<option${d === doc.department ? " selected" : ""}>${esc(d)}</option>`).join("");
+    li.querySelector(".actions").innerHTML = `<select data-department>${options}</select>`
+      + `<button data-to="dispatched" data-chosen="1">${esc(I.stepName("registered", "dispatched"))}</button>`;
+    return true;
+  }
+
   async function transition(id, to, li) {
     const token = sessionStorage.getItem("cityhub.token");
     const msg = $("incident-msg");
@@ -132,7 +143,8 @@
     try {
       const r = await CH.api(`/api/incidents/${encodeURIComponent(id)}/transitions`, { method: "POST",
         headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
-        body: JSON.stringify({ to, note: $("incident-note").value || "" }) });
+        body: JSON.stringify({ to, note: $("incident-note").value || "",
+          ...(li.querySelector("select[data-department]") ? { department: li.querySelector("select[data-department]").value } : {}) }) });
       const doc = await r.json().catch(() => ({}));
       if (!r.ok) { msg.textContent = `${I.t("i.failed")}: ${doc.detail || r.status}`; return; }
       S.upsertIncident(doc.id != null ? doc : { id, state: to });
@@ -159,7 +171,14 @@
     $("incident-list").addEventListener("click", (ev) => {
       const b = ev.target.closest("button[data-to]");
       const li = ev.target.closest("[data-incident]");
-      if (b && li) { transition(li.dataset.incident, b.dataset.to, li); return; }
+      if (b && li) {
+        const inc = S.incidents.get(li.dataset.incident) || S.incidents.get(Number(li.dataset.incident));
+        if (b.dataset.to === "dispatched" && inc && inc.state === "registered" && !b.dataset.chosen) {
+          chooseDepartment(li.dataset.incident, li).then((shown) => { if (!shown) transition(li.dataset.incident, b.dataset.to, li); });
+          return;
+        }
+        transition(li.dataset.incident, b.dataset.to, li); return;
+      }
       const inc = li && S.incidents.get(li.dataset.incident) || (li && S.incidents.get(Number(li.dataset.incident)));
       if (inc && inc.lon != null) CH.flyTo(inc.lon, inc.lat, 15);
     });
