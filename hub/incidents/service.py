@@ -27,7 +27,16 @@ from hub.incidents.store import IncidentStore, member_row
 from hub.incidents.views import iso, live_item
 from hub.pipeline.routing import ResponsibilityList
 from hub.pipeline.rules import Rule, RuleBook, all_hold
-from hub.supervision.casework import apply_step, check_department, deadline, departments_at, limit_of, new_record
+from hub.supervision.casework import (
+    INSPECTOR_REPORT,
+    apply_step,
+    check_department,
+    deadline,
+    departments_at,
+    limit_of,
+    new_record,
+    reporter_of,
+)
 from hub.supervision.classes import class_table
 from hub.supervision.records import CaseRecords
 from hub.supervision.worktime import BEIJING, DEFAULT_WINDOWS, require_year, use_calendar_file, work_clock
@@ -287,7 +296,7 @@ class IncidentService:
             check_step(flow_step, post, note)
             if department is not None:
                 check_department(flow_step.name, department, self.departments(incident))
-            record = self.records.get(incident_id) or new_record(incident, class_table())
+            record = self.records.get(incident_id) or new_record(incident, class_table(), self._reporter(incident))
             try:
                 apply_step(record, flow_step, now, who, extension_wh, department)
             except ValueError as err:
@@ -313,6 +322,13 @@ class IncidentService:
             self._wrote([incident])
         self._publish([incident])
         return incident
+
+    def _reporter(self, incident: Incident) -> str | None:
+        """The inspector whose patrol-app report opened the case (its first member of that type)."""
+        if incident.type != INSPECTOR_REPORT or incident.id is None:
+            return None
+        first = next((m for m in self.store.members(incident.id, 50) if m["type"] == INSPECTOR_REPORT), None)
+        return reporter_of(first["source"]) if first else None
 
     def departments(self, incident: Incident) -> list[str]:
         """The departments a dispatch of this case may name: those responsible at its place."""

@@ -23,7 +23,8 @@ if TYPE_CHECKING:  # hub.incidents imports this module: nothing of it at run tim
     from hub.incidents.model import Incident
     from hub.pipeline.routing import Duty
 
-SOURCES = {"city.grid.case": "inspector", "city.hotline.workorder": "public"}  # every other type: sensor
+INSPECTOR_REPORT = "city.grid.case"  # a grid inspector's patrol-app report
+SOURCES = {INSPECTOR_REPORT: "inspector", "city.hotline.workorder": "public"}  # every other type: sensor
 
 
 class BadDepartment(ValueError):
@@ -49,12 +50,19 @@ def check_department(step: str, department: str | None, allowed: list[str]) -> N
                             f"responsibility list; choose one of: {', '.join(allowed)}")
 
 
-def new_record(incident: Incident, classes: ClassTable) -> CaseRecord:
+def reporter_of(event_source: str) -> str:
+    """The inspector's id in a patrol-app event's source (/jiangmen/grid/patrol/<inspector id>)."""
+    return event_source.rstrip("/").rsplit("/", 1)[-1]
+
+
+def new_record(incident: Incident, classes: ClassTable, reporter: str | None = None) -> CaseRecord:
+    """The record of a case on its first step; `reporter` is the inspector whose report opened it."""
     assert incident.id is not None
     case_class = classes.of_case(incident.title, incident.type)
     return CaseRecord(incident.id, case_class.code if case_class else None, incident.department,
                       incident.district_code, incident.town_code, SOURCES.get(incident.type, "sensor"),
-                      str(case_class.limit) if case_class else None, incident.state, incident.opened_at)
+                      str(case_class.limit) if case_class else None, incident.state, incident.opened_at,
+                      reporter=reporter, grid_code=incident.grid_code)
 
 
 def limit_of(record: CaseRecord, time_limit_h: float | None) -> Limit | None:
