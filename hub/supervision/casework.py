@@ -87,7 +87,9 @@ def apply_step(record: CaseRecord, step: FlowStep, now: float, who: str, extensi
     if name == "register":
         record.registered_at, record.intake = now, who
     elif name == "send_to_verify":
-        record.verify_sent_at, record.intake, record.source = now, who, "public"
+        record.verify_sent_at, record.intake = now, who
+        if record.source != "inspector":  # 核实 is for what the centre has not seen: a public report
+            record.source = "public"
     elif name in ("confirm", "refute"):
         record.verified_at, record.inspector = now, who
         if name == "confirm":

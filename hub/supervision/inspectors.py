@@ -11,7 +11,7 @@ city's case log (docs/EVALUATION.md):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 PUBLIC = "public"
@@ -39,6 +39,11 @@ def inspector_indicators(reports: Iterable[tuple[str, str | None, bool]],
     for who, row in counts.items():
         sources = [s for cell in cells[who] for s in by_cell.get(cell, ())]
         row["grid_cases"], row["public_cases"] = len(sources), sources.count(PUBLIC)
-        row["effective_report_rate"] = _rate(row["effective_reports"], row["reports"])
-        row["missed_report_rate"] = _rate(row["public_cases"], row["grid_cases"])
+        row.update(report_rates(row))
     return dict(counts)
+
+
+def report_rates(row: Mapping[str, Any]) -> dict[str, float | None]:
+    """有效上报率 and 漏报率 of an inspector's counts (or of several inspectors' counts summed)."""
+    return {"effective_report_rate": _rate(row.get("effective_reports", 0), row.get("reports", 0)),
+            "missed_report_rate": _rate(row.get("public_cases", 0), row.get("grid_cases", 0))}

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from hub.supervision.casework import INSPECTOR_REPORT, reporter_of
 from hub.supervision.evaluation import DEFAULT_WEIGHTS, indicators
-from hub.supervision.inspectors import inspector_indicators
+from hub.supervision.inspectors import inspector_indicators, report_rates
 
 if TYPE_CHECKING:
     from hub.incidents.db import Db
@@ -104,20 +104,32 @@ def evaluate_posts(db: Db, start: float | None, end: float | None,
             tally[("shift_lead", who)]["decisions"] += 1
     for who, counts in inspector_reports(db, lo, hi).items():
         tally[("inspector", who)].update(counts)
-    out = []
-    for (post, who), row in sorted(tally.items()):
-        rates: dict[str, float | None] = {}
-        if post == "inspector":
-            rates = {"on_time_verification_rate": _rate(row["verifications_on_time"], row["verifications"]),
-                     "on_time_check_rate": _rate(row["checks_on_time"], row["checks"])}
-        elif post == "intake":
-            rates = {"on_time_registration_rate": _rate(row["registrations_on_time"], row["registrations"])}
-        elif post == "dispatcher":
-            rates = {"accurate_dispatch_rate": _rate(row["dispatches"] - row["returned"], row["dispatches"])}
-        out.append({"post": post, "group": who, **dict(row), **rates})
-    return out
+    return [{"post": post, "group": who, **dict(row), **_post_rates(post, row)}
+            for (post, who), row in sorted(tally.items())]
 
 
+def _post_rates(post: str, row: Mapping[str, Any]) -> dict[str, float | None]:
+    """The rates of a post's counts (one person's, or the post's totals)."""
+    if post == "inspector":
+        return {"on_time_verification_rate": _rate(row.get("verifications_on_time", 0), row.get("verifications", 0)),
+                "on_time_check_rate": _rate(row.get("checks_on_time", 0), row.get("checks", 0)), **report_rates(row)}
+    if post == "intake":
+        return {"on_time_registration_rate": _rate(row.get("registrations_on_time", 0), row.get("registrations", 0))}
+    if post == "dispatcher":
+        return {"accurate_dispatch_rate": _rate(row.get("dispatches", 0) - row.get("returned", 0),
+                                                row.get("dispatches", 0))}
+    return {}
+
+
+def post_totals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each post's counts summed over its people, and the rates of those sums (group 合计)."""
+    sums: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        for key, value in row.items():
+            if isinstance(value, int) and not isinstance(value, bool):
+                sums[row["post"]][key] += value
+    return [{"post": post, "group": "合计", **dict(counts), **_post_rates(post, counts)}
+            for post, counts in sorted(sums.items())]
 
 def inspector_reports(db: Db, lo: float, hi: float) -> dict[str, dict[str, Any]]:
     """Per grid inspector (their patrol app's id), over [lo, hi): their patrol-app reports (members of type
