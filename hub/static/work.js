@@ -120,19 +120,26 @@
         + `<span class="state" data-state="${esc(i.state)}" style="--c:rgb(${color})">${esc(I.stateName(i.state))}</span></div>`
         + `<div class="muted">${esc(I.districtName(i.district_code))} · ${esc(i.department || "")} · ${esc(due)}`
         + `${i.overdue ? ` <em class="overdue">${esc(I.t("i.overdue"))}</em>` : ""}</div>`
-        + `<div class="actions">${nextStates(i).map((to) => `<button data-to="${esc(to)}">${esc(I.stepName(i.state, to))}</button>`).join("")}</div></li>`;
+        + `<div class="actions">${departmentChoice(i)}${nextStates(i).map((to) => `<button data-to="${esc(to)}">${esc(I.stepName(i.state, to))}</button>`).join("")}</div></li>`;
     }).join("") : `<li class="empty">${esc(I.t("i.none"))}</li>`;
   }
 
-  // a dispatch names its department: the page offers those responsible at the case's place (re-dispatch after 回退)
-  async function chooseDepartment(id, li) {
+  // a dispatch may name its department (re-dispatch after 回退): 改派… offers those responsible at the case's
+  // place (GET /api/incidents/{id}/departments); the choice is kept across re-renders until the step is taken
+  const choosing = new Map();  // incident id → { departments, selected }
+  function departmentChoice(i) {
+    if (i.state !== "registered" || !nextStates(i).includes("dispatched")) return "";
+    const chosen = choosing.get(String(i.id));
+    if (!chosen) return `<button data-choose="1">${esc(I.t("i.choose"))}</button>`;
+    return `<select data-department>${chosen.departments.map((d) => `<option${d === chosen.selected ? " selected" : ""}>${esc(d)}</option>`).join("")}</select>`;
+  }
+
+  async function chooseDepartment(id) {
     const r = await CH.api(`/api/incidents/${encodeURIComponent(id)}/departments`);
-    if (!r.ok) return false;
+    if (!r.ok) { $("incident-msg").textContent = `${I.t("i.failed")}: ${r.status}`; return; }
     const doc = await r.json();
-    const options = (doc.departments || []).map((d) => `<option${d === doc.department ? " selected" : ""}>${esc(d)}</option>`).join("");
-    li.querySelector(".actions").innerHTML = `<select data-department>${options}</select>`
-      + `<button data-to="dispatched" data-chosen="1">${esc(I.stepName("registered", "dispatched"))}</button>`;
-    return true;
+    choosing.set(String(id), { departments: doc.departments || [], selected: doc.department });
+    renderIncidents();
   }
 
   async function transition(id, to, li) {
@@ -144,9 +151,10 @@
       const r = await CH.api(`/api/incidents/${encodeURIComponent(id)}/transitions`, { method: "POST",
         headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
         body: JSON.stringify({ to, note: $("incident-note").value || "",
-          ...(li.querySelector("select[data-department]") ? { department: li.querySelector("select[data-department]").value } : {}) }) });
+          ...(to === "dispatched" && choosing.has(String(id)) ? { department: choosing.get(String(id)).selected } : {}) }) });
       const doc = await r.json().catch(() => ({}));
       if (!r.ok) { msg.textContent = `${I.t("i.failed")}: ${doc.detail || r.status}`; return; }
+      choosing.delete(String(id));
       S.upsertIncident(doc.id != null ? doc : { id, state: to });
       msg.textContent = `${I.t("i.done")}: ${id} → ${I.stateName(to)}`;
       $("incident-note").value = "";
@@ -168,17 +176,17 @@
       sessionStorage.setItem("cityhub.token", token.value.trim());
       $("incident-msg").textContent = "✓";
     });
+    $("incident-list").addEventListener("change", (ev) => {
+      const li = ev.target.closest("[data-incident]");
+      const chosen = li && ev.target.matches("select[data-department]") && choosing.get(li.dataset.incident);
+      if (chosen) chosen.selected = ev.target.value;
+    });
     $("incident-list").addEventListener("click", (ev) => {
       const b = ev.target.closest("button[data-to]");
       const li = ev.target.closest("[data-incident]");
-      if (b && li) {
-        const inc = S.incidents.get(li.dataset.incident) || S.incidents.get(Number(li.dataset.incident));
-        if (b.dataset.to === "dispatched" && inc && inc.state === "registered" && !b.dataset.chosen) {
-          chooseDepartment(li.dataset.incident, li).then((shown) => { if (!shown) transition(li.dataset.incident, b.dataset.to, li); });
-          return;
-        }
-        transition(li.dataset.incident, b.dataset.to, li); return;
-      }
+      if (li && ev.target.closest("button[data-choose]")) { chooseDepartment(li.dataset.incident); return; }
+      if (ev.target.closest("select")) return;
+      if (b && li) { transition(li.dataset.incident, b.dataset.to, li); return; }
       const inc = li && S.incidents.get(li.dataset.incident) || (li && S.incidents.get(Number(li.dataset.incident)));
       if (inc && inc.lon != null) CH.flyTo(inc.lon, inc.lat, 15);
     });
