@@ -114,7 +114,10 @@ def run_replay(args: argparse.Namespace) -> int:
                                          "native": base64.b64encode(raw).decode()}) + "\n")
         return 0
     publisher = publisher_for(args, f"cityhub-replay-{scenario.name}")
-    desk = HttpDesk(args.check, args.token) if scenario.staff is not None and args.check else None
+    desk = HttpDesk(args.check, args.token) if scenario.staff is not None and args.check and args.token else None
+    if scenario.staff is not None and args.check and not args.token:
+        print("cityhub: the scenario's simulated staff need the operator's --token; its indicators are skipped",
+              file=sys.stderr)
     staff = scenario.staff or {}
     with working_staff(desk, int(staff.get("seed", args.seed)), float(staff.get("pace", 1.0)) / args.speed,
                        max(0.2, 5.0 / args.speed)):
