@@ -131,6 +131,7 @@ def post_totals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"post": post, "group": "合计", **dict(counts), **_post_rates(post, counts)}
             for post, counts in sorted(sums.items())]
 
+
 def inspector_reports(db: Db, lo: float, hi: float) -> dict[str, dict[str, Any]]:
     """Per grid inspector (their patrol app's id), over [lo, hi): their patrol-app reports (members of type
     city.grid.case), those that opened a case registered since (立案), and the cases registered in the
