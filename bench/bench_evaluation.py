@@ -67,7 +67,7 @@ def load(url: str, c: dict[str, Any]) -> float:
                          f"4407030{int(c['town'][i]):02d}", "inspector", str(LIMITS[int(c['limit'][i])]),
                          "closed", float(c["dispatched"][i]) - 600, None, None, None, float(c["dispatched"][i]),
                          t("handled"), t("closed"), float(c["deadline"][i]), 0.0, 0.0, int(c["reworks"][i]), 0,
-                         int(c["parked"][i]), None, None, None])
+                         int(c["parked"][i]), None, None, None, None, None])
         db.executemany(f"INSERT INTO case_records ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
                        rows)
     db.close()

@@ -22,7 +22,7 @@ from hub.websocket import LiveWebSocketProtocol
 from simulators.outside import Outside
 from simulators.registry import SIMULATORS
 from simulators.runner import simulate
-from simulators.staff import Staff
+from simulators.staff import ServiceDesk, Staff
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,8 @@ class Demo:
         sims = threading.Thread(target=self._simulate, args=(stop,), name="simulators", daemon=True)
         sims.start()
         # simulated staff work the cases along the flow, so the 考核排名 and the monthly report have content
-        staff = threading.Thread(target=Staff(hub.incidents, self.seed).run, args=(stop,), name="staff", daemon=True)
+        staff = threading.Thread(target=Staff(ServiceDesk(hub.incidents), self.seed).run, args=(stop,), name="staff",
+                                 daemon=True)
         staff.start()
         units = self._units()
         try:

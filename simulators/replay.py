@@ -104,6 +104,7 @@ class Checker:
         self.start = start
         self.token = token
         self.speedup = 1.0  # the unit simulator's clock over the wall clock (dispatch expectations)
+        self.staffed = False  # simulated staff work the cases (indicator expectations)
         self._dispatcher: Any = None
 
     def events(self, exp: dict[str, Any]) -> Outcome:
@@ -153,6 +154,7 @@ class Checker:
 
     def check(self, scenario: Scenario) -> list[Outcome]:
         from simulators.command_check import Dispatcher, recommendation
+        from simulators.indicator_check import check_indicators
 
         self._dispatcher = self._dispatcher or Dispatcher(self.token, self.speedup)
         return ([self.events(e) for e in scenario.expect.get("events", [])]
@@ -160,13 +162,17 @@ class Checker:
                 + [check_warnings(self, e) for e in scenario.expect.get("forecast_warnings", [])]
                 + [recommendation(self.http, e) for e in scenario.expect.get("recommendations", [])]
                 + [self._dispatcher.outcome(self.http, n, e)
-                   for n, e in enumerate(scenario.expect.get("dispatches", []))])
+                   for n, e in enumerate(scenario.expect.get("dispatches", []))]
+                + [check_indicators(self.http, self.start, e, self.staffed)
+                   for e in scenario.expect.get("indicators", [])])
 
 
 def check(scenario: Scenario, hub_url: str, start: datetime, *, wait: float = 60, token: str | None = None,
-          say: Say | None = None) -> list[Outcome]:
-    """Poll the hub until every expectation is met or `wait` seconds have passed; the last outcomes."""
+          say: Say | None = None, staffed: bool = False) -> list[Outcome]:
+    """Poll the hub until every expectation is met or `wait` seconds have passed; the last outcomes.
+    `staffed`: simulated staff work the hub's cases meanwhile (simulators/staff.py)."""
     checker = Checker(hub_url, start, token)
+    checker.staffed = staffed
     deadline = time.monotonic() + wait
     while True:
         outcomes = checker.check(scenario)

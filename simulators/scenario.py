@@ -61,6 +61,7 @@ class Scenario:
     steps: list[Step]
     expect: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     description: str = ""
+    staff: dict[str, Any] | None = None  # simulated staff work the cases (simulators/staff.py): seed, pace
 
     def environment(self, start: datetime) -> Environment:
         effects = []
@@ -183,8 +184,17 @@ def parse(doc: dict[str, Any]) -> Scenario:
                           within=seconds(e.get("within", doc["duration"])))
                      for n, e in enumerate((doc.get("expect") or {}).get(kind) or [])]
               for kind in ("events", "incidents", "forecast_warnings", "recommendations", "dispatches")}
+    expect["indicators"] = [indicator(n, e) for n, e in enumerate((doc.get("expect") or {}).get("indicators") or [])]
     return Scenario(doc["name"], doc.get("title", doc["name"]), duration, places, effects, steps, expect,
-                    doc.get("description", ""))
+                    doc.get("description", ""), doc.get("staff"))
+
+
+def indicator(n: int, spec: dict[str, Any]) -> dict[str, Any]:
+    """An expectation on the evaluation's indicators: a post's only by post, and by post only with one."""
+    if (spec["by"] == "post") != ("post" in spec):
+        raise ScenarioError(f"expectation indicators {n + 1}: name a post (inspector, intake, dispatcher, "
+                            "shift_lead) with by: post, and only then")
+    return dict(spec)
 
 
 __all__ = ["Place", "Scenario", "ScenarioError", "Step", "load", "parse", "seconds"]

@@ -43,9 +43,31 @@ def register(commands: Any) -> None:
                      help="one row a case; columns in docs/EVALUATION.md")
     cmd.add_argument("--from", dest="start", type=instant, help="cases dispatched from this date/time on")
     cmd.add_argument("--to", dest="end", type=instant, help="cases dispatched before, and due before, this")
-    cmd.add_argument("--by", choices=("department", "district"), help="one line per department or district")
+    cmd.add_argument("--by", choices=("department", "district", "inspector"),
+                     help="one line per department or district; inspector: 有效上报率 and 漏报率 per reporting "
+                          "inspector (needs the reporter and grid_code columns)")
     cmd.add_argument("--json", action="store_true", help="one JSON object a line per group")
     cmd.set_defaults(func=run_evaluate)
+
+
+INSPECTOR_HEADINGS = (("reports", "上报数"), ("effective_reports", "有效上报数"),
+                      ("effective_report_rate", "有效上报率"), ("grid_cases", "网格立案数"),
+                      ("public_cases", "公众举报立案数"), ("missed_report_rate", "漏报率"))
+
+
+def _print_inspectors(args: argparse.Namespace, rows: dict[str, dict[str, Any]]) -> int:
+    """One line per reporting inspector, by name; a log without the reporter column has none."""
+    if not rows:
+        print(f"cityhub: {args.cases}: no inspector rows with a reporter (columns reporter, grid_code)",
+              file=sys.stderr)
+    if not args.json:
+        print("\t".join(["监督员"] + [h for _, h in INSPECTOR_HEADINGS]))
+    for who, row in sorted(rows.items()):
+        if args.json:
+            print(json.dumps({"inspector": who, **{k: row[k] for k, _ in INSPECTOR_HEADINGS}}, ensure_ascii=False))
+        else:
+            print("\t".join([who] + [_cell(k, row[k]) for k, _ in INSPECTOR_HEADINGS]))
+    return 0
 
 
 def _cell(key: str, value: Any) -> str:
@@ -56,7 +78,7 @@ def _cell(key: str, value: Any) -> str:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     from hub.settings import load_settings
-    from hub.supervision.caselog import read_case_log, to_cases
+    from hub.supervision.caselog import inspectors, read_case_log, to_cases
     from hub.supervision.evaluation import evaluate, total
     from hub.supervision.workcalendar import CalendarFileError
     from hub.supervision.worktime import use_calendar_file, work_clock
@@ -81,6 +103,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
         return 1
     start = args.start.timestamp() if args.start else float("-inf")
     end = args.end.timestamp() if args.end else float("inf")
+    if args.by == "inspector":
+        return _print_inspectors(args, inspectors(log.rows, start, end))
     rows = evaluate(to_cases(log.rows, clock, args.by), start, end, settings.evaluation_weights)
     if not args.by:
         rows = [{"group": "全部", **total(rows, settings.evaluation_weights)}]

@@ -35,7 +35,8 @@ def register(commands: Any) -> None:
     play.add_argument("--start", help="scenario start, RFC 3339 (default: so that it ends now, to the minute)")
     play.add_argument("--check", metavar="HUB_URL", help="then verify the expectations against this hub")
     play.add_argument("--wait", type=float, default=60, help="seconds the hub has to meet them (default 60)")
-    play.add_argument("--token", help="viewer token for the hub's API, if it needs one")
+    play.add_argument("--token", help="token for the hub's API: a viewer's, or the operator's for a scenario "
+                                      "whose simulated staff work the cases (its `staff`)")
     out = play.add_mutually_exclusive_group(required=True)
     out.add_argument("--mqtt", help="mqtt://host:port")
     out.add_argument("--kafka", help="host:port")
@@ -92,6 +93,7 @@ def run_simulate(args: argparse.Namespace) -> int:
 def run_replay(args: argparse.Namespace) -> int:
     from simulators.replay import check, default_start, replay, terminal_say
     from simulators.scenario import ScenarioError, load
+    from simulators.staff import HttpDesk, working_staff
 
     if args.speed <= 0:
         print("cityhub: --speed must be > 0", file=sys.stderr)
@@ -112,15 +114,23 @@ def run_replay(args: argparse.Namespace) -> int:
                                          "native": base64.b64encode(raw).decode()}) + "\n")
         return 0
     publisher = publisher_for(args, f"cityhub-replay-{scenario.name}")
-    try:
-        counts = replay(scenario, publisher, seed=args.seed, start=start, speed=args.speed, say=terminal_say)
-    finally:
-        publisher.close()
-    terminal_say("\n")
-    print(json.dumps({"scenario": scenario.name, "start": start.isoformat(), **counts}))
-    if not args.check:
-        return 0
-    outcomes = check(scenario, args.check, start, wait=args.wait, token=args.token, say=terminal_say)
+    desk = HttpDesk(args.check, args.token) if scenario.staff is not None and args.check and args.token else None
+    if scenario.staff is not None and args.check and not args.token:
+        print("cityhub: the scenario's simulated staff need the operator's --token; its indicators are skipped",
+              file=sys.stderr)
+    staff = scenario.staff or {}
+    with working_staff(desk, int(staff.get("seed", args.seed)), float(staff.get("pace", 1.0)) / args.speed,
+                       max(0.2, 5.0 / args.speed)):
+        try:
+            counts = replay(scenario, publisher, seed=args.seed, start=start, speed=args.speed, say=terminal_say)
+        finally:
+            publisher.close()
+        terminal_say("\n")
+        print(json.dumps({"scenario": scenario.name, "start": start.isoformat(), **counts}))
+        if not args.check:
+            return 0
+        outcomes = check(scenario, args.check, start, wait=args.wait, token=args.token, say=terminal_say,
+                         staffed=desk is not None)
     terminal_say("\n")
     for outcome in outcomes:
         print(outcome.line())

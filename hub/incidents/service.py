@@ -27,7 +27,16 @@ from hub.incidents.store import IncidentStore, member_row
 from hub.incidents.views import iso, live_item
 from hub.pipeline.routing import ResponsibilityList
 from hub.pipeline.rules import Rule, RuleBook, all_hold
-from hub.supervision.casework import apply_step, deadline, limit_of, new_record
+from hub.supervision.casework import (
+    INSPECTOR_REPORT,
+    apply_step,
+    check_department,
+    deadline,
+    departments_at,
+    limit_of,
+    new_record,
+    reporter_of,
+)
 from hub.supervision.classes import class_table
 from hub.supervision.records import CaseRecords
 from hub.supervision.worktime import BEIJING, DEFAULT_WINDOWS, require_year, use_calendar_file, work_clock
@@ -274,9 +283,10 @@ class IncidentService:
     # ── the case flow ──
     def transition(self, incident_id: int, to: str | None = None, note: str = "", who: str = "operator", *,
                    step: str | None = None, post: str = "operator", attachments: Sequence[str] = (),
-                   extension_wh: float | None = None) -> Incident:
+                   extension_wh: float | None = None, department: str | None = None) -> Incident:
         """Take one step of the case flow (named, or the only one to `to`) as `post`; record who, when,
-        why and the attachments; move the deadline on the working-time clock."""
+        why and the attachments; move the deadline on the working-time clock. A dispatch may name the
+        `department` it goes to (BadDepartment unless one responsible at the case's place)."""
         now = self.clock()
         with self._dropping_cache_on_failure(), self.store.db.exclusive():
             incident = self.store.get(incident_id)
@@ -284,15 +294,19 @@ class IncidentService:
                 raise UnknownIncident(incident_id)
             flow_step = resolve_step(incident.state, to, step)
             check_step(flow_step, post, note)
-            record = self.records.get(incident_id) or new_record(incident, class_table())
+            if department is not None:
+                check_department(flow_step.name, department, self.departments(incident))
+            record = self.records.get(incident_id) or new_record(incident, class_table(), self._reporter(incident))
             try:
-                apply_step(record, flow_step, now, who, extension_wh)
+                apply_step(record, flow_step, now, who, extension_wh, department)
             except ValueError as err:
                 raise InvalidTransition(str(err)) from None
             previous, to = incident.state, flow_step.to
             incident.state, incident.state_since, incident.updated_at = to, now, now
             if flow_step.name in ("dispatch", "unpark"):
                 incident.dispatched_at = now
+            if department is not None:
+                incident.department = department
             limit = limit_of(record, incident.time_limit_h)
             record.deadline = deadline(record, limit, self.work_windows)
             incident.due_at = due_at(to, now, incident.dispatched_at, incident.time_limit_h,
@@ -308,6 +322,18 @@ class IncidentService:
             self._wrote([incident])
         self._publish([incident])
         return incident
+
+    def _reporter(self, incident: Incident) -> str | None:
+        """The inspector whose patrol-app report opened the case (its first member of that type)."""
+        if incident.type != INSPECTOR_REPORT or incident.id is None:
+            return None
+        first = next((m for m in self.store.members(incident.id, 50) if m["type"] == INSPECTOR_REPORT), None)
+        return reporter_of(first["source"]) if first else None
+
+    def departments(self, incident: Incident) -> list[str]:
+        """The departments a dispatch of this case may name: those responsible at its place."""
+        return departments_at(self.duties, class_table(), incident.district_code, incident.town_code,
+                              incident.grid_code)
 
     # ── running ──
     def start(self, every_s: float) -> None:

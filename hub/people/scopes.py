@@ -140,4 +140,5 @@ READ_RULES: dict[str, str] = {
     "/api/devices": "area", "/api/devices/health": "area", "/api/devices/{device_id}": "area",
     "/api/quality": "city", "/api/forecasts": "area",
     "/api/evaluation": "city", "/api/evaluation/report": "city",  # rankings compare the whole city's units
+    "/api/incidents/{incident_id}/departments": "area",
 }

@@ -120,8 +120,26 @@
         + `<span class="state" data-state="${esc(i.state)}" style="--c:rgb(${color})">${esc(I.stateName(i.state))}</span></div>`
         + `<div class="muted">${esc(I.districtName(i.district_code))} · ${esc(i.department || "")} · ${esc(due)}`
         + `${i.overdue ? ` <em class="overdue">${esc(I.t("i.overdue"))}</em>` : ""}</div>`
-        + `<div class="actions">${nextStates(i).map((to) => `<button data-to="${esc(to)}">${esc(I.stepName(i.state, to))}</button>`).join("")}</div></li>`;
+        + `<div class="actions">${departmentChoice(i)}${nextStates(i).map((to) => `<button data-to="${esc(to)}">${esc(I.stepName(i.state, to))}</button>`).join("")}</div></li>`;
     }).join("") : `<li class="empty">${esc(I.t("i.none"))}</li>`;
+  }
+
+  // a dispatch may name its department (re-dispatch after 回退): 改派… offers those responsible at the case's
+  // place (GET /api/incidents/{id}/departments); the choice is kept across re-renders until the step is taken
+  const choosing = new Map();  // incident id → { departments, selected }
+  function departmentChoice(i) {
+    if (i.state !== "registered" || !nextStates(i).includes("dispatched")) return "";
+    const chosen = choosing.get(String(i.id));
+    if (!chosen) return `<button data-choose="1">${esc(I.t("i.choose"))}</button>`;
+    return `<select data-department>${chosen.departments.map((d) => `<option${d === chosen.selected ? " selected" : ""}>${esc(d)}</option>`).join("")}</select>`;
+  }
+
+  async function chooseDepartment(id) {
+    const r = await CH.api(`/api/incidents/${encodeURIComponent(id)}/departments`);
+    if (!r.ok) { $("incident-msg").textContent = `${I.t("i.failed")}: ${r.status}`; return; }
+    const doc = await r.json();
+    choosing.set(String(id), { departments: doc.departments || [], selected: doc.department });
+    renderIncidents();
   }
 
   async function transition(id, to, li) {
@@ -132,9 +150,11 @@
     try {
       const r = await CH.api(`/api/incidents/${encodeURIComponent(id)}/transitions`, { method: "POST",
         headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
-        body: JSON.stringify({ to, note: $("incident-note").value || "" }) });
+        body: JSON.stringify({ to, note: $("incident-note").value || "",
+          ...(to === "dispatched" && choosing.has(String(id)) ? { department: choosing.get(String(id)).selected } : {}) }) });
       const doc = await r.json().catch(() => ({}));
       if (!r.ok) { msg.textContent = `${I.t("i.failed")}: ${doc.detail || r.status}`; return; }
+      choosing.delete(String(id));
       S.upsertIncident(doc.id != null ? doc : { id, state: to });
       msg.textContent = `${I.t("i.done")}: ${id} → ${I.stateName(to)}`;
       $("incident-note").value = "";
@@ -156,9 +176,16 @@
       sessionStorage.setItem("cityhub.token", token.value.trim());
       $("incident-msg").textContent = "✓";
     });
+    $("incident-list").addEventListener("change", (ev) => {
+      const li = ev.target.closest("[data-incident]");
+      const chosen = li && ev.target.matches("select[data-department]") && choosing.get(li.dataset.incident);
+      if (chosen) chosen.selected = ev.target.value;
+    });
     $("incident-list").addEventListener("click", (ev) => {
       const b = ev.target.closest("button[data-to]");
       const li = ev.target.closest("[data-incident]");
+      if (li && ev.target.closest("button[data-choose]")) { chooseDepartment(li.dataset.incident); return; }
+      if (ev.target.closest("select")) return;
       if (b && li) { transition(li.dataset.incident, b.dataset.to, li); return; }
       const inc = li && S.incidents.get(li.dataset.incident) || (li && S.incidents.get(Number(li.dataset.incident)));
       if (inc && inc.lon != null) CH.flyTo(inc.lon, inc.lat, 15);

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 
 from hub.supervision.evaluation import Cases
+from hub.supervision.inspectors import inspector_indicators
 from hub.supervision.worktime import Limit, UnknownYear, WorkClock, parse_limit
 
 COLUMNS = ("case_id", "source", "category", "district_code", "department", "reported_at", "registered_at",
@@ -29,6 +30,7 @@ SOURCES = ("inspector", "public", "sensor")
 STATES = ("reported", "verifying", "registered", "dispatched", "in_progress", "verified", "closed", "rejected",
           "parked")
 STEPS = ("reported_at", "registered_at", "dispatched_at", "handled_at", "closed_at")
+OPTIONAL = ("reporter", "grid_code")  # the reporting inspector (inspector rows) and the unit-grid cell
 GROUPINGS = {"department": "department", "district": "district_code"}
 
 
@@ -49,6 +51,8 @@ class CaseRow:
     reworks: int
     extension_wh: float
     state: str
+    reporter: str = ""
+    grid_code: str = ""
 
 
 @dataclass
@@ -82,7 +86,7 @@ def _number(text: str, column: str, kind: type[int] | type[float]) -> float:
 
 
 def parse_row(line: int, raw: dict[str, str | None]) -> CaseRow:
-    values = {k: (raw.get(k) or "").strip() for k in COLUMNS}
+    values = {k: (raw.get(k) or "").strip() for k in (*COLUMNS, *OPTIONAL)}
     if None in raw:
         raise BadRow("more fields than the header has")
     for column in ("case_id", "source", "department", "district_code", "reported_at", "state"):
@@ -107,9 +111,14 @@ def parse_row(line: int, raw: dict[str, str | None]) -> CaseRow:
             raise BadRow(str(err)) from None
     elif not math.isnan(times["dispatched_at"]):
         raise BadRow("limit is empty for a dispatched case")
+    if values["grid_code"] and not values["grid_code"].isdigit():
+        raise BadRow(f"grid_code {values['grid_code']!r} is not a unit-grid code (digits)")
+    if values["reporter"] and values["source"] != "inspector":
+        raise BadRow(f"reporter {values['reporter']!r} on a {values['source']} row: only inspectors' reports have one")
     return CaseRow(line, values["case_id"], values["source"], values["category"], values["district_code"],
                    values["department"], times, limit, int(_number(values["reworks"], "reworks", int)),
-                   float(_number(values["extension_wh"], "extension_wh", float)), values["state"])
+                   float(_number(values["extension_wh"], "extension_wh", float)), values["state"],
+                   values["reporter"], values["grid_code"])
 
 
 def read_rows(lines: Iterable[str]) -> Iterator[tuple[int, CaseRow | str]]:
@@ -189,3 +198,12 @@ def to_cases(rows: list[CaseRow], clock: WorkClock, by: str | None) -> Cases:
                  _deadlines(clock, rows), column("handled_at"), column("closed_at"),
                  np.array([r.reworks for r in rows], dtype=np.int64),
                  np.array([r.state == "parked" for r in rows], dtype=bool))
+
+
+def inspectors(rows: list[CaseRow], start: float, end: float) -> dict[str, dict[str, Any]]:
+    """有效上报率 and 漏报率 per reporting inspector (hub/supervision/inspectors.py): their rows reported in
+    [start, end) and whether each was registered; the rows registered in [start, end), by cell and source."""
+    reports = [(r.reporter, r.grid_code or None, not math.isnan(r.times["registered_at"])) for r in rows
+               if r.reporter and start <= r.times["reported_at"] < end]
+    registered = [(r.grid_code or None, r.source) for r in rows if start <= r.times["registered_at"] < end]
+    return inspector_indicators(reports, registered)

@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS case_records (
   registered_at {real}, verify_sent_at {real}, verified_at {real}, dispatched_at {real}, handled_at {real},
   closed_at {real}, deadline {real}, extension_wh {real} NOT NULL DEFAULT 0, requested_wh {real} NOT NULL DEFAULT 0,
   reworks INTEGER NOT NULL DEFAULT 0, returns INTEGER NOT NULL DEFAULT 0, parked INTEGER NOT NULL DEFAULT 0,
-  intake TEXT, dispatcher TEXT, inspector TEXT);
+  intake TEXT, dispatcher TEXT, inspector TEXT, reporter TEXT, grid_code TEXT);
 CREATE INDEX IF NOT EXISTS case_records_dispatched ON case_records (dispatched_at);
 CREATE INDEX IF NOT EXISTS case_records_by_department ON case_records
   (department, dispatched_at, parked, deadline, handled_at, closed_at, reworks);
@@ -41,6 +41,8 @@ CREATE TABLE IF NOT EXISTS case_steps (
   reason TEXT NOT NULL DEFAULT '', attachments TEXT NOT NULL DEFAULT '[]', extension_wh {real});
 CREATE INDEX IF NOT EXISTS case_steps_incident ON case_steps (incident_id, seq);
 """
+# columns added after the first release of the table: a database made before gets them at start-up
+ADDED = ("reporter", "grid_code")
 
 
 @dataclass(slots=True)
@@ -69,6 +71,8 @@ class CaseRecord:
     intake: str | None = None
     dispatcher: str | None = None
     inspector: str | None = None
+    reporter: str | None = None  # the grid inspector whose report opened the case (their patrol app's id)
+    grid_code: str | None = None  # the unit-grid cell of the case
 
 
 COLUMNS = tuple(f.name for f in fields(CaseRecord))
@@ -76,6 +80,15 @@ COLUMNS = tuple(f.name for f in fields(CaseRecord))
 
 def create_tables(db: Db) -> None:
     db.create(TABLES)
+    with db.exclusive():
+        if db.dialect == "postgres":
+            for column in ADDED:
+                db.execute(f"ALTER TABLE case_records ADD COLUMN IF NOT EXISTS {column} TEXT")
+        else:
+            present = {r["name"] for r in db.execute("PRAGMA table_info(case_records)")}
+            for column in ADDED:
+                if column not in present:
+                    db.execute(f"ALTER TABLE case_records ADD COLUMN {column} TEXT")
 
 
 class CaseRecords:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from hub.incidents import IncidentService, InvalidTransition
+from hub.supervision.casework import BadDepartment
 from tests.incidents.conftest import Clock
 from tests.incidents.factory import T0, waterlogging
 
@@ -69,7 +70,14 @@ def test_return_redispatch_park_and_refusals(engine: Engine, clock: Clock) -> No
         service.transition(case, step="return", post="department")
     service.transition(case, step="return", note="不属本部门职责", post="department")
     clock.now = T0 + 600
-    service.transition(case, "dispatched", post="dispatcher")
+    with pytest.raises(BadDepartment, match="not responsible at the case's place"):
+        service.transition(case, "dispatched", post="dispatcher", department="台山市消防救援大队")
+    with pytest.raises(BadDepartment, match="only the dispatch step"):
+        service.transition(case, step="reject", note="x", post="intake", department="江门市水利局")
+    other = "江门市公安局交通警察支队"
+    assert other in service.departments(service.store.get(case))  # type: ignore[arg-type]
+    moved = service.transition(case, "dispatched", post="dispatcher", department=other)
+    assert moved.department == other and moved.due_at == T0 + 600 + HOUR  # the clock restarts at the re-dispatch
     service.transition(case, step="request_extension", note="等待材料", post="department", extension_wh=8)
     refused = service.transition(case, step="refuse_extension", note="理由不足", post="shift_lead")
     assert refused.due_at == T0 + 600 + HOUR  # unmoved
@@ -83,6 +91,7 @@ def test_return_redispatch_park_and_refusals(engine: Engine, clock: Clock) -> No
         service.transition(case, step="finish", post="department")
     record = service.records.get(case)
     assert record is not None and record.parked and record.returns == 1 and record.extension_wh == 0
+    assert record.department == other
     clock.now = T0 + 2 * HOUR
     service.transition(case, step="unpark", post="dispatcher")
     record = service.records.get(case)

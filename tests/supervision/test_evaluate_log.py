@@ -102,3 +102,20 @@ def test_grades_and_weights() -> None:
     assert score_of(rates, {"closure_rate": 1, "on_time_closure_rate": 1}) == 75.0
     assert score_of(rates, {"rework_rate": 1, "on_time_handling_rate": 5}) == 80.0  # a missing rate is left out
     assert score_of({}, {"closure_rate": 1}) is None
+
+
+def test_inspectors_report_rates_from_a_log_with_reporters(capsys: pytest.CaptureFixture[str]) -> None:
+    """GRD-ZHOU reported i1 (registered) and i2 (rejected); his cell also has the public p1. GRD-TAN
+    reported i3; his cell has p2 and the sensor's s1 in October (p3 is registered in November)."""
+    log = str(LOG.with_name("inspectors.csv"))
+    status = main(["evaluate", "--cases", log, "--from", "2025-10-01", "--to", "2025-11-01", "--by", "inspector",
+                   "--json"])
+    out, err = capsys.readouterr()
+    assert status == 0
+    assert [json.loads(line) for line in out.splitlines()] == [
+        {"inspector": "GRD-TAN", "reports": 1, "effective_reports": 1, "effective_report_rate": 1.0,
+         "grid_cases": 3, "public_cases": 1, "missed_report_rate": 0.3333},
+        {"inspector": "GRD-ZHOU", "reports": 2, "effective_reports": 1, "effective_report_rate": 0.5,
+         "grid_cases": 2, "public_cases": 1, "missed_report_rate": 0.5},
+    ]
+    assert "line 9: reporter 'GRD-TAN' on a public row" in err and "line 10: grid_code '4407-04'" in err

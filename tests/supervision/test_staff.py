@@ -3,11 +3,13 @@ dispatched, handled, closed; some are returned, extended, parked, reworked or le
 
 from __future__ import annotations
 
+import random
+from collections.abc import Sequence
 from pathlib import Path
 
 from hub.incidents import open_incidents
 from hub.supervision.platform import evaluate_groups, evaluate_posts
-from simulators.staff import Staff
+from simulators.staff import Case, ServiceDesk, Staff
 from tests.incidents.factory import T0, waterlogging
 
 
@@ -17,7 +19,7 @@ def test_staff_work_forty_cases_to_an_evaluation(tmp_path: Path) -> None:
     try:
         for n in range(40):  # forty separate floods, far apart
             service.absorb([waterlogging(point=(112.9 + 0.05 * (n % 8), 22.4 + 0.05 * (n // 8)))])
-        staff = Staff(service, seed=7)
+        staff = Staff(ServiceDesk(service), seed=7)
         steps = 0
         for _ in range(60):
             now[0] += 30
@@ -33,3 +35,46 @@ def test_staff_work_forty_cases_to_an_evaluation(tmp_path: Path) -> None:
         assert {"intake", "dispatcher", "inspector"} <= posts
     finally:
         service.close()
+
+
+class Draws(random.Random):
+    """The staff's dice, loaded: random() gives these values in turn; choice() the first item."""
+
+    def __init__(self, *values: float) -> None:
+        super().__init__(0)
+        self.values = list(values)
+
+    def random(self) -> float:
+        return self.values.pop(0)
+
+    def choice(self, seq):  # type: ignore[no-untyped-def]
+        return seq[0]
+
+
+class OneCase:
+    """A desk with one case, moved by the steps taken."""
+
+    def __init__(self) -> None:
+        self.case = Case(1, "dispatched", 0.0, "蓬江区城市管理和综合执法局")
+        self.taken: list[tuple[str, str | None]] = []
+
+    def open_cases(self, limit: int) -> list[Case]:
+        return [self.case]
+
+    def take(self, case_id: int, step: str, post: str, who: str, note: str, attachments: Sequence[str],
+             extension_wh: float | None, department: str | None) -> None:
+        self.taken.append((step, department))
+        to = {"return": "registered", "dispatch": "dispatched"}[step]
+        self.case = Case(1, to, 0.0, department or self.case.department)
+
+    def departments(self, case_id: int) -> list[str]:
+        return ["蓬江区城市管理和综合执法局", "江门市公安局交通警察支队"]
+
+
+def test_a_returned_case_is_dispatched_to_another_responsible_department() -> None:
+    desk = OneCase()
+    staff = Staff(desk, pace=0)
+    staff.rng = Draws(0.5, 0.01, 0.5)  # not left late; returned; then re-dispatched
+    staff.work(now=1000)
+    staff.work(now=2000)
+    assert desk.taken == [("return", None), ("dispatch", "江门市公安局交通警察支队")]

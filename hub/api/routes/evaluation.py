@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from hub.api.deps import CityReaderDep, HubDep
 from hub.supervision.evaluation import total
-from hub.supervision.platform import evaluate_groups, evaluate_posts
+from hub.supervision.platform import evaluate_groups, evaluate_posts, post_totals
 from hub.supervision.report import RANK_COLUMNS, gather, write_csv
 from hub.supervision.worktime import BEIJING
 
@@ -54,7 +54,8 @@ def evaluation(hub: HubDep, _: CityReaderDep, by: Literal["department", "distric
     db, weights = hub.incidents.store.db, hub.settings.evaluation_weights
     if by == "post":
         rows = evaluate_posts(db, lo, hi, hub.incidents.duties.stage_limits_h)
-        return {"by": by, "from": start, "to": end, "items": rows, "columns": POST_COLUMNS}
+        return {"by": by, "from": start, "to": end, "items": rows, "totals": post_totals(rows),
+                "columns": POST_COLUMNS}
     rows = evaluate_groups(db, by, lo, hi, weights)
     for rank, row in enumerate(rows, 1):
         row["rank"] = rank
@@ -64,7 +65,9 @@ def evaluation(hub: HubDep, _: CityReaderDep, by: Literal["department", "distric
 
 POST_COLUMNS = [["post", "岗位"], ["group", "人员"], ["verifications", "核实"],
                 ["on_time_verification_rate", "按时核实率"],
-                ["checks", "核查"], ["on_time_check_rate", "按时核查率"], ["registrations", "立案"],
+                ["checks", "核查"], ["on_time_check_rate", "按时核查率"], ["reports", "上报"],
+                ["effective_report_rate", "有效上报率"], ["grid_cases", "网格立案"], ["missed_report_rate", "漏报率"],
+                ["registrations", "立案"],
                 ["on_time_registration_rate", "按时立案率"], ["dispatches", "派遣"], ["returned", "被回退"],
                 ["accurate_dispatch_rate", "准确派遣率"], ["decisions", "审批"]]
 MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf",

@@ -16,6 +16,7 @@ from hub.incidents.views import detail, summary
 from hub.people.duties import Refused
 from hub.people.scopes import Principal
 from hub.runtime import Hub
+from hub.supervision.casework import BadDepartment
 
 router = APIRouter(tags=["incidents"])
 STATE = f"^({'|'.join(STATES)})$"  # the flow's states (hub/incidents/flow.py), never a copy
@@ -39,6 +40,9 @@ class Transition(BaseModel):
     attachments: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
         [], max_length=20, description="photo ids, by reference")
     extension_wh: float | None = Field(None, gt=0, le=2000, description="working hours asked for or approved (延期)")
+    department: str | None = Field(None, min_length=1, max_length=100, description=(
+        "dispatch only: the department it goes to (re-dispatch after 回退); 422 unless one responsible at the "
+        "case's place (GET /api/incidents/{id}/departments)"))
 
 
 def page_links(request: Request, next_cursor: int | None) -> list[dict[str, str]]:
@@ -84,6 +88,16 @@ def incident(incident_id: IncidentId, hub: HubDep, who: ReaderDep) -> dict[str, 
     return for_caller(hub, who, detail(found, store.members(incident_id), store.steps(incident_id)))
 
 
+@router.get("/api/incidents/{incident_id}/departments")
+def departments(incident_id: IncidentId, hub: HubDep, who: ReaderDep) -> dict[str, Any]:
+    """The departments a dispatch of the case may name (responsible at its place), and its own."""
+    found = hub.incidents.store.get(incident_id)
+    if found is None:
+        raise HTTPException(404, f"no incident {incident_id}")
+    inside(who, summary(found), f"incident {incident_id}")
+    return {"department": found.department, "departments": hub.incidents.departments(found)}
+
+
 @router.post("/api/incidents/{incident_id}/transitions")
 def transition(incident_id: IncidentId, body: Transition, request: Request, hub: HubDep,
                actor: ActorDep) -> dict[str, Any]:
@@ -104,7 +118,10 @@ def transition(incident_id: IncidentId, body: Transition, request: Request, hub:
         raise HTTPException(403, refused.to_dict()) from None
     try:
         moved = hub.incidents.transition(incident_id, flow_step.to, body.note, who, step=flow_step.name, post=post,
-                                         attachments=body.attachments, extension_wh=body.extension_wh)
+                                         attachments=body.attachments, extension_wh=body.extension_wh,
+                                         department=body.department)
+    except BadDepartment as err:
+        raise HTTPException(422, str(err)) from None
     except UnknownIncident:
         raise HTTPException(404, f"no incident {incident_id}") from None
     except InvalidTransition as err:
