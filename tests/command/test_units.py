@@ -50,3 +50,18 @@ def test_unit_frame_carries_task_and_incident_through_the_adapter() -> None:
     data = event["data"]
     assert data["vehicle_id"] == unit.terminal and data["task"] == "en-route" and data["incident_id"] == 4242
     assert data["location"]["lon"] == pytest.approx(113.081) and data["speed_kmh"] == pytest.approx(42.0)
+
+
+def test_a_recalled_unit_is_free_at_once_and_its_old_task_cannot_commit_it_again() -> None:
+    b, unit = board(), first_engine()
+    b.commit(unit, 7, None)
+    assert b.recall(unit).status == "available" and unit in {s.unit_id for s in b.available("engine")}
+    b.commit(unit, 8, None)
+    b.report(unit, 113.0, 22.5, 1001.0, "en-route", 8)
+    assert b.recall(unit).status == "returning" and b.get(unit).recalled_from == 8
+    b.report(unit, 113.001, 22.5, 1002.0, "en-route", 8)  # the terminal has not read the recall yet
+    assert b.get(unit).status == "returning" and b.get(unit).lon == 113.001 and b.get(unit).recalled_from == 8
+    b.report(unit, 113.002, 22.5, 1003.0, "returning")
+    assert b.get(unit).recalled_from is None and b.get(unit).status == "returning"
+    b.report(unit, 113.003, 22.5, 1004.0, "available")
+    assert b.get(unit).status == "available" and b.get(unit).origin is None
