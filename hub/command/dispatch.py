@@ -30,6 +30,8 @@ OPEN = ("dispatched", "en-route", "on-scene")
 RECALLABLE = ("dispatched", "en-route")
 FINAL = ("done", "recalled")
 ORDERS = (*OPEN, "recalling")  # what the units' terminals act on
+STATUS_NAMES = {"dispatched": "已派遣", "en-route": "途中", "on-scene": "到场处置", "returning": "返回",
+                "done": "已完成", "recalling": "召回中", "recalled": "已召回"}
 
 
 class NotRecallable(ValueError):

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from hub.api.areas import inside
 from hub.api.deps import MAX_ID, ActorDep, CityReaderDep, HubDep, IncidentId, ReaderDep
 from hub.command.desk import NoPlace, NotRecallable, UnitBusy, UnknownDispatch
+from hub.command.dispatch import STATUS_NAMES as DISPATCH_STATUS_NAMES
 from hub.command.surroundings import surroundings
 from hub.command.units import STATUS_NAMES, STATUSES
 from hub.incidents import UnknownIncident
@@ -81,7 +82,7 @@ def resources(hub: HubDep, _: CityReaderDep, kind: str | None = Query(None, max_
         items.append(site.view() | {"units": views})
     capability_names = {u.capability: u.kind for u in desk.registry.units.values()}
     return {"items": items, "numberReturned": len(items), "statuses": list(STATUSES), "status_names": STATUS_NAMES,
-            "capability_names": capability_names,
+            "dispatch_status_names": DISPATCH_STATUS_NAMES, "capability_names": capability_names,
             "kinds": sorted(desk.registry.site_kinds), "capabilities": sorted(desk.registry.capabilities)}
 
 
