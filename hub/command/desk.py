@@ -167,7 +167,7 @@ class CommandDesk:
             self.incidents.store.add_step(Step(incident_id, "recall", incident.state, incident.state, who, now,
                                                f"召回{call_sign}：{reason}"))
         if state is not None and state.incident_id == incident_id:
-            self.board.recall(row["unit_id"])
+            self.board.recall(row["unit_id"], now)
         return {"id": dispatch_id, "incident_id": incident_id, "unit": row["unit_id"], "call_sign": call_sign,
                 "status": status, "recalled_at": now, "who": who, "reason": reason,
                 "unit_status": state.status if state is not None else None}

@@ -8,7 +8,7 @@ whose last report is older than ``silent_after_s`` is flagged ``silent`` (it kee
 A recall frees the unit at once: one not yet under way (``dispatched``) is available again where it
 is; one driving (``en-route``) is ``returning`` until it reports itself available. Until the unit
 shows it took the recall up (a report that is not the recalled task), reports of the recalled task
-move it on the map but cannot commit it again.
+move it on the map but cannot commit it again; a report stamped before the recall shows nothing.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class UnitState:
     reported: bool = False  # a position came from the unit itself
     origin: tuple[float, float] | None = None  # where it was when dispatched, while committed
     recalled_from: int | None = None  # the incident it was recalled from, until it shows it turned back
+    recalled_at: float = 0.0
 
     def view(self, now: float, silent_after_s: float) -> dict[str, object]:
         return {"unit": self.unit_id, "status": self.status, "lon": self.lon, "lat": self.lat, "at": self.at,
@@ -80,11 +81,11 @@ class UnitBoard:
             state = self.states[unit_id]
             state.status, state.incident_id, state.eta_at, state.origin = "available", None, None, None
 
-    def recall(self, unit_id: str) -> UnitState:
+    def recall(self, unit_id: str, at: float) -> UnitState:
         """Free the unit from its incident (the caller checked it has not arrived)."""
         with self._lock:
             state = self.states[unit_id]
-            state.recalled_from = state.incident_id
+            state.recalled_from, state.recalled_at = state.incident_id, at
             state.status = "available" if state.status == "dispatched" else "returning"
             state.incident_id, state.eta_at, state.origin = None, None, None
             return state
@@ -104,7 +105,8 @@ class UnitBoard:
             if state.recalled_from is not None:
                 if status in COMMITTED and incident_id == state.recalled_from:
                     return state  # the terminal has not taken the recall up yet
-                state.recalled_from = None
+                if at >= state.recalled_at:
+                    state.recalled_from = None
             if state.status in COMMITTED and (status in ("available", "dispatched", "out-of-service")
                                               or incident_id != state.incident_id):
                 return state

@@ -55,10 +55,12 @@ def test_unit_frame_carries_task_and_incident_through_the_adapter() -> None:
 def test_a_recalled_unit_is_free_at_once_and_its_old_task_cannot_commit_it_again() -> None:
     b, unit = board(), first_engine()
     b.commit(unit, 7, None)
-    assert b.recall(unit).status == "available" and unit in {s.unit_id for s in b.available("engine")}
+    assert b.recall(unit, 1000.5).status == "available" and unit in {s.unit_id for s in b.available("engine")}
     b.commit(unit, 8, None)
     b.report(unit, 113.0, 22.5, 1001.0, "en-route", 8)
-    assert b.recall(unit).status == "returning" and b.get(unit).recalled_from == 8
+    assert b.recall(unit, 1001.5).status == "returning" and b.get(unit).recalled_from == 8
+    b.report(unit, 113.0, 22.5, 1001.2, "returning")  # stamped before the recall: it shows nothing
+    assert b.get(unit).recalled_from == 8
     b.report(unit, 113.001, 22.5, 1002.0, "en-route", 8)  # the terminal has not read the recall yet
     assert b.get(unit).status == "returning" and b.get(unit).lon == 113.001 and b.get(unit).recalled_from == 8
     b.report(unit, 113.002, 22.5, 1003.0, "returning")
