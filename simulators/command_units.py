@@ -6,9 +6,11 @@
 crew reads the order on its terminal; a unit sent out drives the fastest road route to the scene at
 road speeds (``hub/command/roads.py``), reporting every ``--every`` seconds (task ``en-route``,
 extra items 0xE1/0xE2), works on scene for ``--work-s``, drives home (``returning``) and is
-``available`` again. ``--speedup`` runs the unit's clock faster than the wall clock (tests, demos);
-reports are stamped with the wall clock. Frames go through the ``vehicle-jt808`` adapter onto the
-broker, as the construction trucks' do (``simulators/vehicle.py``).
+``available`` again. A recall on the feed (status ``recalling``) of the task a unit is on turns it
+home at once (``returning``); a unit on its way home takes a new order. ``--speedup`` runs the
+unit's clock faster than the wall clock (tests, demos); reports are stamped with the wall clock.
+Frames go through the ``vehicle-jt808`` adapter onto the broker, as the construction trucks' do
+(``simulators/vehicle.py``).
 """
 
 from __future__ import annotations
@@ -74,13 +76,27 @@ class Units:
     def orders(self, dispatches: list[dict[str, Any]], clock: float) -> None:
         for d in dispatches:
             crew = self.crews.get(str(d.get("terminal")))
-            if (crew is None or crew.task != "available" or d.get("lon") is None
-                    or int(d["id"]) in crew.taken):
+            if crew is None:
+                continue
+            if d.get("status") == "recalling":
+                if crew.incident_id == int(d["incident_id"]) and crew.task in ("en-route", "on-scene"):
+                    self.head_home(crew, clock, recalled=True)
+                crew.taken.add(int(d["id"]))  # a recall of an order never taken up: never take it
+                continue
+            if crew.task not in ("available", "returning") or d.get("lon") is None or int(d["id"]) in crew.taken:
                 continue
             crew.taken.add(int(d["id"]))
             here = crew.where(clock)[:2]
             crew.path = self.roads.timed_path(here, (float(d["lon"]), float(d["lat"])))
             crew.task, crew.incident_id, crew.started, crew.last_report = "en-route", int(d["incident_id"]), clock, -1e9
+
+    def head_home(self, crew: Crew, clock: float, recalled: bool = False) -> None:
+        """Drive home; a recalled crew no longer reports the incident (it has no task there)."""
+        here = crew.where(clock)[:2]
+        crew.path = self.roads.timed_path(here, crew.home)
+        crew.task, crew.started, crew.last_report = "returning", clock, -1e9
+        if recalled:
+            crew.incident_id = None
 
     def step(self, clock: float, wall: float, every: float) -> list[tuple[Crew, tuple[float, float, float, float]]]:
         """Advance every crew; those due a report, with where they are."""
@@ -90,9 +106,7 @@ class Units:
                 x, y, _ = crew.path[-1]
                 crew.task, crew.started, crew.path, crew.last_report = "on-scene", clock, [(x, y, 0.0)], -1e9
             elif crew.task == "on-scene" and clock - crew.started >= self.work_s:
-                here = crew.where(clock)[:2]
-                crew.path = self.roads.timed_path(here, crew.home)
-                crew.task, crew.started, crew.last_report = "returning", clock, -1e9
+                self.head_home(crew, clock)
             elif crew.task == "returning" and crew.arrived(clock):
                 crew.task, crew.incident_id, crew.path, crew.last_report = "available", None, [], -1e9
             period = self.idle_every if crew.task == "available" else every

@@ -3,7 +3,9 @@
 Units report through their JT/T 808 terminals (``city.vehicle.position`` with the extra items
 ``task`` and ``incident_id``, see ``adapters/vehicle_jt808.py``). A report of a registered terminal
 moves the unit on the board; a change of task moves its open dispatch along (en route, on scene,
-returning, done), and arriving on scene is a step in the incident's history.
+returning, done), and arriving on scene is a step in the incident's history. The first report of a
+recalled unit that is not the recalled task shows the terminal took the recall up: its dispatch is
+``recalled``.
 """
 
 from __future__ import annotations
@@ -29,10 +31,13 @@ def unit_reports(desk: CommandDesk, fresh: list[Event], dead: list[DeadLetter]) 
         location = data.get("location") or {}
         if unit is None or location.get("crs", "wgs84") != "wgs84":
             continue
-        before = desk.board.get(unit.id).status
+        before = desk.board.get(unit.id)
+        status, recalled_from = before.status, before.recalled_from
         state = desk.board.report(unit.id, float(location["lon"]), float(location["lat"]), event.seconds,
                                   data.get("task"), data.get("incident_id"))
-        if state.status != before:
+        if recalled_from is not None and state.recalled_from is None:
+            _turned_back(desk, unit.id, event.seconds)
+        if state.status != status:
             _moved(desk, unit.id, unit.call_sign, state.status, event.seconds)
 
 
@@ -48,3 +53,9 @@ def _moved(desk: CommandDesk, unit_id: str, call_sign: str, status: str, at: flo
                 took = (at - float(row["dispatched_at"])) / 60
                 desk.incidents.store.add_step(Step(incident.id or 0, "arrive", incident.state, incident.state,
                                                    f"unit:{unit_id}", at, f"{call_sign}到达现场，用时{took:.1f}分钟"))
+
+
+def _turned_back(desk: CommandDesk, unit_id: str, at: float) -> None:
+    with desk.incidents.store.db.exclusive():
+        for row in desk.book.recalling_of(unit_id):
+            desk.book.set_status(int(row["id"]), "recalled", at)

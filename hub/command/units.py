@@ -4,6 +4,11 @@ A unit starts available at its home site. A dispatch commits it (``dispatched``)
 its JT/T 808 reports move it and carry its status (en route, on scene, returning); back home and
 available, it may be offered again. A committed unit is never offered for another incident. A unit
 whose last report is older than ``silent_after_s`` is flagged ``silent`` (it keeps its status).
+
+A recall frees the unit at once: one not yet under way (``dispatched``) is available again where it
+is; one driving (``en-route``) is ``returning`` until it reports itself available. Until the unit
+shows it took the recall up (a report that is not the recalled task), reports of the recalled task
+move it on the map but cannot commit it again; a report stamped before the recall shows nothing.
 """
 
 from __future__ import annotations
@@ -34,6 +39,9 @@ class UnitState:
     incident_id: int | None = None
     eta_at: float | None = None  # when it is due on scene, while it is on its way
     reported: bool = False  # a position came from the unit itself
+    origin: tuple[float, float] | None = None  # where it was when dispatched, while committed
+    recalled_from: int | None = None  # the incident it was recalled from, until it shows it turned back
+    recalled_at: float = 0.0
 
     def view(self, now: float, silent_after_s: float) -> dict[str, object]:
         return {"unit": self.unit_id, "status": self.status, "lon": self.lon, "lat": self.lat, "at": self.at,
@@ -65,12 +73,22 @@ class UnitBoard:
                 where = f" to incident {state.incident_id}" if state.incident_id is not None else ""
                 raise UnitBusy(f"unit {unit_id} is {state.status}{where}")
             state.status, state.incident_id, state.eta_at = "dispatched", incident_id, eta_at
+            state.origin = (state.lon, state.lat)
             return state
 
     def release(self, unit_id: str) -> None:
         with self._lock:
             state = self.states[unit_id]
-            state.status, state.incident_id, state.eta_at = "available", None, None
+            state.status, state.incident_id, state.eta_at, state.origin = "available", None, None, None
+
+    def recall(self, unit_id: str, at: float) -> UnitState:
+        """Free the unit from its incident (the caller checked it has not arrived)."""
+        with self._lock:
+            state = self.states[unit_id]
+            state.recalled_from, state.recalled_at = state.incident_id, at
+            state.status = "available" if state.status == "dispatched" else "returning"
+            state.incident_id, state.eta_at, state.origin = None, None, None
+            return state
 
     def report(self, unit_id: str, lon: float, lat: float, at: float, status: str | None = None,
                incident_id: int | None = None) -> UnitState:
@@ -84,13 +102,18 @@ class UnitBoard:
             if at < state.at and state.reported:
                 return state
             state.lon, state.lat, state.at, state.reported = lon, lat, at, True
+            if state.recalled_from is not None:
+                if status in COMMITTED and incident_id == state.recalled_from:
+                    return state  # the terminal has not taken the recall up yet
+                if at >= state.recalled_at:
+                    state.recalled_from = None
             if state.status in COMMITTED and (status in ("available", "dispatched", "out-of-service")
                                               or incident_id != state.incident_id):
                 return state
             if status in STATUSES:
                 state.status = status
                 if status in ("available", "out-of-service"):
-                    state.incident_id, state.eta_at = None, None
+                    state.incident_id, state.eta_at, state.origin = None, None, None
                 if status in ("on-scene", "returning"):
                     state.eta_at = None
             return state

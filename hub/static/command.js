@@ -1,32 +1,50 @@
-// Joint command on the map: response units (live positions and status), the routes of the units
-// committed to the chosen incident with live ETAs, and the panel of recommendations and surroundings.
+// Joint command on the map: response units (live positions and status), the route of every unit on its
+// way to an incident (from the server's journeys, so every screen and a reload draw the same), and the
+// panel of recommendations, committed units with live ETAs and a recall, and surroundings.
 // Names of statuses and capabilities come from the server (/api/resources), never from here.
 (function () {
   const CH = window.CH;
   const esc = (s) => String(s == null ? "" : s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
   const STATUS_COLORS = { available: [60, 200, 120], dispatched: [255, 200, 40], "en-route": [255, 120, 30],
     "on-scene": [240, 50, 50], returning: [120, 170, 255], "out-of-service": [120, 120, 120] };
-  let units = [], names = { statuses: {}, capabilities: {} }, chosen = null, routes = [], committed = [], drawn = "";
+  let units = [], names = { statuses: {}, dispatches: {}, capabilities: {} }, chosen = null, routes = [], committed = [], drawn = "";
+  let routeSignature = "";
 
   async function loadUnits() {
     try {
       const r = await CH.api("/api/resources");
       if (!r.ok) return;
       const doc = await r.json();
-      names = { statuses: doc.status_names || {}, capabilities: doc.capability_names || {} };
+      names = { statuses: doc.status_names || {}, dispatches: doc.dispatch_status_names || {},
+        capabilities: doc.capability_names || {} };
       units = doc.items.flatMap((site) => site.units.map((u) => Object.assign({ site: site.name }, u)));
       const signature = units.map((u) => `${u.id}:${u.lon}:${u.lat}:${u.status}:${u.silent}`).join();
       if (signature !== drawn) { drawn = signature; CH.layers.dirty = true; }  // redraw only what moved
+      await loadRoutes();
       if (chosen != null) refreshCommitted();
     } catch (err) { /* the hub is away; retried on the next round */ }
+  }
+
+  // Every journey on the way (GET /api/dispatches, city-wide readers); a reader of one area sees the
+  // journeys of the incident it chose.
+  const journeys = (items) => items.filter((d) => d.route).map((d) => ({ unit: d.unit_id, dispatch: d.id,
+    incident: d.incident_id, path: d.route.path.geometry.coordinates, coordinates: d.route.remaining.geometry.coordinates }));
+
+  async function loadRoutes() {
+    const r = await CH.api("/api/dispatches");
+    const next = r.ok ? journeys((await r.json()).items) : journeys(committed);
+    const signature = next.map((j) => `${j.dispatch}:${j.coordinates.length}:${j.coordinates[0]}`).join();
+    if (signature !== routeSignature) { routeSignature = signature; routes = next; CH.layers.dirty = true; }
   }
 
   function layers() {
     if (!window.deck) return [];
     const out = [];
     if (routes.length) {
+      out.push(new deck.PathLayer({ id: "command-paths", data: routes, getPath: (d) => d.path,
+        getColor: [255, 140, 0, 90], getWidth: 3, widthUnits: "pixels" }));
       out.push(new deck.PathLayer({ id: "command-routes", data: routes, getPath: (d) => d.coordinates,
-        getColor: [255, 140, 0, 220], getWidth: 4, widthUnits: "pixels" }));
+        getColor: [255, 140, 0, 230], getWidth: 5, widthUnits: "pixels" }));
     }
     out.push(new deck.ScatterplotLayer({ id: "command-units", data: units, pickable: true,
       getPosition: (u) => [u.lon, u.lat], getRadius: 7, radiusUnits: "pixels", stroked: true,
@@ -47,6 +65,8 @@
       box.addEventListener("click", (ev) => {
         const b = ev.target.closest("button[data-unit]");
         if (b) dispatch(b.dataset.unit, b);
+        const back = ev.target.closest("button[data-recall]");
+        if (back) recall(back.dataset.recall, back);
       });
     }
     return box;
@@ -82,22 +102,26 @@
         + `<p class="muted">危化品场所 ${around.hazmat_sites.length} · 视频 ${around.cameras.length} · 预警 ${around.weather_warnings.length} · 附近事件 ${around.incidents_nearby.length}</p>`;
     }
     box.innerHTML = `<h3>调派推荐 · ${esc(rec.plan ? rec.plan.line : "无预案")}</h3><ol class="caps">${caps}</ol>`
-      + `<h4>已派力量</h4><ol id="command-committed"></ol><h4>应急物资</h4><ol>${supplies}</ol>${near}<p id="command-msg" class="muted"></p>`;
+      + `<h4>已派力量</h4><ol id="command-committed"></ol><input id="command-recall-reason" placeholder="召回原因" maxlength="200"><h4>应急物资</h4><ol>${supplies}</ol>${near}<p id="command-msg" class="muted"></p>`;
     refreshCommitted();
   }
 
   async function refreshCommitted() {
     if (chosen == null) return;
-    const r = await CH.api(`/api/incidents/${chosen}/dispatches`);
+    let r;
+    try { r = await CH.api(`/api/incidents/${chosen}/dispatches`); } catch (err) { return; }  // retried next round
     if (!r.ok) return;
     committed = (await r.json()).items;
     const now = Date.now() / 1000;
     const el = document.getElementById("command-committed");
     if (el) {
       el.innerHTML = committed.map((d) => {
-        const state = d.now || {}, eta = state.eta_at ? Math.max(0, state.eta_at - now) : null;
-        return `<li data-committed="${esc(d.unit_id)}" data-status="${esc(state.status || d.status)}">${esc(d.call_sign)} · ${esc(names.statuses[state.status] || state.status || d.status)}`
-          + `${eta != null ? ` · 预计 ${minutes(eta)}` : ""}${state.silent ? ` <em class="overdue">失联</em>` : ""}</li>`;
+        const state = d.now || {}, eta = d.route ? Math.max(0, d.route.eta_at - now) : null;
+        const mine = state.incident_id === d.incident_id;  // the unit is still on this dispatch
+        const shown = mine ? state.status : d.status;
+        return `<li data-committed="${esc(d.unit_id)}" data-dispatch="${esc(d.id)}" data-status="${esc(shown)}">${esc(d.call_sign)} · ${esc((mine ? names.statuses : names.dispatches)[shown] || shown)}`
+          + `${eta != null ? ` · 预计 ${minutes(eta)}` : ""}${mine && state.silent ? ` <em class="overdue">失联</em>` : ""}`
+          + `${d.route ? ` <button data-recall="${esc(d.id)}">召回</button>` : ""}</li>`;
       }).join("") || `<li class="muted">无</li>`;
     }
   }
@@ -110,9 +134,20 @@
     const doc = await r.json().catch(() => ({}));
     if (!r.ok) { msg.textContent = `失败：${doc.detail || r.status}`; button.disabled = false; return; }
     msg.textContent = `已派遣 ${doc.call_sign}，预计 ${minutes(doc.eta_s)}`;
-    if (doc.route) routes = routes.concat([{ unit, coordinates: doc.route.geometry.coordinates }]);
     await loadUnits();
-    refreshCommitted();
+  }
+
+  async function recall(dispatchId, button) {
+    const msg = document.getElementById("command-msg"), reason = document.getElementById("command-recall-reason");
+    if (!reason.value.trim()) { msg.textContent = "请填写召回原因"; reason.focus(); return; }
+    button.disabled = true;
+    const r = await CH.api(`/api/incidents/${chosen}/dispatches/${dispatchId}/recall`, { method: "POST",
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify({ reason: reason.value.trim() }) });
+    const doc = await r.json().catch(() => ({}));
+    if (!r.ok) { msg.textContent = `失败：${doc.detail || r.status}`; button.disabled = false; return; }
+    msg.textContent = `已召回 ${doc.call_sign}`;
+    reason.value = "";
+    await loadUnits();
   }
 
   function wire() {

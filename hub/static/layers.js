@@ -157,7 +157,8 @@
 
   const MAX_PULSES = 120;
   function placePulses() {
-    const box = document.getElementById("pulses"), vp = CH.deck && CH.deck.getViewports()[0];
+    // deck has no viewports until its canvas is up (a slow start, a reload): nothing to place before that
+    const box = document.getElementById("pulses"), vp = CH.deck && CH.deck.viewManager && CH.deck.getViewports()[0];
     if (!box || !vp) return;
     const list = toggles.alarms ? alarmData.slice(-MAX_PULSES) : [];
     let html = "";

@@ -1,5 +1,6 @@
 """The command panel in real Chromium: recommendations for a chosen incident, a dispatch from the panel,
-and the dispatched unit moving on the map as its JT/T 808 reports arrive."""
+the dispatched unit moving on the map as its JT/T 808 reports arrive, its route drawn again from the
+server after a reload, and a recall from the panel."""
 
 from __future__ import annotations
 
@@ -48,4 +49,21 @@ def test_recommendations_dispatch_and_a_moving_unit(city: City) -> None:
               " && Math.abs(u.lon - lon) < 1e-5 && Math.abs(u.lat - lat) < 1e-5))", [first, last[0], last[1]])
     committed = f"#command-committed [data-committed='{first}']"
     page.wait(f"document.querySelector(\"{committed}\").dataset.status === 'en-route'")
+
+    # a reload (or a second screen) draws the route from the server: what is left of it, from where the unit is
+    page.page.reload()  # the journeys are polled, not sent on the live channel: no need to wait for it
+    page.wait("(([id, lon, lat]) => window.CH.command.routes().some((r) => r.unit === id"
+              " && Math.abs(r.coordinates[0][0] - lon) < 1e-5 && Math.abs(r.coordinates[0][1] - lat) < 1e-5))",
+              [first, last[0], last[1]])
+
+    page.js("(id) => window.CH.command.choose(id)", str(incident["id"]))  # the panel as a click on the list opens it
+    page.page.wait_for_selector(f"{committed} button[data-recall]", timeout=60_000)
+    page.page.fill("#command-recall-reason", "现场已由属地处置")
+    page.page.click(f"{committed} button[data-recall]", timeout=60_000)
+    page.wait("window.CH.command.routes().length === 0"
+              f" && document.querySelector(\"{committed}\").dataset.status === 'recalling'")
+    (recalled,) = hub.get(f"/api/incidents/{incident['id']}/dispatches").json()["items"]
+    assert recalled["status"] == "recalling"  # the unit has reported: the recall waits on its feed
+    steps = hub.get(f"/api/incidents/{incident['id']}").json()["steps"]
+    assert steps[-1]["action"] == "recall" and "现场已由属地处置" in steps[-1]["note"]
     page.page.click("#tabs [data-tab='feed']")

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.api.conftest import (  # noqa: F401
+    OPERATOR,
+    VIEWER,
     db,
     event,
     fire_alarm,
     hub,
     pg_api_db,
+    post,
     publish,
     wait_incidents,
 )
@@ -62,3 +67,34 @@ def test_resources_as_an_ogc_collection(hub: RunningHub) -> None:  # noqa: F811
     one = page["features"][0]
     alone = hub.get(f"/ogc/collections/resources/items/{one['id']}").json()
     assert alone["properties"]["name"] == one["properties"]["name"]
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # both stores: tests/command/test_recall.py
+def test_dispatch_routes_and_recall_over_http(hub: RunningHub, publish) -> None:  # noqa: F811
+    publish(fire_alarm("fire"))
+    incident = wait_incidents(hub, 1)[0]
+    engine = next(c for c in hub.get(f"/api/incidents/{incident['id']}/recommendations").json()["capabilities"]
+                  if c["capability"] == "engine")["units"][0]
+    sent = post(hub, f"/api/incidents/{incident['id']}/dispatches", {"unit": engine["unit"]}).json()
+    (active,) = hub.get("/api/dispatches").json()["items"]  # any screen draws it from here
+    assert active["id"] == sent["id"] and active["route"]["path"]["geometry"] == sent["route"]["geometry"]
+    assert active["route"]["remaining"]["geometry"]["type"] == "LineString" and active["route"]["eta_at"]
+    (mine,) = hub.get(f"/api/incidents/{incident['id']}/dispatches").json()["items"]
+    assert mine["route"]["eta_s"] == sent["eta_s"]
+    recall = f"/api/incidents/{incident['id']}/dispatches/{sent['id']}/recall"
+    assert post(hub, recall, {"reason": "误报"}, token=None).status_code == 401
+    assert post(hub, recall, {"reason": "误报"}, token=VIEWER).status_code in (401, 403)
+    assert post(hub, recall, {"reason": ""}).status_code == 422
+    assert post(hub, recall, {}).status_code == 422
+    missing = post(hub, f"/api/incidents/{incident['id']}/dispatches/99999/recall", {"reason": "误报"})
+    assert missing.status_code == 404 and missing.json()["detail"]
+    back = post(hub, recall, {"reason": "误报，已核实无火情", "by": "张三"})
+    assert back.status_code == 200 and back.json()["status"] == "recalled"
+    again = post(hub, recall, {"reason": "误报"})
+    assert again.status_code == 409 and "recalled already" in again.json()["detail"]
+    steps = hub.get(f"/api/incidents/{incident['id']}").json()["steps"]
+    assert steps[-1]["action"] == "recall" and "误报，已核实无火情" in steps[-1]["note"] and "张三" in steps[-1]["who"]
+    assert hub.get("/api/dispatches").json()["items"] == []
+    offered = next(c for c in hub.get(f"/api/incidents/{incident['id']}/recommendations").json()["capabilities"]
+                   if c["capability"] == "engine")["units"]
+    assert offered[0]["unit"] == engine["unit"]  # the recalled engine is offered again

@@ -50,3 +50,38 @@ def test_unit_frame_carries_task_and_incident_through_the_adapter() -> None:
     data = event["data"]
     assert data["vehicle_id"] == unit.terminal and data["task"] == "en-route" and data["incident_id"] == 4242
     assert data["location"]["lon"] == pytest.approx(113.081) and data["speed_kmh"] == pytest.approx(42.0)
+
+
+def test_a_recalled_unit_is_free_at_once_and_its_old_task_cannot_commit_it_again() -> None:
+    b, unit = board(), first_engine()
+    b.commit(unit, 7, None)
+    assert b.recall(unit, 1000.5).status == "available" and unit in {s.unit_id for s in b.available("engine")}
+    b.commit(unit, 8, None)
+    b.report(unit, 113.0, 22.5, 1001.0, "en-route", 8)
+    assert b.recall(unit, 1001.5).status == "returning" and b.get(unit).recalled_from == 8
+    b.report(unit, 113.0, 22.5, 1001.2, "returning")  # stamped before the recall: it shows nothing
+    assert b.get(unit).recalled_from == 8
+    b.report(unit, 113.001, 22.5, 1002.0, "en-route", 8)  # the terminal has not read the recall yet
+    assert b.get(unit).status == "returning" and b.get(unit).lon == 113.001 and b.get(unit).recalled_from == 8
+    b.report(unit, 113.002, 22.5, 1003.0, "returning")
+    assert b.get(unit).recalled_from is None and b.get(unit).status == "returning"
+    b.report(unit, 113.003, 22.5, 1004.0, "available")
+    assert b.get(unit).status == "available" and b.get(unit).origin is None
+
+
+def test_the_simulated_crew_turns_home_on_a_recall_and_a_returning_crew_takes_a_new_order() -> None:
+    from hub.command.roads import city_roads
+    from simulators.command_units import Units
+
+    registry, unit = city_registry(), first_engine()
+    units = Units(registry, city_roads(), work_s=60, idle_every=60)
+    crew = next(c for c in units.crews.values() if c.unit.id == unit)
+    order = {"id": 5, "incident_id": 7, "terminal": crew.unit.terminal, "lon": 113.085, "lat": 22.59}
+    units.orders([order | {"status": "dispatched"}], 0.0)
+    assert crew.task == "en-route" and crew.incident_id == 7
+    units.orders([order | {"status": "recalling"}], 30.0)
+    assert crew.task == "returning" and crew.incident_id is None and crew.path[-1][:2] == crew.home
+    units.orders([order | {"id": 6, "incident_id": 8, "status": "dispatched"}], 40.0)
+    assert crew.task == "en-route" and crew.incident_id == 8
+    units.orders([order | {"status": "recalling"}], 50.0)  # the old recall again: not this task
+    assert crew.task == "en-route" and crew.incident_id == 8

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from hub.api.areas import inside
-from hub.api.deps import ActorDep, CityReaderDep, HubDep, IncidentId, ReaderDep
-from hub.command.desk import NoPlace, UnitBusy
+from hub.api.deps import MAX_ID, ActorDep, CityReaderDep, HubDep, IncidentId, ReaderDep
+from hub.command.desk import NoPlace, NotRecallable, UnitBusy, UnknownDispatch
+from hub.command.dispatch import STATUS_NAMES as DISPATCH_STATUS_NAMES
 from hub.command.surroundings import surroundings
 from hub.command.units import STATUS_NAMES, STATUSES
 from hub.incidents import UnknownIncident
@@ -28,6 +29,7 @@ def _visible(hub: Hub, who: Principal, incident_id: int) -> None:
     inside(who, summary(found), f"incident {incident_id}")
 
 
+DispatchId = Annotated[int, Path(ge=1, le=MAX_ID, description="the dispatch's number")]
 District = Annotated[str | None, Query(pattern=r"^\d{6}$", description="6-digit district code")]
 
 
@@ -35,6 +37,23 @@ class DispatchOrder(BaseModel):
     unit: str = Field(min_length=1, max_length=100, description="the unit id, as in /api/resources")
     note: str = Field("", max_length=2000, description="the dispatcher's note, kept in the incident's history")
     by: str | None = Field(None, max_length=100, description="who, when the operator acts for a named person")
+
+
+class RecallOrder(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000,
+                        description="why the unit is called back, kept in the incident's history")
+    by: str | None = Field(None, max_length=100, description="who, when the operator acts for a named person")
+
+
+def _acting(actor: Principal, by: str | None) -> str:
+    return f"{actor.who}:{by}" if by and actor.kind != "user" else actor.who
+
+
+def _changeable(hub: Hub, actor: Principal, incident_id: int) -> None:
+    """404 for an incident that does not exist or lies outside the actor's area."""
+    case = hub.incidents.store.get(incident_id)
+    if case is None or not actor.area.admits(case.district_code, case.town_code, case.department):
+        raise HTTPException(404, f"no incident {incident_id}")
 
 
 @router.get("/api/resources")
@@ -63,7 +82,7 @@ def resources(hub: HubDep, _: CityReaderDep, kind: str | None = Query(None, max_
         items.append(site.view() | {"units": views})
     capability_names = {u.capability: u.kind for u in desk.registry.units.values()}
     return {"items": items, "numberReturned": len(items), "statuses": list(STATUSES), "status_names": STATUS_NAMES,
-            "capability_names": capability_names,
+            "dispatch_status_names": DISPATCH_STATUS_NAMES, "capability_names": capability_names,
             "kinds": sorted(desk.registry.site_kinds), "capabilities": sorted(desk.registry.capabilities)}
 
 
@@ -82,17 +101,30 @@ def recommendations(incident_id: IncidentId, hub: HubDep, who: ReaderDep) -> dic
 @router.post("/api/incidents/{incident_id}/dispatches", status_code=201)
 def dispatch(incident_id: IncidentId, body: DispatchOrder, hub: HubDep, actor: ActorDep) -> dict[str, Any]:
     """Commit a unit to the incident (a step in its history); 409 when the unit is committed elsewhere."""
-    who = f"{actor.who}:{body.by}" if body.by and actor.kind != "user" else actor.who
-    case = hub.incidents.store.get(incident_id)
-    if case is None or not actor.area.admits(case.district_code, case.town_code, case.department):
-        raise HTTPException(404, f"no incident {incident_id}")
+    _changeable(hub, actor, incident_id)
     try:
-        return hub.command.dispatch(incident_id, body.unit, who, body.note)
+        return hub.command.dispatch(incident_id, body.unit, _acting(actor, body.by), body.note)
     except UnknownIncident:
         raise HTTPException(404, f"no incident {incident_id}") from None
     except KeyError:
         raise HTTPException(422, f"no unit {body.unit}") from None
     except (UnitBusy, NoPlace) as err:
+        raise HTTPException(409, str(err)) from None
+
+
+@router.post("/api/incidents/{incident_id}/dispatches/{dispatch_id}/recall")
+def recall(incident_id: IncidentId, dispatch_id: DispatchId, body: RecallOrder, hub: HubDep,
+           actor: ActorDep) -> dict[str, Any]:
+    """Call a committed unit back before it arrives (撤回/召回): a step in the incident's history with who and
+    why; the unit is told on its feed and is free again. 409 once it is on scene, over or recalled already."""
+    _changeable(hub, actor, incident_id)
+    try:
+        return hub.command.recall(incident_id, dispatch_id, _acting(actor, body.by), body.reason)
+    except UnknownIncident:
+        raise HTTPException(404, f"no incident {incident_id}") from None
+    except UnknownDispatch as err:
+        raise HTTPException(404, str(err)) from None
+    except NotRecallable as err:
         raise HTTPException(409, str(err)) from None
 
 
