@@ -1,14 +1,16 @@
 """Simulated staff (模拟坐席与处置人员): they work the hub's open cases along the case flow, so the
 demo's and scenarios' evaluation and monthly report have content.
 
-Each round looks at the open cases; a case waits in its state for a delay drawn per step (seconds
-of demo time, `pace` scales them), then the staff take the step a real centre would, with
-realistic odds: most reports registered, a tenth sent to an inspector to verify (核实) first, a
-few rejected; departments return a few wrongly dispatched cases (回退), ask for more time (延期)
-or to park a case (挂账); some cases are left unhandled (so they go late); inspectors send a few
-back for rework (返工). A returned case is re-dispatched to another department responsible at its
-place. Names are drawn from small rosters per post. Seeded: the same seed and the same cases give
-the same steps.
+Each round looks at the open cases. The centre's posts act on a case once their typical time in its
+state has passed: most reports registered, some sent to an inspector to verify (核实) first, a few
+rejected; dispatchers dispatch; shift leads decide extension and parking requests; inspectors check
+the handled cases and send some back (返工). A department, when a case is dispatched to it, draws what
+it will do from its profile: return it as wrongly dispatched (回退), ask to park it (挂账), or handle it
+after a time drawn as a share of the class's 处置时限 on the class's clock, asking for more time (延期)
+for some of the cases it would finish late (simulators/staff_profiles.py and .yaml hold the habits and
+shares). A returned case is re-dispatched to another department responsible at its place. `pace` real
+seconds pass per second of the cases' clocks; a case drawn late is handled only after its deadline.
+Names are drawn from small rosters per post. Seeded: the same seed and the same cases give the same steps.
 
 The staff work at a desk: `ServiceDesk`, the hub's incident engine in the same process (the demo),
 or `HttpDesk`, the hub's HTTP API with an operator token (a scenario replayed against a running
@@ -29,17 +31,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
+from hub.supervision.classes import class_table
+from hub.supervision.worktime import Limit
+from simulators.staff_profiles import Habits, act_at, extension_hours, habits, handled_at, handling_share
+
 if TYPE_CHECKING:
     from hub.incidents import IncidentService
 
 log = logging.getLogger(__name__)
 ROSTERS = {"intake": ["受理员·林", "受理员·黄", "受理员·陈"], "dispatcher": ["派遣员·梁", "派遣员·李"],
            "shift_lead": ["值班长·吴"], "inspector": ["监督员·周", "监督员·谭", "监督员·区", "监督员·余"]}
-WAIT_S = {"reported": 20, "verifying": 40, "registered": 15, "dispatched": 30, "in_progress": 60,
-          "extension_requested": 20, "park_requested": 20, "verified": 30}
-LEFT_LATE = 0.12  # share of dispatched cases the department never gets to
-
-
 FINAL = ("closed", "rejected")
 
 
@@ -51,6 +52,15 @@ class Case:
     state: str
     state_since: float  # epoch seconds
     department: str | None
+    title: str = ""
+    type: str = ""
+    dispatched_at: float | None = None
+    due_at: float | None = None  # the hub's deadline of the step the case waits for
+    time_limit_h: float | None = None
+
+
+def _seconds(iso: str | None) -> float | None:
+    return datetime.fromisoformat(iso).timestamp() if iso else None
 
 
 class Refused(Exception):
@@ -74,7 +84,8 @@ class ServiceDesk:
 
     def open_cases(self, limit: int) -> list[Case]:
         found, _ = self.service.store.search(open_only=True, limit=limit)
-        return [Case(i.id, i.state, i.state_since, i.department) for i in found if i.id is not None]
+        return [Case(i.id, i.state, i.state_since, i.department, i.title, i.type, i.dispatched_at, i.due_at,
+                     i.time_limit_h) for i in found if i.id is not None]
 
     def take(self, case_id: int, step: str, post: str, who: str, note: str, attachments: Sequence[str],
              extension_wh: float | None, department: str | None) -> None:
@@ -101,8 +112,10 @@ class HttpDesk:
     def open_cases(self, limit: int) -> list[Case]:
         answer = self.http.get("/api/incidents", params={"limit": limit})
         answer.raise_for_status()
-        return [Case(int(i["id"]), i["state"], datetime.fromisoformat(i["state_since"]).timestamp(),
-                     i.get("department")) for i in answer.json().get("items", []) if i["state"] not in FINAL]
+        return [Case(int(i["id"]), i["state"], _seconds(i["state_since"]) or 0.0, i.get("department"),
+                     i.get("title") or "", i.get("type") or "", _seconds(i.get("dispatched_at")),
+                     _seconds(i.get("due_at")), i.get("time_limit_h"))
+                for i in answer.json().get("items", []) if i["state"] not in FINAL]
 
     def take(self, case_id: int, step: str, post: str, who: str, note: str, attachments: Sequence[str],
              extension_wh: float | None, department: str | None) -> None:
@@ -118,18 +131,62 @@ class HttpDesk:
         return list(answer.json().get("departments", [])) if answer.status_code == 200 else []
 
 
+@dataclass(slots=True)
+class Plan:
+    """What the department will do with a case dispatched to it, drawn when it first sees it."""
+
+    outcome: str  # "handle", "return" or "park"
+    start: float  # when the case's handling clock started (its dispatch)
+    handled: float  # the instant it is handled, on the case's clock
+    extension_wh: float | None = None  # working hours it will ask for (延期), once
+
+
+def limit_of(case: Case) -> Limit | None:
+    """The case class's 处置时限; else its type's natural hours; else the span to its deadline."""
+    case_class = class_table().of_case(case.title, case.type)
+    if case_class is not None:
+        return case_class.limit
+    if case.time_limit_h:
+        return Limit(case.time_limit_h, "h")
+    start = case.dispatched_at or case.state_since
+    return Limit((case.due_at - start) / 3600, "h") if case.due_at and case.due_at > start else None
+
+
 class Staff:
-    def __init__(self, desk: Desk, seed: int = 26, pace: float = 1.0) -> None:
-        self.desk, self.rng, self.pace = desk, random.Random(seed), pace
-        self._neglected: set[int] = set()
+    def __init__(self, desk: Desk, seed: int = 26, pace: float | None = None, profiles: Habits | None = None) -> None:
+        self.habits = profiles or habits()
+        self.desk, self.rng = desk, random.Random(seed)
+        self.pace = self.habits.pace if pace is None else pace
+        self._plans: dict[int, Plan] = {}
+        self._handled_once: set[int] = set()  # a reworked case is handled again, never returned or parked
         self._returned: dict[int, str | None] = {}  # case → the department that returned it
 
     def who(self, post: str) -> str:
         return self.rng.choice(ROSTERS[post])
 
-    def due(self, incident: Case, now: float) -> bool:
-        wait = WAIT_S.get(incident.state)
+    def waited(self, incident: Case, now: float) -> bool:
+        """Whether the post that acts in the case's state has had its typical time (compressed by pace)."""
+        wait = self.habits.wait_s.get(incident.state)
         return wait is not None and now - incident.state_since >= wait * self.pace
+
+    def plan(self, incident: Case) -> Plan:
+        """The department's plan for the case, drawn once a dispatch from its profile."""
+        found = self._plans.get(incident.id)
+        if found is not None:
+            return found
+        profile = self.habits.profile(incident.department)
+        at_dispatch = incident.state == "dispatched"  # (re)dispatched or reworked now; else handled since dispatch
+        start = incident.state_since if at_dispatch else incident.dispatched_at or incident.state_since
+        r, outcome = self.rng.random(), "handle"
+        if incident.id not in self._handled_once and r < profile.returned + profile.parked:
+            outcome = "return" if r < profile.returned else "park"
+        limit = limit_of(incident)
+        handled = start if limit is None else handled_at(start, limit, handling_share(self.rng, profile))
+        ask = None
+        if incident.due_at is not None and handled > incident.due_at and self.rng.random() < profile.extension:
+            ask = extension_hours(incident.due_at, handled)
+        self._plans[incident.id] = found = Plan(outcome, start, handled, ask)
+        return found
 
     def redispatch_to(self, incident: Case) -> str | None:
         """Another department responsible at the place of a returned case (None: not returned, or none)."""
@@ -139,39 +196,57 @@ class Staff:
         others = [d for d in self.desk.departments(incident.id) if d != returned_by]
         return self.rng.choice(others) if others else None
 
-    def step_for(self, incident: Case) -> tuple[str, str, str, str, float | None]:
-        """(step, post, who, reason, extension hours) the staff take for a case in its state."""
-        r, state = self.rng.random(), incident.state
-        department = incident.department or "处置部门"
+    def department_step(self, incident: Case, now: float) -> tuple[str, str, float | None] | None:
+        """(step, reason, extension hours) the department takes now, None while it is still at work."""
+        plan = self.plan(incident)
+        if incident.state == "dispatched":
+            if not self.waited(incident, now):
+                return None
+            if plan.outcome == "return":
+                return "return", "不属本部门职责，请重新派遣", None
+            if plan.outcome == "park":
+                return "request_parking", "需纳入年度改造计划", None
+            return "accept", "", None
+        if plan.extension_wh is not None:
+            ask, plan.extension_wh = plan.extension_wh, None
+            return "request_extension", "需协调相关单位", ask
+        if now < act_at(plan.start, incident.due_at, plan.handled, self.pace):
+            return None
+        return "finish", "已处置完毕", None
+
+    def step_for(self, incident: Case, now: float) -> tuple[str, str, str, str, float | None] | None:
+        """(step, post, who, reason, extension hours) the staff take for a case in its state now, or None."""
+        state = incident.state
+        if state in ("dispatched", "in_progress"):
+            taken = self.department_step(incident, now)
+            if taken is None:
+                return None
+            step, reason, hours = taken
+            return step, "department", incident.department or "处置部门", reason, hours
+        if not self.waited(incident, now):
+            return None
+        r, odds = self.rng.random(), self.habits.centre
         if state == "reported":
-            if r < 0.05:
+            if r < odds["reject"]:
                 return "reject", "intake", self.who("intake"), "重复上报，已并案", None
-            if r < 0.15:
+            if r < odds["reject"] + odds["send_to_verify"]:
                 return "send_to_verify", "intake", self.who("intake"), "", None
             return "register", "intake", self.who("intake"), "", None
         if state == "verifying":
-            if r < 0.1:
+            if r < odds["refute"]:
                 return "refute", "inspector", self.who("inspector"), "现场核实无此问题", None
             return "confirm", "inspector", self.who("inspector"), "现场核实属实", None
         if state == "registered":
             return "dispatch", "dispatcher", self.who("dispatcher"), "", None
-        if state == "dispatched":
-            if r < 0.06:
-                return "return", "department", department, "不属本部门职责，请重新派遣", None
-            if r < 0.09:
-                return "request_parking", "department", department, "需纳入年度改造计划", None
-            if r < 0.14:
-                return "request_extension", "department", department, "需协调相关单位", 4.0
-            return "accept", "department", department, "", None
-        if state == "in_progress":
-            return "finish", "department", department, "已处置完毕", None
         if state == "extension_requested":
-            ok = r < 0.7
+            ok = r < odds["approve_extension"]
             return ("approve_extension" if ok else "refuse_extension"), "shift_lead", self.who("shift_lead"), \
                 "" if ok else "理由不充分，请按时处置", None
         if state == "park_requested":
             return "approve_parking", "shift_lead", self.who("shift_lead"), "", None
-        if r < 0.1:
+        if state != "verified":
+            return None
+        if r < self.habits.profile(incident.department).rework:
             return "rework", "inspector", self.who("inspector"), "核查未通过，仍有问题", None
         return "close", "inspector", self.who("inspector"), "", None
 
@@ -180,12 +255,10 @@ class Staff:
         now = time.time() if now is None else now
         taken = 0
         for incident in sorted(self.desk.open_cases(limit), key=lambda i: i.id):
-            if incident.id in self._neglected or not self.due(incident, now):
+            chosen = self.step_for(incident, now)
+            if chosen is None:
                 continue
-            if incident.state == "dispatched" and self.rng.random() < LEFT_LATE:
-                self._neglected.add(incident.id)  # the department never gets to it: it goes late
-                continue
-            step, post, who, reason, hours = self.step_for(incident)
+            step, post, who, reason, hours = chosen
             department = self.redispatch_to(incident) if step == "dispatch" else None
             try:
                 self.desk.take(incident.id, step, post, who, reason,
@@ -193,6 +266,10 @@ class Staff:
             except Refused:
                 continue  # someone else moved it meanwhile
             taken += 1
+            if step in ("return", "finish", "request_parking"):
+                self._plans.pop(incident.id, None)  # a new dispatch (or a rework) draws anew
+            if step == "finish":
+                self._handled_once.add(incident.id)
             if step == "return":
                 self._returned[incident.id] = incident.department
         return taken
@@ -206,7 +283,7 @@ class Staff:
 
 
 @contextlib.contextmanager
-def working_staff(desk: Desk | None, seed: int, pace: float, every_s: float) -> Iterator[Staff | None]:
+def working_staff(desk: Desk | None, seed: int, pace: float | None, every_s: float) -> Iterator[Staff | None]:
     """Staff working the desk's cases in a thread while the block runs (none without a desk)."""
     if desk is None:
         yield None

@@ -94,6 +94,7 @@ def run_replay(args: argparse.Namespace) -> int:
     from simulators.replay import check, default_start, replay, terminal_say
     from simulators.scenario import ScenarioError, load
     from simulators.staff import HttpDesk, working_staff
+    from simulators.staff_profiles import habits
 
     if args.speed <= 0:
         print("cityhub: --speed must be > 0", file=sys.stderr)
@@ -119,7 +120,7 @@ def run_replay(args: argparse.Namespace) -> int:
         print("cityhub: the scenario's simulated staff need the operator's --token; its indicators are skipped",
               file=sys.stderr)
     staff = scenario.staff or {}
-    with working_staff(desk, int(staff.get("seed", args.seed)), float(staff.get("pace", 1.0)) / args.speed,
+    with working_staff(desk, int(staff.get("seed", args.seed)), float(staff.get("pace", habits().pace)) / args.speed,
                        max(0.2, 5.0 / args.speed)):
         try:
             counts = replay(scenario, publisher, seed=args.seed, start=start, speed=args.speed, say=terminal_say)

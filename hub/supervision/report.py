@@ -1,21 +1,24 @@
 """The monthly report (月度考核通报): what it says, gathered from the platform's case records.
 
 A month is [first day 00:00, next month's first day 00:00) Beijing time. The report holds the
-rankings by department and by district (docs/EVALUATION.md), the city's totals, and each
-department's overdue cases (due and not handled by the deadline) and reworked cases. The writers
+rankings by department and by district (docs/EVALUATION.md), the city's totals, the inspectors'
+table (监督员: reports, 有效上报率, 漏报率, 按时核实率, 按时核查率, as the post evaluation and
+hub/supervision/inspectors.py define them, with their 合计), and each department's overdue cases
+(due and not handled by the deadline) and reworked cases. The writers
 (CSV here; XLSX and PDF in report_xlsx.py and report_pdf.py) lay the same content out.
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hub.supervision.evaluation import DEFAULT_WEIGHTS, total
-from hub.supervision.platform import evaluate_groups
+from hub.supervision.platform import evaluate_groups, evaluate_posts, post_totals
 from hub.supervision.worktime import BEIJING
 
 if TYPE_CHECKING:
@@ -26,6 +29,11 @@ RANK_COLUMNS = (("rank", "名次"), ("group", "单位"), ("due", "应结案"), (
                 ("closure_rate", "结案率"), ("on_time_closure_rate", "按期结案率"),
                 ("on_time_handling_rate", "按时处置率"), ("rework_rate", "返工率"), ("score", "得分"),
                 ("grade", "等级"))
+INSPECTOR_COLUMNS = (("group", "监督员"), ("reports", "上报数"), ("effective_reports", "有效上报数"),
+                     ("effective_report_rate", "有效上报率"), ("grid_cases", "网格立案数"),
+                     ("public_cases", "公众举报数"), ("missed_report_rate", "漏报率"), ("verifications", "核实数"),
+                     ("on_time_verification_rate", "按时核实率"), ("checks", "核查数"),
+                     ("on_time_check_rate", "按时核查率"))
 CASE_COLUMNS = (("incident_id", "案卷号"), ("department", "承办单位"), ("category", "类别"),
                 ("district_code", "区县"), ("dispatched", "派遣时间"), ("deadline", "处置时限"),
                 ("handled", "处置反馈"), ("reworks", "返工次数"))
@@ -39,6 +47,7 @@ class MonthlyReport:
     departments: list[dict[str, Any]] = field(default_factory=list)
     districts: list[dict[str, Any]] = field(default_factory=list)
     city: dict[str, Any] = field(default_factory=dict)
+    inspectors: list[dict[str, Any]] = field(default_factory=list)  # one row an inspector, then 合计
     overdue: list[dict[str, Any]] = field(default_factory=list)
     reworked: list[dict[str, Any]] = field(default_factory=list)
 
@@ -71,7 +80,23 @@ def _cases(db: Db, start: float, end: float, condition: str) -> list[dict[str, A
             for r in rows]
 
 
-def gather(db: Db, month: str, weights: dict[str, float] | None = None) -> MonthlyReport:
+def inspectors(db: Db, start: float, end: float, stage_limits_h: Mapping[str, float]) -> list[dict[str, Any]]:
+    """The inspectors' rows of the post evaluation over [start, end), each with every column's count, and
+    their 合计 (the post's totals) last when there is anyone."""
+    rows = [r for r in evaluate_posts(db, start, end, stage_limits_h) if r["post"] == "inspector"]
+    rows += post_totals(rows)
+    counts = [k for k, _ in INSPECTOR_COLUMNS[1:] if not k.endswith("_rate")]
+    return [{k: 0 for k in counts} | row for row in rows]
+
+
+def gather(db: Db, month: str, weights: dict[str, float] | None = None,
+           stage_limits_h: Mapping[str, float] | None = None) -> MonthlyReport:
+    """The month's report; `stage_limits_h`: the 核实/核查 limits of the responsibility list (default: the
+    bundled list's)."""
+    if stage_limits_h is None:
+        from hub.pipeline.routing import responsibility_list
+
+        stage_limits_h = responsibility_list().stage_limits_h
     start, end = month_bounds(month)
     weights = weights or DEFAULT_WEIGHTS
     report = MonthlyReport(month, start, end)
@@ -81,6 +106,7 @@ def gather(db: Db, month: str, weights: dict[str, float] | None = None) -> Month
         for rank, row in enumerate(rows, 1):
             row["rank"] = rank
     report.city = total(report.departments, weights)
+    report.inspectors = inspectors(db, start, end, stage_limits_h)
     report.overdue = _cases(db, start, end, "handled_at IS NULL OR handled_at > deadline")
     report.reworked = _cases(db, start, end, "reworks >= 1")
     return report
@@ -101,6 +127,7 @@ def write_csv(report: MonthlyReport, path: Path) -> None:
         out.writerow([report.title])
         for name, rows, columns in (("部门排名", report.departments, RANK_COLUMNS),
                                     ("区县排名", report.districts, RANK_COLUMNS),
+                                    ("监督员考核", report.inspectors, INSPECTOR_COLUMNS),
                                     ("超期案件", report.overdue, CASE_COLUMNS),
                                     ("返工案件", report.reworked, CASE_COLUMNS)):
             out.writerow([])

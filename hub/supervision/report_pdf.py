@@ -9,7 +9,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from hub.supervision.report import CASE_COLUMNS, RANK_COLUMNS, MonthlyReport, cell
+from hub.supervision.report import CASE_COLUMNS, INSPECTOR_COLUMNS, RANK_COLUMNS, MonthlyReport, cell
 from hub.supervision.worktime import BEIJING
 
 CSS = """
@@ -79,8 +79,9 @@ def html_of(report: MonthlyReport) -> str:
             f"<h2>一、总体情况</h2><p>{escape(summary)}</p>"
             f"<h2>二、部门综合排名</h2>{_chart(report.departments)}{_table(report.departments, RANK_COLUMNS)}"
             f"<h2>三、区县排名</h2>{_table(report.districts, RANK_COLUMNS)}"
-            f"<h2>四、超期案件</h2>{_table(report.overdue, CASE_COLUMNS)}"
-            f"<h2>五、返工案件</h2>{_table(report.reworked, CASE_COLUMNS)}"
+            f"<h2>四、监督员考核</h2>{_table(report.inspectors, INSPECTOR_COLUMNS)}"
+            f"<h2>五、超期案件</h2>{_table(report.overdue, CASE_COLUMNS)}"
+            f"<h2>六、返工案件</h2>{_table(report.reworked, CASE_COLUMNS)}"
             "<p class='meta'>指标定义见 docs/EVALUATION.md；处置时限按工作时间计算"
             "（法定节假日及调休按国务院办公厅通知）。</p>"
             "</body></html>")

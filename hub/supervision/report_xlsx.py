@@ -10,7 +10,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
-from hub.supervision.report import CASE_COLUMNS, RANK_COLUMNS, MonthlyReport
+from hub.supervision.report import CASE_COLUMNS, INSPECTOR_COLUMNS, RANK_COLUMNS, MonthlyReport
 
 HEAD = PatternFill("solid", fgColor="DDEBF7")
 RATE_FORMAT = "0.0%"
@@ -49,6 +49,7 @@ def write_xlsx(report: MonthlyReport, path: Path) -> None:
         chart.height, chart.width = max(7.5, 0.6 * len(report.departments)), 18
         ranking.add_chart(chart, f"A{last + 3}")
     _table(book.create_sheet("区县排名"), report.title + " · 区县排名", report.districts, RANK_COLUMNS)
+    _table(book.create_sheet("监督员考核"), report.title + " · 监督员考核", report.inspectors, INSPECTOR_COLUMNS)
     _table(book.create_sheet("超期案件"), report.title + " · 超期案件", report.overdue, CASE_COLUMNS)
     _table(book.create_sheet("返工案件"), report.title + " · 返工案件", report.reworked, CASE_COLUMNS)
     book.save(path)

@@ -81,7 +81,8 @@ def monthly_report(hub: HubDep, _: CityReaderDep,
                    format: Literal["xlsx", "pdf", "csv"] = "xlsx") -> Response:
     """The monthly report (月度考核通报) as `cityhub report` writes it, for download."""
     month = month or datetime.now(BEIJING).strftime("%Y-%m")
-    report = gather(hub.incidents.store.db, month, hub.settings.evaluation_weights)
+    report = gather(hub.incidents.store.db, month, hub.settings.evaluation_weights,
+                    hub.incidents.duties.stage_limits_h)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"report.{format}"
         if format == "csv":
