@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from hub.forecast.history import History
 from hub.forecast.model import FEATURES, Fitted, fit, point_samples
 from hub.registry import load_registry
 from simulators import scenario
-from simulators.forecast_check import MEASURES, LeadFigures, figures
+from simulators.forecast_check import MEASURES, LeadFigures, Span, figures
 from simulators.history import history
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,25 +114,38 @@ def held_back(model: Fitted, kind: str, points: list[Any], history_: History, sp
     return out
 
 
+Readings = dict[str, dict[str, list[tuple[float, float]]]]  # kind → point → (event time, value)
+
+
+def replayed(storm: scenario.Scenario, models: dict[str, Fitted], seed: int,
+             start: datetime) -> tuple[Forecaster, Readings]:
+    """A scenario's events fed in time order to a forecaster with the given models: the forecaster (its
+    warnings' spans) and the points' measured readings."""
+    forecaster = Forecaster(load_registry(), load_settings())
+    forecaster.models.update(models)
+    readings: Readings = {k: {} for k in MEASURES}
+    for event in events_of(storm.messages(seed, start), start.timestamp()):
+        forecaster.sink([event], [])
+        point = forecaster.points.get(event.device_id)
+        if point is not None and event.ce["type"] == MEASURES[point.kind][0]:
+            value = event.ce["data"][MEASURES[point.kind][1]]
+            readings[point.kind].setdefault(point.device_id, []).append((event.seconds, value))
+    return forecaster, readings
+
+
+def spans(forecaster: Forecaster, points: Iterable[str]) -> dict[str, list[Span]]:
+    """The forecast warnings each point had: (issued, withdrawn or None)."""
+    return {p: [(a, b) for a, b in (forecaster.current[p].spans if p in forecaster.current else []) if a is not None]
+            for p in points}
+
+
 def storm_figures(models: dict[str, Fitted], name: str, seeds: int) -> dict[str, Any]:
     storm = scenario.load(ROOT / "simulators" / "scenarios" / f"{name}.yaml")
     settings, total = load_settings(), {k: LeadFigures(0, 0, [], 0, 0) for k in MEASURES}
     for seed in range(1, seeds + 1):
-        forecaster = Forecaster(load_registry(), settings)
-        forecaster.models.update(models)
-        start = START + (seed - 1) * SEED_STEP
-        events = events_of(storm.messages(seed, start), start.timestamp())
-        readings: dict[str, dict[str, list[tuple[float, float]]]] = {k: {} for k in MEASURES}
-        for event in events:
-            forecaster.sink([event], [])
-            point = forecaster.points.get(event.device_id)
-            if point is not None and event.ce["type"] == MEASURES[point.kind][0]:
-                value = event.ce["data"][MEASURES[point.kind][1]]
-                readings[point.kind].setdefault(point.device_id, []).append((event.seconds, value))
+        forecaster, readings = replayed(storm, models, seed, START + (seed - 1) * SEED_STEP)
         for kind, by_point in readings.items():
-            spans = {p: [(a, b) for a, b in (forecaster.current[p].spans if p in forecaster.current else [])
-                         if a is not None] for p in by_point}
-            one = figures(by_point, {p: forecaster.points[p].threshold for p in by_point}, spans,
+            one = figures(by_point, {p: forecaster.points[p].threshold for p in by_point}, spans(forecaster, by_point),
                           max(settings.horizons_min) * 60)
             add = total[kind]
             add.crossings += one.crossings
