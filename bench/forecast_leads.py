@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -157,11 +159,44 @@ def storm_figures(models: dict[str, Fitted], name: str, seeds: int) -> dict[str,
     return {kind: figures_.summary() for kind, figures_ in total.items() if figures_.crossings or figures_.warnings}
 
 
+def upkeep(models: dict[str, Fitted], count: int) -> dict[str, float]:
+    """CPU µs per event of the forecaster's sink with fitted models (a forecast for every point reading and every
+    point around a reporting rain gauge): on the mixed stream of every simulator (as bench.health_upkeep builds
+    it) and on the storm scenarios' events (all water: the worst case), with each point's own coefficients and
+    with the pooled ones."""
+    from bench.health_upkeep import mixed_events
+    from hub.geo import load_city
+    from hub.pipeline.process import Pipeline
+    from hub.store import open_store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(f"sqlite:///{Path(tmp) / 'hub.sqlite'}")
+        pipeline = Pipeline(store, load_city(), load_registry())
+        messages = mixed_events(count, 1)
+        mixed = [pipeline.prepare(messages[i:i + 500]).events for i in range(0, len(messages), 500)]
+        store.close()
+    storms = [events_of(scenario.load(ROOT / "simulators" / "scenarios" / f"{name}.yaml").messages(1, START),
+                        START.timestamp()) for name in STORMS]
+    out = {}
+    for label, given in (("own", models), ("pooled", {k: m.pooled() for k, m in models.items()})):
+        for stream, batches in (("mixed", mixed), ("storms", [e[i:i + 500] for e in storms
+                                                              for i in range(0, len(e), 500)])):
+            forecaster = Forecaster(load_registry(), load_settings())
+            forecaster.models.update(given)
+            begin = time.process_time()
+            for batch in batches:
+                forecaster.sink(batch, [])
+            out[f"{stream}, {label} coefficients"] = round(
+                (time.process_time() - begin) / sum(len(b) for b in batches) * 1e6, 2)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--days", type=float, default=6)
     parser.add_argument("--history-seed", type=int, default=100)
+    parser.add_argument("--upkeep-events", type=int, default=30_000)
     args = parser.parse_args()
     forecaster = Forecaster(load_registry(), load_settings())
     models, errors = fitted_models(forecaster, args.days, args.history_seed)
@@ -169,6 +204,7 @@ def main() -> None:
               "coefficients": {k: {f"+{h}min": [round(c, 4) for c in beta] for h, beta in m.coefficients.items()}
                                for k, m in models.items()},
               "points_with_own_coefficients": {k: len(m.points) for k, m in models.items()},
+              "upkeep_us_per_event": upkeep(models, args.upkeep_events),
               "storms": {name: storm_figures(models, name, args.seeds) for name in STORMS},
               "storms_pooled": {name: storm_figures({k: m.pooled() for k, m in models.items()}, name, args.seeds)
                                 for name in STORMS}, "seeds": args.seeds}
