@@ -24,6 +24,7 @@ import orjson
 
 from adapters.base import NativeRejected
 from adapters.registry import ADAPTERS
+from bench.stats import python_pace
 from hub.events import Event, HubBlock, Message, epoch
 from hub.forecast import Forecaster, load_settings
 from hub.forecast.history import History
@@ -177,7 +178,7 @@ def upkeep(models: dict[str, Fitted], count: int) -> dict[str, float]:
         store.close()
     storms = [events_of(scenario.load(ROOT / "simulators" / "scenarios" / f"{name}.yaml").messages(1, START),
                         START.timestamp()) for name in STORMS]
-    out = {}
+    out = {"python_pace_s": python_pace()}
     for label, given in (("own", models), ("pooled", {k: m.pooled() for k, m in models.items()})):
         for stream, batches in (("mixed", mixed), ("storms", [e[i:i + 500] for e in storms
                                                               for i in range(0, len(e), 500)])):
