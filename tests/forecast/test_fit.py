@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from hub.forecast import Forecaster, load_settings
-from hub.forecast.model import FEATURES, fit, point_samples
+from hub.forecast.history import History
+from hub.forecast.model import FEATURES, Fitted, fit, point_samples
 from hub.registry import load_registry
 from hub.store import open_store
 from tests.forecast.support import store_history
@@ -36,16 +37,25 @@ def rmse(errors: list[float]) -> float:
     return float(np.sqrt(np.mean(np.array(errors) ** 2)))
 
 
+def read_back(path: Path, since: float, until: float, refit_at: float | None = None) -> tuple[
+        Forecaster, dict[str, Fitted], History]:
+    """A forecaster on the stored history: its models refitted at `refit_at` (none without), and the history of
+    [since, until) read back from the store."""
+    store = open_store(f"sqlite:///{path}")
+    forecaster = Forecaster(load_registry(), load_settings())
+    fitted = forecaster.refit(store, refit_at) if refit_at is not None else {}
+    history = forecaster.load(store, since, until)
+    store.close()
+    return forecaster, fitted, history
+
+
 def test_fitted_on_two_days_each_point_and_each_kind_beat_persistence_on_the_third(
         stored: tuple[Path, float]) -> None:
     path, start = stored
-    store = open_store(f"sqlite:///{path}")
     settings = load_settings()
-    forecaster = Forecaster(load_registry(), settings)
     split, end = start + 2 * DAY, start + 3 * DAY
-    fitted = forecaster.refit(store, split)  # the last history_days before the split: the first two days
-    held_back = forecaster.load(store, split - 4 * 3600, end)
-    store.close()
+    # fitted on the last history_days before the split: the first two days
+    forecaster, fitted, held_back = read_back(path, split - 4 * 3600, end, refit_at=split)
     assert set(fitted) == {"waterlogging", "river"}
     for kind, model in fitted.items():
         assert model.samples >= settings.min_samples
@@ -72,11 +82,8 @@ def test_fitted_on_two_days_each_point_and_each_kind_beat_persistence_on_the_thi
 def test_a_point_with_too_short_a_history_is_forecast_with_its_kinds_pooled_coefficients(
         stored: tuple[Path, float]) -> None:
     path, start = stored
-    store = open_store(f"sqlite:///{path}")
     settings = load_settings()
-    forecaster = Forecaster(load_registry(), settings)
-    history = forecaster.load(store, start, start + 2 * DAY)
-    store.close()
+    forecaster, _, history = read_back(path, start, start + 2 * DAY)
     rivers = [p for p in forecaster.points.values() if p.kind == "river" and p.device_id in history.values]
     short, kept = rivers[0].device_id, rivers[1].device_id
     history.values[short].trim(start + 2 * DAY - 3 * 3600)  # three hours: fewer than point_min_samples
