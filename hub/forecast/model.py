@@ -128,23 +128,29 @@ def samples(points: list[Point], history: History, horizon_s: float, step_s: flo
     return xs, ys
 
 
-def solve(xs: list[list[float]], ys: list[float], ridge: float) -> tuple[list[float], float]:
-    """Ridge least squares (the constant not shrunk); the coefficients and their training RMSE."""
-    x, y = np.array(xs), np.array(ys)
+def ridge_penalty(ridge: float) -> np.ndarray:
+    """λ·I with the constant not shrunk: it keeps the solve regular when a feature never varied (no warning
+    signal in the history, say)."""
     penalty = ridge * np.eye(len(FEATURES))
     penalty[0, 0] = 0.0
-    beta = np.linalg.solve(x.T @ x + penalty, x.T @ y)
+    return penalty
+
+
+def solve(xs: list[list[float]], ys: list[float], ridge: float) -> tuple[list[float], float]:
+    """Ridge least squares; the coefficients and their training RMSE."""
+    x, y = np.array(xs), np.array(ys)
+    beta = np.linalg.solve(x.T @ x + ridge_penalty(ridge), x.T @ y)
     return [float(b) for b in beta], float(np.sqrt(np.mean((x @ beta - y) ** 2)))
 
 
 def solve_own(xs: list[list[float]], ys: list[float], pooled: list[float], gram: np.ndarray,
-              prior_samples: float) -> list[float]:
+              prior_samples: float, ridge: float) -> list[float]:
     """A point's own least squares with its kind's pooled fit as a prior worth `prior_samples` samples spread
     like the kind's (`gram`: the pooled inputs' XᵀX per sample): with few samples of its own a point stays near
     its kind's coefficients, with many it follows its own."""
     x, y = np.array(xs), np.array(ys)
     prior = prior_samples * gram
-    beta = np.linalg.solve(x.T @ x + prior, x.T @ y + prior @ np.array(pooled))
+    beta = np.linalg.solve(x.T @ x + prior + ridge_penalty(ridge), x.T @ y + prior @ np.array(pooled))
     return [float(b) for b in beta]
 
 
@@ -172,6 +178,6 @@ def fit(kind: str, points: list[Point], history: History, horizons_min: tuple[in
     if point_min_samples is not None:
         for device, per_horizon in by_point.items():
             if all(len(ys) >= point_min_samples for _, ys in per_horizon.values()):
-                own_fits[device] = {h: solve_own(xs, ys, coefficients[h], grams[h], point_prior_samples)
+                own_fits[device] = {h: solve_own(xs, ys, coefficients[h], grams[h], point_prior_samples, ridge)
                                     for h, (xs, ys) in per_horizon.items()}
     return Fitted(kind, coefficients, count, rmse, own_fits)

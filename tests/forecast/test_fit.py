@@ -94,3 +94,7 @@ def test_a_point_with_too_short_a_history_is_forecast_with_its_kinds_pooled_coef
     x = [1.0, 3.0, 0.2, 4.0, 6.0, 15.0, 3.0]  # a wet moment
     assert model.predict(x, None, short) == model.pooled().predict(x, None)
     assert model.predict(x, None, kept) != model.pooled().predict(x, None)
+    history.warnings.clear()  # a store without warning signals: that feature never varies, the fit still holds
+    unwarned = fit("river", rivers, history, settings.horizons_min, settings.step_s, start, start + 2 * DAY,
+                   settings.ridge, settings.point_min_samples, settings.point_prior_samples)
+    assert unwarned is not None and kept in unwarned.points
