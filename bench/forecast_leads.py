@@ -164,7 +164,7 @@ def upkeep(models: dict[str, Fitted], count: int) -> dict[str, float]:
     """CPU µs per event of the forecaster's sink with fitted models (a forecast for every point reading and every
     point around a reporting rain gauge): on the mixed stream of every simulator (as bench.health_upkeep builds
     it) and on the storm scenarios' events (all water: the worst case), with each point's own coefficients and
-    with the pooled ones."""
+    with the pooled ones; the least CPU time of three runs each."""
     from bench.health_upkeep import mixed_events
     from hub.geo import load_city
     from hub.pipeline.process import Pipeline
@@ -182,13 +182,15 @@ def upkeep(models: dict[str, Fitted], count: int) -> dict[str, float]:
     for label, given in (("own", models), ("pooled", {k: m.pooled() for k, m in models.items()})):
         for stream, batches in (("mixed", mixed), ("storms", [e[i:i + 500] for e in storms
                                                               for i in range(0, len(e), 500)])):
-            forecaster = Forecaster(load_registry(), load_settings())
-            forecaster.models.update(given)
-            begin = time.process_time()
-            for batch in batches:
-                forecaster.sink(batch, [])
-            out[f"{stream}, {label} coefficients"] = round(
-                (time.process_time() - begin) / sum(len(b) for b in batches) * 1e6, 2)
+            cpu = []
+            for _ in range(3):  # the least of three: the machine is shared
+                forecaster = Forecaster(load_registry(), load_settings())
+                forecaster.models.update(given)
+                begin = time.process_time()
+                for batch in batches:
+                    forecaster.sink(batch, [])
+                cpu.append(time.process_time() - begin)
+            out[f"{stream}, {label} coefficients"] = round(min(cpu) / sum(len(b) for b in batches) * 1e6, 2)
     return out
 
 
