@@ -30,15 +30,16 @@ def storms(rng: random.Random, start: datetime, days: float, every_h: float = 10
 
 
 def history(seed: int, start: datetime, days: float, districts: frozenset[str] | None = None,
-            every_s: float = 300.0) -> list[tuple[float, str, bytes]]:
-    """(seconds after start, adapter name, native bytes) in time order, for the devices of `districts`."""
+            every_s: float = 300.0, kinds: tuple[str, ...] = KINDS) -> list[tuple[float, str, bytes]]:
+    """(seconds after start, adapter name, native bytes) in time order, for the devices of `kinds` in
+    `districts`."""
     rng = random.Random(seed)
     env = Environment(storms(rng, start, days))
     sources = [Gauges(random.Random(seed + 1)), WaterloggingSensors(random.Random(seed + 2)),
                WarningService(random.Random(seed + 3))]
     timed: list[tuple[float, str, bytes]] = []
     for source in sources:
-        devices: list[Device] = [d for d in source.devices if d.kind in KINDS and (
+        devices: list[Device] = [d for d in source.devices if d.kind in kinds and (
             districts is None or d.district_code in districts or d.device_id == "440700")]
         step = 1800.0 if source.adapter == "weather-cap" else every_s
         for device in devices:

@@ -1,6 +1,8 @@
 """智慧水利 and 内涝: rain, river and reservoir gauges (SL 651-2014 ASCII frames) and road waterlogging
-sensors (OneNET pushes). Rain is read from the environment; rivers answer to the rain of the past
-hours (with the tide on the Xijiang), waterlogging to the rain of the last forty minutes."""
+sensors (OneNET pushes). Rain is read from the environment. A river gauge answers to the rain over its
+catchment through a unit hydrograph (the level rises for some hours after the rain, then recedes; with the
+tide on the Xijiang); a low point fills with the rain of its catchment and empties as fast as its drains carry.
+Each gauge's catchment and each low point's drains are its own (from its id), so no two respond alike."""
 
 from __future__ import annotations
 
@@ -15,7 +17,67 @@ from simulators.fleet import Device
 from simulators.wire import sl651_frame
 
 KINDS = {"rain-gauge": "P", "river-gauge": "H", "reservoir-gauge": "K"}
+Place = tuple[float, float, str | None]  # lon, lat, district
 TIDE_PERIOD_S = 12.42 * 3600
+STEP_S = 300  # rain is read in five-minute steps of the clock
+PONDING_STEPS, MAX_PONDING_CM = 36, 80.0
+
+
+def catchment(device_id: str) -> tuple[float, float]:
+    """A river gauge's catchment: metres of rise per mm of rain at the peak of its response, and the hours from
+    rain to that peak (a larger catchment answers later)."""
+    u = stable(f"catchment:{device_id}")
+    return 0.016 + 0.012 * (u % 1000) / 1000, 1.5 + 2.0 * (u // 1000 % 1000) / 1000
+
+
+def drains(device_id: str) -> tuple[float, float]:
+    """A low point: cm of water flowing in per mm of rain (its catchment over its area), and the cm its drains
+    carry away in five minutes."""
+    u = stable(f"drains:{device_id}")
+    return 0.8 + 1.2 * (u % 1000) / 1000, 0.4 + 1.6 * (u // 1000 % 1000) / 1000
+
+
+def rain_steps(memory: dict[str, Any], env: Environment, when: datetime, place: Place, count: int) -> list[float]:
+    """The rain (mm) of the last `count` whole five-minute steps before `when`, the latest first. A device keeps
+    them, so reporting every few minutes it reads the environment once per new step; the values are the
+    environment's whatever the cadence."""
+    if memory.get("rain_env") is not env:
+        memory["rain_env"], memory["rain_steps"] = env, {}
+    kept: dict[int, float] = memory["rain_steps"]
+    latest = int(when.timestamp() // STEP_S) - 1
+    out = []
+    for step in range(latest, latest - count, -1):
+        if step not in kept:
+            begin = datetime.fromtimestamp(step * STEP_S, when.tzinfo)
+            kept[step] = env.rain_mm(begin, begin + timedelta(seconds=STEP_S), *place)
+        out.append(kept[step])
+    if len(kept) > 2 * count:
+        for step in [s for s in kept if s <= latest - count]:
+            del kept[step]
+    return out
+
+
+def river_rise_m(memory: dict[str, Any], env: Environment, when: datetime, place: Place, device_id: str) -> float:
+    """The rain of past hours routed through the gauge's triangular unit hydrograph (SCS: rising to its peak
+    at the catchment's lag, falling to nothing at 2.67 times it), times the catchment's gain."""
+    gain, peak_h = catchment(device_id)
+    end_h = 2.67 * peak_h
+    rain = rain_steps(memory, env, when, place, int(end_h * 3600 / STEP_S) + 1)
+    total = 0.0
+    for k, mm in enumerate(rain):
+        age_h = (k + 0.5) * STEP_S / 3600
+        total += mm * (age_h / peak_h if age_h <= peak_h else max(0.0, (end_h - age_h) / (end_h - peak_h)))
+    return gain * total
+
+
+def ponded_cm(memory: dict[str, Any], env: Environment, when: datetime, place: Place, device_id: str) -> float:
+    """The water standing at a low point: over the past three hours, every five minutes the rain of the step
+    before flows in and the drains carry their capacity away; it cannot stand deeper than MAX_PONDING_CM."""
+    per_mm, carried = drains(device_id)
+    depth = 0.0
+    for mm in reversed(rain_steps(memory, env, when, place, PONDING_STEPS + 1)[1:]):
+        depth = max(0.0, depth + per_mm * mm - carried)
+    return min(depth, MAX_PONDING_CM)
 
 
 class Gauges(Source):
@@ -38,11 +100,11 @@ class Gauges(Source):
         else:
             base = float(device.meta.get("base_level_m", 2.0))
             if device.kind == "river-gauge":
-                rain = env.rain_mm(when - timedelta(hours=6), when - timedelta(minutes=45), *place)
+                rise = river_rise_m(memory, env, when, place, device.device_id)
                 tide = 0.45 * math.sin(2 * math.pi * when.timestamp() / TIDE_PERIOD_S)
-                level = base + 0.035 * rain + tide + env.value("river_rise_m", when, *place)
+                level = base + rise + tide + env.value("river_rise_m", when, *place)
                 elements += [("Z", f"{self.drifted(device, when, level, 0.01):.3f}"),
-                             ("Q", f"{max(0, 300 + 90 * rain):.1f}")]
+                             ("Q", f"{max(0, 300 + 1200 * rise):.1f}")]
             else:
                 rain = env.rain_mm(when - timedelta(hours=24), when - timedelta(hours=2), *place)
                 elements += [("ZU", f"{self.drifted(device, when, base + 0.01 * rain, 0.01):.3f}")]
@@ -58,8 +120,8 @@ class WaterloggingSensors(Source):
 
     def report(self, device: Device, when: datetime, env: Environment, what: dict[str, Any]) -> bytes:
         place = (device.lon, device.lat, device.district_code)
-        rain = env.rain_mm(when - timedelta(minutes=40), when - timedelta(minutes=5), *place)
-        depth = max(0.0, 1.4 * rain - 6) + env.value("flood_cm", when, *place)
+        depth = ponded_cm(self.memory[device.device_id], env, when, place, device.device_id) + env.value(
+            "flood_cm", when, *place)
         depth = float(what.get("depth_cm", self.drifted(device, when, depth, 0.2)))
         stamp = int(when.timestamp() * 1000)
         messages: list[dict[str, Any]] = [{"type": 1, "dev_id": int(device.device_id), "ds_id": "water_depth",

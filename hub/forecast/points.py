@@ -52,6 +52,8 @@ class ForecastSettings:
     colours: dict[str, int]
     nearest: int
     within_m: float
+    point_min_samples: int = 60  # a point's own wet samples per horizon from which it gets its own coefficients
+    point_prior_samples: float = 1000.0  # the weight of its kind's fit in a point's own, in samples
 
 
 def load_settings(path: Path | None = None) -> ForecastSettings:
@@ -65,7 +67,8 @@ def load_settings(path: Path | None = None) -> ForecastSettings:
                             int(fit.get("min_samples", 100)), float(fit.get("ridge", 1.0)),
                             float(doc.get("withdraw_below", 0.95)), frozenset(warnings.get("hazards") or ()),
                             dict(warnings.get("colours") or {}), int(gauges.get("nearest", 3)),
-                            float(gauges.get("within_m", 10000)))
+                            float(gauges.get("within_m", 10000)), int(fit.get("point_min_samples", 60)),
+                            float(fit.get("point_prior_samples", 1000.0)))
 
 
 def distance_m(a: dict[str, Any], b: dict[str, Any]) -> float:

@@ -100,7 +100,7 @@ class Forecaster:
         kept = self.current.get(point.device_id)
         if kept is not None and kept.at > at:
             return kept  # a late reading does not replace a newer forecast
-        predicted = {h: round(v, 3) for h, v in model.predict(x).items()}
+        predicted = {h: round(v, 3) for h, v in model.predict(x, device_id=point.device_id).items()}
         made = Forecast(at, x[1], predicted, crossing(at, x[1], predicted, point.threshold))
         if kept is not None:
             made.warning_id, made.warned_at, made.spans = kept.warning_id, kept.warned_at, kept.spans
@@ -159,7 +159,7 @@ class Forecaster:
         for kind in self.settings.kinds:
             points = [p for p in self.points.values() if p.kind == kind]
             model = fit(kind, points, history, self.settings.horizons_min, self.settings.step_s, since, until,
-                        self.settings.ridge)
+                        self.settings.ridge, self.settings.point_min_samples, self.settings.point_prior_samples)
             if model is not None and model.samples >= self.settings.min_samples:
                 fitted[kind] = model
         self.models.update(fitted)
@@ -173,7 +173,7 @@ class Forecaster:
             self.history.trim(self.latest - KEEP_S)
 
     def view(self, kind: str) -> list[dict[str, Any]]:
-        items = []
+        items, model = [], self.models.get(kind)
         for point in self.points.values():
             if point.kind != kind:
                 continue
@@ -188,5 +188,7 @@ class Forecaster:
                           "predicted": {f"+{h}min": v for h, v in made.predicted.items()} if made else None,
                           "expected_crossing_at": iso(made.crossing_at) if made and made.crossing_at else None,
                           "warning": made is not None and made.warned_at is not None,
-                          "warning_incident": made.warning_id if made else None})
+                          "warning_incident": made.warning_id if made else None,
+                          "coefficients": None if model is None else "own" if point.device_id in model.points
+                          else "pooled"})
         return items

@@ -35,7 +35,7 @@ def test_rising_rain_is_warned_ahead_of_the_crossings(embedded_broker: EmbeddedB
         forecasts = hub.hub.monitoring.forecasts
         wait_for(lambda: "waterlogging" in forecasts.models, timeout=60, what="the model fitted from the store")
         publisher = MqttPublisher(settings.mqtt or "", "test-storm")
-        replay(storm, publisher, seed=1, start=start, speed=600)
+        replay(storm, publisher, seed=1, start=start, speed=2400)
         publisher.close()
         outcomes = check(storm, hub.url, start, wait=60)
         (warned,) = [o for o in outcomes if o.what.startswith("forecast warnings")]

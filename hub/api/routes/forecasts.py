@@ -23,6 +23,7 @@ def forecasts(hub: HubDep, who: ReaderDep,
     return {"kind": kind, "kind_name": forecaster.settings.kinds[kind].title,
             "horizons_min": list(forecaster.settings.horizons_min),
             "model": None if model is None else {"fitted_at": iso(forecaster.fitted_at), "samples": model.samples,
+                                                 "points_with_own_coefficients": len(model.points),
                                                  "training_rmse": {f"+{h}min": round(e, 4)
                                                                    for h, e in model.rmse.items()}},
             "warnings_in_force": sum(1 for i in items if i["warning"]), "count": len(items), "items": items}
