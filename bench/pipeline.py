@@ -4,7 +4,7 @@
 
 Prints one JSON object: events/s of the whole `process` (wall clock, and per CPU second of this
 process, which a busy machine disturbs less) and the CPU microseconds per event of each stage
-(decode, place, classify_and_route, each step, store.write, each sink). With --every K, first a line
+(decode_batch, place, classify_and_route, each step, store.write, each sink). With --every K, first a line
 for each K events with the same figures for those K alone: how the costs move as the store grows.
 With --profile, runs the whole thing under pyinstrument and prints its text report to stderr.
 """
@@ -44,7 +44,8 @@ class Stages:
         import hub.pipeline.process as module
 
         self.cpu: dict[str, float] = defaultdict(float)
-        self.module, self.saved = module, {n: getattr(module, n) for n in ("decode", "place", "classify_and_route")}
+        stages = ("decode_batch", "place", "classify_and_route")
+        self.module, self.saved = module, {n: getattr(module, n) for n in stages}
         for name, fn in self.saved.items():
             setattr(module, name, self.timed(name, fn))
         pipeline = hub.pipeline
