@@ -40,27 +40,21 @@ class Rejected(Exception):
 
 
 def decode(message: Message, limits: Limits, trust: Trust | None = None) -> Event | DeadLetter:
-    try:
-        ce = parse(message, limits)
-        if trust is not None:  # before the checks below, which may fill in schema defaults
-            trust(ce)
-        ce, when = _checked(ce, message, limits)
-        return Event(ce, message, epoch=when)
-    except (Rejected, BadSignature) as reason:
-        return _dead_letter(message, str(reason))
+    events, dead = decode_batch([message], limits, trust)
+    return events[0] if events else dead[0]
 
 
 def decode_batch(batch: list[Message], limits: Limits, trust: Trust | None = None
                  ) -> tuple[list[Event], list[DeadLetter]]:
-    """`decode` over a batch: the accepted events and the dead letters, each in batch order. Each message gets
-    exactly what `decode` gives it; the validators are looked up once for the batch."""
+    """Each message of a batch as an accepted event or a dead letter with the reason: the events and the dead
+    letters, each in batch order. The validators are looked up once for the batch."""
     events: list[Event] = []
     dead: list[DeadLetter] = []
     accept, validators = schemas.envelope_fast(), schemas.data_validators()
     for message in batch:
         try:
             ce = parse(message, limits)
-            if trust is not None:
+            if trust is not None:  # before the checks below, which may fill in schema defaults
                 trust(ce)
             ce, when = _checked(ce, message, limits, accept, validators)
             events.append(Event(ce, message, epoch=when))
