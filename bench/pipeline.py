@@ -4,7 +4,8 @@
 
 Prints one JSON object: events/s of the whole `process` (wall clock, and per CPU second of this
 process, which a busy machine disturbs less) and the CPU microseconds per event of each stage
-(decode, place, classify_and_route, each step, store.write, each sink). With --every K, first a line
+(decode_batch, place, classify_and_route, each step, store.write, each sink), and what of it the cyclic
+garbage collector took (`gc_cpu_us_per_event`, over `gc_runs` collections). With --every K, first a line
 for each K events with the same figures for those K alone: how the costs move as the store grows.
 With --profile, runs the whole thing under pyinstrument and prints its text report to stderr.
 """
@@ -44,7 +45,8 @@ class Stages:
         import hub.pipeline.process as module
 
         self.cpu: dict[str, float] = defaultdict(float)
-        self.module, self.saved = module, {n: getattr(module, n) for n in ("decode", "place", "classify_and_route")}
+        stages = ("decode_batch", "place", "classify_and_route")
+        self.module, self.saved = module, {n: getattr(module, n) for n in stages}
         for name, fn in self.saved.items():
             setattr(module, name, self.timed(name, fn))
         pipeline = hub.pipeline
@@ -77,6 +79,26 @@ class Stages:
     def micros_per_event(self, count: int) -> dict[str, float]:
         ranked = sorted(self.cpu.items(), key=lambda item: -item[1])
         return {name: round(1e6 * cpu / count, 1) for name, cpu in ranked}
+
+
+class Collections:
+    """CPU time the cyclic garbage collector takes while it is held (gc.callbacks), and how many runs of it."""
+
+    def __init__(self) -> None:
+        self.cpu, self.runs, self._began = 0.0, 0, 0.0
+
+    def __enter__(self) -> Collections:
+        gc.callbacks.append(self._called)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        gc.callbacks.remove(self._called)
+
+    def _called(self, phase: str, _info: dict[str, int]) -> None:
+        if phase == "start":
+            self._began = time.process_time()
+        else:
+            self.cpu, self.runs = self.cpu + time.process_time() - self._began, self.runs + 1
 
 
 class Window:
@@ -121,9 +143,10 @@ def run(events: int, batch: int, db: str | None, every: int = 0) -> dict[str, An
         began, cpu = time.perf_counter(), time.process_time()
         window = Window(stages, every)
         try:
-            for chunk in batches:
-                hub.pipeline.process(chunk)
-                window.passed(len(chunk))
+            with Collections() as collections:
+                for chunk in batches:
+                    hub.pipeline.process(chunk)
+                    window.passed(len(chunk))
         finally:
             stages.restore()
         seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
@@ -134,6 +157,7 @@ def run(events: int, batch: int, db: str | None, every: int = 0) -> dict[str, An
         "events": count, "batch": batch, "store": (db or "sqlite").split(":")[0],
         "events_per_s": rate(count, seconds), "events_per_cpu_s": rate(count, cpu),
         "cpu_us_per_event": round(1e6 * cpu / count, 1), "stages_cpu_us_per_event": stages.micros_per_event(count),
+        "gc_cpu_us_per_event": round(1e6 * collections.cpu / count, 1), "gc_runs": collections.runs,
         "stored": totals.stored, "duplicates": totals.duplicates, "dead": totals.dead, "load": load.summary(),
         "python_pace_s": pace,
     }

@@ -19,6 +19,8 @@ ENVELOPE = "cloudevent"
 SHARED = {"cloudevent", "location"}
 
 Validator = Callable[[Any], Any]
+Accept = Callable[[dict[str, Any]], bool]
+KNOWN_STRINGS = 65536  # how many accepted sources and types a pattern check remembers before it starts again
 DATE_TIME = CodeGeneratorDraft04.FORMAT_REGEXS["date-time"]
 
 
@@ -72,11 +74,26 @@ def _fast_property(rule: dict[str, Any]) -> Callable[[Any], bool] | None:
     def check(v: Any) -> bool:
         return (type(v) is str and low <= len(v) <= high and (pattern is None or pattern.search(v) is not None)
                 and (date_time is None or date_time.match(v) is not None))
-    return check
+    if pattern is None:
+        return check
+    # A source or a type comes again on nearly every event: a string that passed once passes again (the
+    # check is pure), so it is looked up, not matched. Only exact `str` values are remembered.
+    passed: set[str] = set()
+
+    def check_remembered(v: Any) -> bool:
+        if type(v) is str and v in passed:
+            return True
+        if not check(v):
+            return False
+        if len(passed) >= KNOWN_STRINGS:
+            passed.clear()
+        passed.add(v)
+        return True
+    return check_remembered
 
 
 @cache
-def envelope_fast() -> Callable[[dict[str, Any]], bool] | None:
+def envelope_fast() -> Accept | None:
     """True only where `validator(ENVELOPE)` accepts the object; None when the schema goes beyond what it knows."""
     doc = _load(ENVELOPE)
     if set(doc) - {"$schema", "$id", "title", "type", "required", "properties"} or doc.get("type") != "object":

@@ -40,18 +40,35 @@ class Rejected(Exception):
 
 
 def decode(message: Message, limits: Limits, trust: Trust | None = None) -> Event | DeadLetter:
-    try:
-        ce = parse(message, limits)
-        if trust is not None:  # before the checks below, which may fill in schema defaults
-            trust(ce)
-        ce, when = _checked(ce, message, limits)
-        return Event(ce, message, epoch=when)
-    except (Rejected, BadSignature) as reason:
-        letter = DeadLetter.of(message, str(reason))
-        if len(letter.raw) > KEEP_RAW_BYTES:  # a flood of huge payloads must not fill the dead-letter store
-            letter.raw = letter.raw[:KEEP_RAW_BYTES]
-            letter.reason += f" (the dead letter keeps the first {KEEP_RAW_BYTES} bytes)"
-        return letter
+    events, dead = decode_batch([message], limits, trust)
+    return events[0] if events else dead[0]
+
+
+def decode_batch(batch: list[Message], limits: Limits, trust: Trust | None = None
+                 ) -> tuple[list[Event], list[DeadLetter]]:
+    """Each message of a batch as an accepted event or a dead letter with the reason: the events and the dead
+    letters, each in batch order. The validators are looked up once for the batch."""
+    events: list[Event] = []
+    dead: list[DeadLetter] = []
+    accept, validators = schemas.envelope_fast(), schemas.data_validators()
+    for message in batch:
+        try:
+            ce = parse(message, limits)
+            if trust is not None:  # before the checks below, which may fill in schema defaults
+                trust(ce)
+            ce, when = _checked(ce, message, limits, accept, validators)
+            events.append(Event(ce, message, epoch=when))
+        except (Rejected, BadSignature) as reason:
+            dead.append(_dead_letter(message, str(reason)))
+    return events, dead
+
+
+def _dead_letter(message: Message, reason: str) -> DeadLetter:
+    letter = DeadLetter.of(message, reason)
+    if len(letter.raw) > KEEP_RAW_BYTES:  # a flood of huge payloads must not fill the dead-letter store
+        letter.raw = letter.raw[:KEEP_RAW_BYTES]
+        letter.reason += f" (the dead letter keeps the first {KEEP_RAW_BYTES} bytes)"
+    return letter
 
 
 def parse(message: Message, limits: Limits) -> dict[str, Any]:
@@ -104,16 +121,19 @@ def check(ce: dict[str, Any], message: Message, limits: Limits) -> dict[str, Any
     return _checked(ce, message, limits)[0]
 
 
-def _checked(ce: dict[str, Any], message: Message, limits: Limits) -> tuple[dict[str, Any], float]:
-    """The checked CloudEvent and its time in epoch seconds (parsed once, kept on the Event)."""
-    accept = schemas.envelope_fast()
+def _checked(ce: dict[str, Any], message: Message, limits: Limits, accept: schemas.Accept | None = None,
+             validators: dict[str, schemas.Validator] | None = None) -> tuple[dict[str, Any], float]:
+    """The checked CloudEvent and its time in epoch seconds (parsed once, kept on the Event). `accept` and
+    `validators` are `schemas.envelope_fast()` and `schemas.data_validators()`, looked up here if not given."""
+    if validators is None:
+        accept, validators = schemas.envelope_fast(), schemas.data_validators()
     if accept is None or not accept(ce):  # the full validator decides, and words the reason
         try:
             schemas.validator(schemas.ENVELOPE)(ce)
         except INVALID as err:
             raise Rejected(f"envelope: {err.message}") from None
     event_type = ce["type"]
-    validate_data = schemas.data_validators().get(event_type)
+    validate_data = validators.get(event_type)
     if validate_data is None:
         raise Rejected(f"unknown event type {event_type!r}")
     try:

@@ -7,6 +7,8 @@ Then the whole batch is located at once: grid cell, community, town, district.
 
 from __future__ import annotations
 
+import math
+import weakref
 from typing import Any, Protocol
 
 import numpy as np
@@ -16,6 +18,9 @@ from hub.geo import CityGeo, to_wgs84
 from hub.geo.batch import LocateBatch
 
 ADDRESS_REACH_M = 300.0
+NEAREST_KEPT = 65_536  # points whose nearest standard address is remembered, per loaded geography
+_nearest_known: weakref.WeakKeyDictionary[CityGeo, dict[tuple[float | None, float | None], tuple[str, str, float]]] = (
+    weakref.WeakKeyDictionary())
 
 
 class DeviceRegistry(Protocol):
@@ -63,14 +68,27 @@ def place(events: list[Event], geo: CityGeo, registry: DeviceRegistry) -> tuple[
 
 def _nearest_addresses(events: list[Event], geo: CityGeo) -> None:
     """Give a point its standard address when one stands within ADDRESS_REACH_M (一标三实: every record on
-    a standard address); a sensor in the fields or hills keeps only its grid cell."""
+    a standard address); a sensor in the fields or hills keeps only its grid cell.
+
+    A fixed sensor reports the same point again and again: the answer for a point is remembered (for the
+    loaded geography, which does not change while it is loaded), and only new points are looked up."""
     if not events:
         return
-    lons = np.fromiter((e.hub.lon for e in events if e.hub), float, len(events))
-    lats = np.fromiter((e.hub.lat for e in events if e.hub), float, len(events))
-    for event, (address_id, text, distance) in zip(events, geo.nearest_addresses(lons, lats), strict=True):
-        if distance <= ADDRESS_REACH_M and event.hub is not None:
-            event.hub.standard_address_id, event.hub.standard_address = address_id, text
+    known = _nearest_known.get(geo)
+    if known is None:
+        known = _nearest_known[geo] = {}
+    points = [(e.hub.lon, e.hub.lat) if e.hub else (math.nan, math.nan) for e in events]
+    new = list(dict.fromkeys(p for p in points if p not in known))
+    if new:
+        if len(known) + len(new) > NEAREST_KEPT:
+            known.clear()
+        lons = np.fromiter((lon for lon, _ in new), float, len(new))
+        lats = np.fromiter((lat for _, lat in new), float, len(new))
+        known.update(zip(new, geo.nearest_addresses(lons, lats), strict=True))
+    for event, point in zip(events, points, strict=True):
+        found = known.get(point)  # None only for a point that equals nothing, not even itself (NaN)
+        if found is not None and found[2] <= ADDRESS_REACH_M and event.hub is not None:
+            event.hub.standard_address_id, event.hub.standard_address = found[0], found[1]
 
 
 def _place_otherwise(event: Event, hub: HubBlock, location: dict[str, Any], geo: CityGeo,

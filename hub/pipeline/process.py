@@ -15,7 +15,7 @@ import orjson
 
 from hub.events import DeadLetter, Event, Message
 from hub.geo import CityGeo
-from hub.pipeline.decode import Limits, Trust, decode
+from hub.pipeline.decode import Limits, Trust, decode_batch
 from hub.pipeline.placement import DeviceRegistry, place
 from hub.pipeline.routing import classify_and_route
 from hub.store import Store
@@ -85,9 +85,7 @@ class Pipeline:
         return outcome
 
     def normalize(self, batch: list[Message]) -> tuple[list[Event], list[DeadLetter]]:
-        decoded = [decode(m, self.limits, self.trust) for m in batch]
-        events = [d for d in decoded if isinstance(d, Event)]
-        dead = [d for d in decoded if isinstance(d, DeadLetter)]
+        events, dead = decode_batch(batch, self.limits, self.trust)
         placed, outside = place(events, self.geo, self.registry)
         classify_and_route(placed)
         for step in self.steps:

@@ -20,6 +20,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,13 @@ log = logging.getLogger(__name__)
 DEFAULT_CALENDAR_FILE = Path(__file__).resolve().parent.parent / "data" / "work_calendar.yaml"
 FIXED_HOLIDAYS = ((1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3))  # (month, day) the law fixes
 UPGRADE_HINT = "upgrade the chinesecalendar package or add the year to hub/data/work_calendar.yaml"
+
+
+@cache
+def _package_years() -> range:
+    """The years the installed package knows (its table is fixed for the life of the process)."""
+    years = sorted({d.year for d in chinese_calendar.holidays})
+    return range(years[0], years[-1] + 1)
 
 
 class UnknownYear(LookupError):
@@ -59,8 +67,7 @@ class WorkCalendar:
 
     @property
     def package_years(self) -> range:
-        years = sorted({d.year for d in chinese_calendar.holidays})
-        return range(years[0], years[-1] + 1)
+        return _package_years()
 
     @property
     def known_years(self) -> range:

@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from hub.events import DeadLetter, Event, Message
-from hub.pipeline.decode import Limits, decode
+from hub.pipeline.decode import Limits, decode, decode_batch
 
 NOW = time.time()
 
@@ -131,3 +131,17 @@ def test_the_normalized_json_is_the_normalized_event() -> None:
     assert orjson.loads(event.normalized_json()) == orjson.loads(orjson.dumps(event.normalized()))
     assert list(orjson.loads(event.normalized_json())["hub"]) == list(event.normalized()["hub"])
     assert event.epoch == datetime.fromisoformat(str(event.ce["time"])).timestamp()
+
+
+def test_a_batch_is_decoded_message_by_message_in_order() -> None:
+    good = [orjson.dumps(parking_event(id=f"JM-PK-0001-{n}")) for n in range(4)]
+    bad = [b"{", orjson.dumps(parking_event(source="/jiangmen/water/lots/JM-PK-0001")),
+           orjson.dumps(parking_event(type="city.parking.nope")), orjson.dumps(parking_event(time="yesterday"))]
+    payloads = [p for pair in zip(good, bad, strict=True) for p in pair]
+    batch = [Message(p, "city/parking/lots", "mqtt", received_at=NOW) for p in payloads]
+    events, dead = decode_batch(batch, Limits(max_bytes=4096))
+    one_by_one = [decode(m, Limits(max_bytes=4096)) for m in batch]
+    assert [e.ce for e in events] == [r.ce for r in one_by_one if isinstance(r, Event)]
+    assert [e.message.payload for e in events] == good
+    assert [(d.raw, d.reason) for d in dead] == [(r.raw, r.reason) for r in one_by_one if isinstance(r, DeadLetter)]
+    assert [d.raw for d in dead] == bad and all(d.reason for d in dead)

@@ -68,6 +68,22 @@ def test_fast_accept_never_takes_what_the_validator_refuses(seed: int) -> None:
     assert refused
 
 
+def test_fast_accept_remembers_only_sources_and_types_that_passed() -> None:
+    accept = schemas.envelope_fast()
+    assert accept is not None
+    ce = _load_events()[0]
+    assert accept(ce) and accept(ce)
+    for name in ("source", "type"):
+        for bad in (ce[name] + "\n", ce[name] + " ", "x" * 300, ce[name].upper()):
+            assert not accept(ce | {name: bad}) and not accept(ce | {name: bad}), (name, bad)
+
+    class Text(str):
+        pass
+
+    bent = ce | {"source": Text(ce["source"])}
+    assert not accept(bent) or _full_accepts(bent)  # only exact strings are remembered
+
+
 def test_fast_accept_on_the_hostile_corpus() -> None:
     accept = schemas.envelope_fast()
     assert accept is not None
