@@ -36,7 +36,8 @@ IDLE_S = 5.0  # nothing more for this long after the first message: the rest is 
 def bare_summary(client: str, taken: int, first: float, last: float, cpu_s: float) -> dict[str, Any]:
     span = max(last - first, 1e-9)
     return {"client": client, "events": taken, "events_per_s": round(taken / span) if taken > 1 else None,
-            "seconds": round(span, 3), "cpu_percent": round(100 * cpu_s / span, 1)}
+            "seconds": round(span, 3), "cpu_percent": round(100 * cpu_s / span, 1),
+            "events_per_cpu_s": round(taken / cpu_s) if cpu_s > 0 else None}
 
 
 def kafka_bare(bootstrap: str, expected: int, group: str, timeout_s: float = 120) -> dict[str, Any]:

@@ -94,9 +94,11 @@ def run(opts: Options) -> dict[str, Any]:
 
 
 def bare_figures(figures: dict[str, Any], bare: dict[str, Any] | None) -> dict[str, Any]:
-    """The bare consumer's figures and the hub's rate as a share of its rate (None when not measured)."""
-    rate = (bare or {}).get("events_per_s")
-    return {"bare": bare, "hub_to_bare": round(figures["events_per_s"] / rate, 3) if rate else None}
+    """The bare consumer's figures and the hub's rate as a share of its rate (None when not measured); also the
+    share per CPU second (the hubs' processes against the bare consumer's), which a busy machine moves less."""
+    rate, per_cpu = (bare or {}).get("events_per_s"), (bare or {}).get("events_per_cpu_s")
+    return {"bare": bare, "hub_to_bare": round(figures["events_per_s"] / rate, 3) if rate else None,
+            "hub_to_bare_per_cpu": round(figures["events_per_cpu_s"] / per_cpu, 3) if per_cpu else None}
 
 
 def measure(opts: Options, transport: BenchTransport, load: Load, broker: Broker, hubs: Hubs,
