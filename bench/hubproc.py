@@ -107,6 +107,12 @@ class HubProcess:
         totals = self.totals()
         return totals["stored"] + totals["dead"]
 
+    def last_stored_at(self) -> float | None:
+        """When the hub's ingests last stored (or dead-lettered) a batch and acknowledged it (its clock)."""
+        transports: Any = self.health().get("transports") or {}
+        times = [t.get("last_stored_at") for t in transports.values() if isinstance(t, dict)]
+        return max((float(t) for t in times if t), default=None)
+
     def dead_reasons(self, limit: int = 200) -> dict[str, int]:
         """The latest dead letters' reasons, grouped by their first words."""
         items = self.http.get("/api/deadletters", params={"limit": limit}).json()["items"]
@@ -163,6 +169,10 @@ class Hubs:
 
     def cpu_seconds(self) -> float:
         return sum(w.cpu_seconds() for w in self.workers)
+
+    def last_stored_at(self) -> float | None:
+        times = [t for w in self.workers if (t := w.last_stored_at()) is not None]
+        return max(times, default=None)
 
     @property
     def peak_rss(self) -> int:

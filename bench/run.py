@@ -27,6 +27,7 @@ from bench.stats import latency_summary, python_pace
 from bench.transports import BenchTransport, bench_for
 
 WARMUP = 100
+DRAIN_LOOK_S = 0.25  # how often the hubs' totals are looked at while they drain
 
 
 @dataclass
@@ -207,8 +208,9 @@ def lost_clues(hubs: Hubs) -> dict[str, Any]:
 
 
 def watch(opts: Options, producers: Producers, hubs: Hubs, before: int) -> tuple[int, int, float]:
-    """Wait for the producers, then for the hubs to finish with everything sent (looked at every 100 ms);
-    the largest backlog (sent, not yet handled) seen on the way, and when they were done."""
+    """Wait for the producers, then for the hubs to finish with everything sent; the largest backlog (sent,
+    not yet handled) seen on the way, and when they were done: the last batch any of them stored, as each
+    hub's `/healthz` says, so the looks (each costs a hub's event loop a request) need not be frequent."""
     peak = 0
     while any(p.is_alive() for p in producers.procs):
         producers.check()
@@ -222,9 +224,10 @@ def watch(opts: Options, producers: Producers, hubs: Hubs, before: int) -> tuple
     while (handled := hubs.handled() - before) < sent and time.monotonic() < deadline:
         peak = max(peak, sent - handled)
         say(opts, f"sent {sent:,} · handled {handled:,} (draining)", end="\r")
-        time.sleep(0.1)
+        time.sleep(DRAIN_LOOK_S)
     say(opts, "")
-    return sent, peak, time.time()
+    done_at = hubs.last_stored_at() if handled >= sent else None
+    return sent, peak, done_at or time.time()
 
 
 def settle(hubs: Hubs, timeout: float = 90) -> None:
