@@ -76,11 +76,11 @@ def run(opts: Options) -> dict[str, Any]:
                                     env=transport.shared(tag, opts.workers), name=f"hub{n}")
                          for n in range(opts.workers)])
             try:
-                bare = transport.bare(broker, len(load), tag, bare_producers) if bare_producers else None
+                bare = bare_run(transport, broker, len(load), tag, bare_producers) if bare_producers else None
                 hubs.start()
                 figures = measure(opts, transport, load, broker, hubs, producers)
                 if bare_wanted and not transport.bare_first:
-                    bare = transport.bare(broker, producers.sent, tag, None)
+                    bare = bare_run(transport, broker, producers.sent, tag, None)
                 if "lost_clues" in figures and opts.transport == "kafka":
                     # a timed run stops short: the census looks for what was sent
                     sent = [k for k, t in zip(load.keys, producers.times(), strict=True) if t]
@@ -92,6 +92,15 @@ def run(opts: Options) -> dict[str, Any]:
                     bare_producers.stop()
                 producers.stop()
                 hubs.stop()
+
+
+def bare_run(transport: BenchTransport, broker: Broker, expected: int, tag: str,
+             producers: Producers | None) -> dict[str, Any]:
+    """The bare consumer's figures; one that fails says why in `error` and leaves the hub's run to go on."""
+    try:
+        return transport.bare(broker, expected, tag, producers)
+    except Exception as err:
+        return {"client": None, "error": f"{type(err).__name__}: {err}"}
 
 
 def bare_figures(figures: dict[str, Any], bare: dict[str, Any] | None) -> dict[str, Any]:
