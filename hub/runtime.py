@@ -46,23 +46,6 @@ def return_freed_memory() -> None:
         trim(0)
 
 
-# Container objects allocated (net of those freed) before the collector looks at the youngest generation.
-# An event's own objects are freed by reference counting when its batch is done, so they need no collection;
-# Python's default (700) ran a young collection every few events, rescanning each batch still in hand.
-YOUNG_COLLECTION_AFTER = 50_000
-
-
-def settle_collector() -> None:
-    """Once the long-lived state is loaded: collect, then move what survives (the city's geography, about a
-    million objects) out of the collector's sight for good (`gc.freeze`), and collect the young generation
-    only after YOUNG_COLLECTION_AFTER new containers rather than 700. Cycles are still collected; a young
-    collection scans at most that many objects, and the older generations keep their default ratios."""
-    gc.collect()
-    gc.freeze()
-    _, middle, old = gc.get_threshold()
-    gc.set_threshold(YOUNG_COLLECTION_AFTER, middle, old)
-
-
 class Hub:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -115,7 +98,9 @@ class Hub:
     def _warm(self) -> None:
         self.geo.warm()
         self.neighbours.table()  # ≈ 0.5 s of shapely: before the first sighting, and frozen with the rest
-        settle_collector()
+        # the city's geography is ~a million long-lived objects: keep the collector from rescanning them
+        gc.collect()
+        gc.freeze()
         return_freed_memory()
         self.warm.set()
         log.info("geography and cells' neighbours loaded")
