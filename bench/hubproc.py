@@ -15,11 +15,14 @@ import httpx
 import psutil
 
 from bench.brokers import free_port
+from hub.transports.base import transport_for
 
 
 class HubProcess:
     def __init__(self, workdir: Path, *, mqtt: str | None = None, kafka: str | None = None, db: str | None = None,
-                 env: dict[str, str] | None = None, name: str = "hub") -> None:
+                 env: dict[str, str] | None = None, name: str = "hub", broker: str | None = None) -> None:
+        """`broker`: a transport URL (mqtt://…, kafka://…), given to `serve` as the option named by the
+        registry's transport for its scheme (`--mqtt`, `--kafka`)."""
         self.workdir, self.name = workdir, name
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -27,6 +30,7 @@ class HubProcess:
         args = [sys.executable, "-m", "hub.cli", "serve", "--port", str(self.port), "--db", self.db_url]
         args += ["--mqtt", mqtt] if mqtt else []
         args += ["--kafka", kafka] if kafka else []
+        args += [f"--{transport_for(broker).name}", broker] if broker else []
         self.args = args
         self.env = os.environ | {"CITYHUB_DATA_DIR": str(workdir), "CITYHUB_MQTT_CLIENT_ID": f"bench-{name}"}
         self.env |= env or {}
@@ -103,6 +107,12 @@ class HubProcess:
         totals = self.totals()
         return totals["stored"] + totals["dead"]
 
+    def last_stored_at(self) -> float | None:
+        """When the hub's ingests last stored (or dead-lettered) a batch and acknowledged it (its clock)."""
+        transports: Any = self.health().get("transports") or {}
+        times = [t.get("last_stored_at") for t in transports.values() if isinstance(t, dict)]
+        return max((float(t) for t in times if t), default=None)
+
     def dead_reasons(self, limit: int = 200) -> dict[str, int]:
         """The latest dead letters' reasons, grouped by their first words."""
         items = self.http.get("/api/deadletters", params={"limit": limit}).json()["items"]
@@ -159,6 +169,10 @@ class Hubs:
 
     def cpu_seconds(self) -> float:
         return sum(w.cpu_seconds() for w in self.workers)
+
+    def last_stored_at(self) -> float | None:
+        times = [t for w in self.workers if (t := w.last_stored_at()) is not None]
+        return max(times, default=None)
 
     @property
     def peak_rss(self) -> int:

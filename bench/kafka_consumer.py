@@ -78,14 +78,23 @@ class KafkaPythonClient:
 class LibrdkafkaClient:
     """As the hub takes records (hub.transports.kafka.ingest): a poll for the first, then what is already fetched."""
 
-    def __init__(self, url: str, wait_ms: int) -> None:
+    def __init__(self, url: str, wait_ms: int = FETCH_WAIT_MS, group: str = "bench-consumer") -> None:
         import confluent_kafka
 
         self.consumer = confluent_kafka.Consumer({
-            "bootstrap.servers": url, "group.id": "bench-consumer", "enable.auto.commit": False,
+            "bootstrap.servers": url, "group.id": group, "enable.auto.commit": False,
             "auto.offset.reset": "earliest", "session.timeout.ms": 6000, "heartbeat.interval.ms": 2000,
             "fetch.wait.max.ms": wait_ms})
         self.consumer.subscribe([KAFKA_TOPIC])
+
+    def read_all(self) -> None:
+        """Read every partition of the topic from its first offset, without the group's join (a consumer that
+        only reads): it fetches from the moment this returns."""
+        from confluent_kafka import TopicPartition
+
+        self.consumer.unsubscribe()
+        partitions = self.consumer.list_topics(KAFKA_TOPIC, timeout=10).topics[KAFKA_TOPIC].partitions
+        self.consumer.assign([TopicPartition(KAFKA_TOPIC, p, 0) for p in partitions])
 
     def poll(self) -> list[Read]:
         from hub.transports.kafka.client import take_fetched

@@ -27,7 +27,7 @@ _ctx = mp.get_context("fork")
 
 class Producers:
     def __init__(self, transport: str, url: str, load: Load, *, warmup: int, rate: float, processes: int = 1,
-                 duration: float | None = None, linger_ms: float = LINGER_MS) -> None:
+                 duration: float | None = None, linger_ms: float = LINGER_MS, name: str = "bench-producer") -> None:
         self.load, self.warmup, self.count = load, warmup, len(load) - warmup
         self.send_times = _ctx.RawArray("d", len(load))
         self.sent_by = _ctx.RawArray("l", processes)  # messages each producer has published
@@ -36,7 +36,7 @@ class Producers:
         self.errors = _ctx.Queue()
         share = rate / processes if rate else 0.0
         self.procs = [
-            _ctx.Process(target=_produce, name=f"bench-producer-{k}", daemon=True,
+            _ctx.Process(target=_produce, name=f"{name}-{k}", daemon=True,
                          args=(transport, url, load, k, processes, warmup, share, duration, linger_ms, self))
             for k in range(processes)
         ]
@@ -73,7 +73,7 @@ class Producers:
 def _produce(transport: str, url: str, load: Load, k: int, processes: int, warmup: int, rate: float,
              duration: float | None, linger_ms: float, shared: Producers) -> None:
     try:
-        client_id = f"bench-producer-{k}"
+        client_id = mp.current_process().name  # unique: a second client with the same id would close the first
         publish_many, flush = _mqtt(url, client_id) if transport == "mqtt" else _kafka(url, client_id, linger_ms)
         shared.warm.wait()
         if k == 0:

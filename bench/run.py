@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.brokers import Broker, Mosquitto, Tansu
+from bench.brokers import Broker
 from bench.census import census
 from bench.dbserver import postmaster, server_cpu_seconds
 from bench.hubproc import HubProcess, Hubs
@@ -24,8 +24,10 @@ from bench.live import LiveClients
 from bench.load import Load, build_load
 from bench.publish import KAFKA_TOPIC, LINGER_MS, Producers
 from bench.stats import latency_summary, python_pace
+from bench.transports import BenchTransport, bench_for
 
 WARMUP = 100
+DRAIN_LOOK_S = 0.25  # how often the hubs' totals are looked at while they drain
 
 
 @dataclass
@@ -43,6 +45,7 @@ class Options:
     progress: bool = False
     latencies: str | None = None  # a CSV file: each event's send time and publish→map latency
     linger_ms: float = LINGER_MS  # how long a Kafka producer gathers records into one batch
+    bare: bool = True  # at full speed, also measure the bare consumer (bench.bare) and report the ratio
 
 
 def run(opts: Options) -> dict[str, Any]:
@@ -53,37 +56,64 @@ def run(opts: Options) -> dict[str, Any]:
     tag = f"b{int(began * 1000) % 10**10}"
     say(opts, f"generating {count:,} events …")
     load = build_load(count + WARMUP, seed=opts.seed, run_tag=tag)
+    transport = bench_for(opts.transport)
+    bare_wanted = opts.bare and not opts.rate  # the ratio is of full-speed rates
     with tempfile.TemporaryDirectory(prefix="cityhub-bench-") as tmp:
         work = Path(tmp)
-        broker: Broker = Mosquitto(work / "broker") if opts.transport == "mqtt" else Tansu(work / "broker")
+        broker = transport.broker(work / "broker")
         with broker:
-            if opts.transport == "kafka":
-                create_topic(broker.url, opts.partitions)
+            transport.prepare(broker, opts.partitions)
+            # every producer process is forked here, before any thread starts (the bare subscriber's own too)
+            bare_producers = Producers(opts.transport, broker.url, load, warmup=WARMUP, rate=0,
+                                       processes=opts.producers, linger_ms=opts.linger_ms,
+                                       name="bench-bare-producer") if bare_wanted and transport.bare_first else None
             producers = Producers(opts.transport, broker.url, load, warmup=WARMUP, rate=opts.rate,
                                   processes=opts.producers, duration=opts.duration, linger_ms=opts.linger_ms)
-            producers.start()
-            shared = {"CITYHUB_KAFKA_GROUP": f"bench-{tag}"}
-            if opts.workers > 1:
-                shared["CITYHUB_MQTT_SHARE_GROUP"] = f"bench-{tag}"
-            hubs = Hubs([HubProcess(work / f"w{n}", **{opts.transport: broker.url}, db=opts.db,  # type: ignore[arg-type]
-                                    env=shared, name=f"hub{n}") for n in range(opts.workers)])
+            for group in (bare_producers, producers):
+                if group is not None:
+                    group.start()
+            hubs = Hubs([HubProcess(work / f"w{n}", broker=transport.hub_url(broker), db=opts.db,
+                                    env=transport.shared(tag, opts.workers), name=f"hub{n}")
+                         for n in range(opts.workers)])
             try:
+                bare = bare_run(transport, broker, len(load), tag, bare_producers) if bare_producers else None
                 hubs.start()
-                figures = measure(opts, load, broker, hubs, producers)
+                figures = measure(opts, transport, load, broker, hubs, producers)
+                if bare_wanted and not transport.bare_first:
+                    bare = bare_run(transport, broker, producers.sent, tag, None)
                 if "lost_clues" in figures and opts.transport == "kafka":
                     # a timed run stops short: the census looks for what was sent
                     sent = [k for k, t in zip(load.keys, producers.times(), strict=True) if t]
                     figures["lost_clues"]["census"] = census(broker.url, [w.db_url for w in hubs.workers], sent, tag,
                                                              began)
-                return figures | {"loadavg_before": busy, "python_pace_s": pace}
+                return figures | bare_figures(figures, bare) | {"loadavg_before": busy, "python_pace_s": pace}
             finally:
+                if bare_producers is not None:
+                    bare_producers.stop()
                 producers.stop()
                 hubs.stop()
 
 
-def measure(opts: Options, load: Load, broker: Broker, hubs: Hubs, producers: Producers) -> dict[str, Any]:
-    if opts.transport == "kafka" and opts.workers > 1:
-        wait(lambda: all(hubs.partitions()), 120, "every worker to own partitions")
+def bare_run(transport: BenchTransport, broker: Broker, expected: int, tag: str,
+             producers: Producers | None) -> dict[str, Any]:
+    """The bare consumer's figures; one that fails says why in `error` and leaves the hub's run to go on."""
+    try:
+        return transport.bare(broker, expected, tag, producers)
+    except Exception as err:
+        return {"client": None, "error": f"{type(err).__name__}: {err}"}
+
+
+def bare_figures(figures: dict[str, Any], bare: dict[str, Any] | None) -> dict[str, Any]:
+    """The bare consumer's figures and the hub's rate as a share of its rate (None when not measured); also the
+    share per CPU second (the hubs' processes against the bare consumer's), which a busy machine moves less."""
+    rate, per_cpu = (bare or {}).get("events_per_s"), (bare or {}).get("events_per_cpu_s")
+    return {"bare": bare, "hub_to_bare": round(figures["events_per_s"] / rate, 3) if rate else None,
+            "hub_to_bare_per_cpu": round(figures["events_per_cpu_s"] / per_cpu, 3) if per_cpu else None}
+
+
+def measure(opts: Options, transport: BenchTransport, load: Load, broker: Broker, hubs: Hubs,
+            producers: Producers) -> dict[str, Any]:
+    wait(lambda: transport.ready(hubs), 120, "every worker to be ready (Kafka: to own partitions)")
     live = LiveClients([w.url for w in hubs.workers])
     live.start()
     try:
@@ -187,8 +217,9 @@ def lost_clues(hubs: Hubs) -> dict[str, Any]:
 
 
 def watch(opts: Options, producers: Producers, hubs: Hubs, before: int) -> tuple[int, int, float]:
-    """Wait for the producers, then for the hubs to finish with everything sent (looked at every 100 ms);
-    the largest backlog (sent, not yet handled) seen on the way, and when they were done."""
+    """Wait for the producers, then for the hubs to finish with everything sent; the largest backlog (sent,
+    not yet handled) seen on the way, and when they were done: the last batch any of them stored, as each
+    hub's `/healthz` says, so the looks (each costs a hub's event loop a request) need not be frequent."""
     peak = 0
     while any(p.is_alive() for p in producers.procs):
         producers.check()
@@ -202,9 +233,10 @@ def watch(opts: Options, producers: Producers, hubs: Hubs, before: int) -> tuple
     while (handled := hubs.handled() - before) < sent and time.monotonic() < deadline:
         peak = max(peak, sent - handled)
         say(opts, f"sent {sent:,} · handled {handled:,} (draining)", end="\r")
-        time.sleep(0.1)
+        time.sleep(DRAIN_LOOK_S)
     say(opts, "")
-    return sent, peak, time.time()
+    done_at = hubs.last_stored_at() if handled >= sent else None
+    return sent, peak, done_at or time.time()
 
 
 def settle(hubs: Hubs, timeout: float = 90) -> None:

@@ -14,7 +14,9 @@ def register(commands: Any) -> None:
         description="Starts its own Mosquitto or tansu on a free port and a hub process (`cityhub serve`), "
                     "publishes a pre-generated mixed load from every simulator, and measures sustained "
                     "events/s, publish→WebSocket latency, and the hub's CPU and peak memory.")
-    bench.add_argument("--transport", choices=("mqtt", "kafka"), default="mqtt")
+    from bench.transports import names
+
+    bench.add_argument("--transport", choices=names(), default="mqtt")
     bench.add_argument("--events", type=int, default=50_000, help="events to publish (default 50,000)")
     bench.add_argument("--rate", type=float, default=0, help="events per second; 0 (default): as fast as possible")
     bench.add_argument("--db", help="store URL: sqlite:///PATH or postgresql://… (default: SQLite in a temp dir)")
@@ -27,6 +29,9 @@ def register(commands: Any) -> None:
     bench.add_argument("--linger-ms", type=float,
                        help="Kafka: how long a producer gathers records into one batch "
                             "(default 20 ms; shorter costs the broker more per event)")
+    bench.add_argument("--no-bare", dest="bare", action="store_false",
+                       help="skip the bare consumer (at full speed a run also measures what a consumer that does "
+                            "nothing takes from the same broker, and reports the hub's rate as a share of it)")
     bench.add_argument("--seed", type=int, default=2021)
     bench.add_argument("--json", action="store_true", help="only the JSON line, no progress on stderr")
     bench.add_argument("--latencies", metavar="CSV", help="also write each event's send time and latency here")
@@ -43,7 +48,7 @@ def run_bench(args: argparse.Namespace) -> int:
         return 2
     opts = Options(transport=args.transport, events=args.events, rate=args.rate, db=args.db,
                    duration=args.duration, producers=args.producers, workers=args.workers, partitions=args.partitions,
-                   seed=args.seed, latencies=args.latencies,
+                   seed=args.seed, latencies=args.latencies, bare=args.bare,
                    progress=not args.json and sys.stderr.isatty(),
                    linger_ms=Options.linger_ms if args.linger_ms is None else args.linger_ms)
     result = run(opts)

@@ -66,4 +66,9 @@ def test_bench_runs_end_to_end_and_every_event_arrives(transport: str) -> None:
     assert result["events_per_s"] > 0 and result["cpu_percent"] > 0 and result["rss_mb"] > 0
     assert result["producer_cpu_percent"] > 0  # the producers reported what they spent
     assert result["load"]["types"] >= 10  # a mixed load of the simulators' event types
+    # at full speed the run measures the bare consumer of the same broker too: every message of the load, the
+    # warm-up's included, and the hub's rate as a share of its rate
+    bare = result["bare"]
+    assert bare["client"] == ("paho" if transport == "mqtt" else "librdkafka") and bare["events"] == EVENTS + 100
+    assert bare["events_per_s"] > 0 and result["hub_to_bare"] == round(result["events_per_s"] / bare["events_per_s"], 3)
     assert {"coordinates", "address", "device"} <= set(result["load"]["placement"])
