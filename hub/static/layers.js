@@ -157,7 +157,8 @@
 
   const MAX_PULSES = 120;
   function placePulses() {
-    const box = document.getElementById("pulses"), vp = CH.deck && CH.deck.getViewports()[0];
+    // before deck.gl has its views (a redraw can come first on a slow machine) there is nothing to place yet
+    const box = document.getElementById("pulses"), vp = CH.deck && CH.deck.isInitialized && CH.deck.getViewports()[0];
     if (!box || !vp) return;
     const list = toggles.alarms ? alarmData.slice(-MAX_PULSES) : [];
     let html = "";
