@@ -9,7 +9,12 @@ import pytest
 
 from hub.settings import Settings
 from hub.transports.mqtt.embedded import EmbeddedBroker
+from tests.incidents.pg import drop_templates
 from tests.support import RunningHub, free_port, running_hub
+
+
+def pytest_sessionfinish() -> None:
+    drop_templates()  # the session's PostGIS template database, if a test made one
 
 
 @pytest.fixture

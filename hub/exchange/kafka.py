@@ -26,9 +26,11 @@ class KafkaReports:
     def __init__(self, url: str, key: str, timeout_s: float = 10, **options: Any) -> None:
         self.bootstrap, self.topic = parse_kafka_url(url)
         self.key, self.timeout_s = key.encode(), timeout_s
+        # every wait is bounded by timeout_s, the producer's first bootstrap too (kafka-python's own default is 30 s)
         self.options = {"bootstrap_servers": self.bootstrap.split(","), "client_id": "cityhub-exchange",
                         "acks": "all", "max_in_flight_requests_per_connection": 1, "retries": 0,
-                        "request_timeout_ms": int(timeout_s * 1000), "max_block_ms": int(timeout_s * 1000)} | options
+                        "request_timeout_ms": int(timeout_s * 1000), "max_block_ms": int(timeout_s * 1000),
+                        "bootstrap_timeout_ms": int(timeout_s * 1000)} | options
         self.producer: KafkaProducer | None = None
 
     def send(self, body: bytes, headers: dict[str, str]) -> str | None:

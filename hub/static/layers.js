@@ -157,8 +157,8 @@
 
   const MAX_PULSES = 120;
   function placePulses() {
-    // deck has no viewports until its canvas is up (a slow start, a reload): nothing to place before that
-    const box = document.getElementById("pulses"), vp = CH.deck && CH.deck.viewManager && CH.deck.getViewports()[0];
+    // deck.gl has no views until it has started (a slow start, a reload, a redraw that comes first): nothing to place before that
+    const box = document.getElementById("pulses"), vp = CH.deck && CH.deck.isInitialized && CH.deck.viewManager && CH.deck.getViewports()[0];
     if (!box || !vp) return;
     const list = toggles.alarms ? alarmData.slice(-MAX_PULSES) : [];
     let html = "";

@@ -35,8 +35,11 @@ LOCAL_SCHEMES = {"data", "blob", "file", "about"}
 _serial = itertools.count(1)
 
 
-@pytest.fixture(scope="module")  # a session-long sync Playwright would leave an event loop running for later tests
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
+    """One Chromium for every browser test (each test or module opens contexts of its own in it: no cookies,
+    storage or pages carry over). Package scope: it closes, with Playwright's event loop, after the last test
+    of tests/browser, so later tests run with no loop left behind (a session-long one would leave it)."""
     need(CHROMIUM.exists(), f"Chromium not found at {CHROMIUM}")
     try:
         from playwright.sync_api import sync_playwright

@@ -18,6 +18,7 @@ from tests.api.conftest import OPERATOR, TAICHENG, db, fire_alarm, hub, pg_api_d
 from tests.support import RunningHub, wait_for
 
 SPEEDUP = 5.0  # slow enough that polling and reporting (about a second each) stay small against the ETA
+WORK_S = 15  # unit-clock seconds on scene: three wall seconds at SPEEDUP, a few reports on scene before the return
 # The life cycle is the desk's, the broker's and the simulator's; both stores are held to dispatching (committed
 # units, no unit sent twice) by tests/command/test_recommend.py, so these minute-long runs take SQLite only.
 pytestmark = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 def units(hub: RunningHub) -> Iterator[subprocess.Popen[bytes]]:  # noqa: F811
     proc = subprocess.Popen([sys.executable, "-m", "simulators.command_units", "--hub", hub.url,
                              "--mqtt", hub.hub.settings.mqtt or "", "--speedup", str(SPEEDUP), "--every", "1",
-                             "--idle-every", "5", "--work-s", "60", "--duration", "300"])
+                             "--idle-every", "5", "--work-s", str(WORK_S), "--duration", "300"])
     yield proc
     proc.terminate()
     proc.wait(10)

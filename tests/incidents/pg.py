@@ -1,7 +1,7 @@
 """A throwaway PostgreSQL database for the incident and API tests (the machine's server, trust auth).
 
-CITYHUB_TEST_PG names another server's admin database. The database gets PostGIS (the hub's
-events store wants it) and is dropped at the end of the session.
+CITYHUB_TEST_PG names another server's admin database. The database is a copy of the session's
+template, which has PostGIS (the hub's events store wants it); each is dropped when its fixture ends.
 """
 
 from __future__ import annotations
@@ -31,20 +31,47 @@ def admin_url() -> tuple[str | None, str]:
     return None, "no PostgreSQL server to test against: " + "; ".join(reasons)
 
 
+_templates: dict[str, str] = {}  # admin URL -> this session's template database on that server
+
+
+def postgis_template(admin: str) -> str:
+    """This session's template database on the server: an empty database with PostGIS where the server has it.
+    Every throwaway database is a copy of it (`CREATE DATABASE … TEMPLATE`), so PostGIS is installed once per
+    session, not once per database. Its name is random: other test sessions on the same server have their own.
+    `drop_templates` removes it at the end of the session."""
+    if admin not in _templates:
+        name = f"cityhub_template_{secrets.token_hex(4)}"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        _templates[admin] = name
+        try:
+            with psycopg.connect(psycopg.conninfo.make_conninfo(admin, dbname=name), autocommit=True) as conn:
+                conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        except psycopg.Error:
+            pass  # the incident tables need no PostGIS; the events store will say if it does
+    return _templates[admin]
+
+
+def create_database(admin: str, name: str) -> None:
+    """A new database `name`, a copy of the session's template (no connection may be open on the template)."""
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {postgis_template(admin)}")
+
+
+def drop_templates() -> None:
+    while _templates:
+        admin, name = _templates.popitem()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 def throwaway_database(prefix: str) -> Iterator[str]:
     admin, reason = admin_url()
     need(admin is not None, reason)
     assert admin is not None
     name = f"{prefix}_{secrets.token_hex(4)}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
+    create_database(admin, name)
     info = psycopg.conninfo.conninfo_to_dict(admin) | {"dbname": name}
-    url = psycopg.conninfo.make_conninfo(**info)  # type: ignore[arg-type]
-    try:
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    except psycopg.Error:
-        pass  # the incident tables need no PostGIS; the events store will say if it does
     # psycopg's key=value conninfo is not a URL: give the hub one it can route on
     yield f"postgresql://{info.get('user', 'postgres')}@{info.get('host', '127.0.0.1')}:{info.get('port', 5432)}/{name}"
     with psycopg.connect(admin, autocommit=True) as conn:

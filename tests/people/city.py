@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+from argon2 import PasswordHasher
 
+from hub.people import users
 from hub.settings import Settings
 from hub.transports.mqtt.embedded import EmbeddedBroker
 from hub.transports.mqtt.publisher import MqttPublisher
@@ -34,6 +37,10 @@ USERS: dict[str, dict[str, Any]] = {
     "gl": {"role": "admin"},
 }
 _serial = itertools.count(1)
+# argon2id at the lowest cost argon2 takes: these cities are about roles, areas and tokens, and each signs in
+# every user; the hub's own parameters (RFC 9106, 64 MiB, a good part of a second per hash on this machine)
+# are what tests/people/test_signin.py stores and checks.
+LIGHT_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 @dataclass
@@ -73,7 +80,8 @@ def open_city(tmp: Path, db: str) -> Iterator[City]:
     settings = Settings(data_dir=tmp, db=db, mqtt=broker.url, mqtt_v5=False, mqtt_client_id=f"hub-{tmp.name}",
                         operator_token=OPERATOR, incident_check_s=0)
     try:
-        with running_hub(settings) as running:
+        with pytest.MonkeyPatch.context() as patch, running_hub(settings) as running:
+            patch.setattr(users, "HASHER", LIGHT_HASHER)
             running.hub.ingests["mqtt"].connected.wait(10)
             city = City(running, broker)
             city.publish(waterlogging(27), fire_alarm("fire"))

@@ -1,8 +1,9 @@
 """Stores for the shared store suite: SQLite in tmp_path, and PostgreSQL+PostGIS in a database of its own.
 
 The PostgreSQL server is the machine's (127.0.0.1:5432, or the local socket); the session creates
-`cityhub_test_<random>` with PostGIS and drops it at the end. CITYHUB_TEST_PG names another
-server's admin database as a URL (e.g. postgresql://postgres@db.example:5432/postgres).
+`cityhub_test_<random>` with PostGIS (a copy of the session's template, `tests/incidents/pg.py`) and drops it
+at the end. CITYHUB_TEST_PG names another server's admin database as a URL
+(e.g. postgresql://postgres@db.example:5432/postgres).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pytest
 from hub.store import Store
 from hub.store.postgres import PostgresStore
 from hub.store.sqlite import SqliteStore
+from tests.incidents.pg import create_database
 from tests.support import need
 
 ADMIN_URLS = [os.environ["CITYHUB_TEST_PG"]] if os.environ.get("CITYHUB_TEST_PG") else [
@@ -55,12 +57,8 @@ def pg_database() -> Iterator[str]:
     need(admin is not None, reason)
     assert admin is not None
     name = f"cityhub_test_{secrets.token_hex(4)}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    url = database_url(admin, name)
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION postgis")
-    yield url
+    create_database(admin, name)  # a copy of the session's template, which has PostGIS (admin_url checked)
+    yield database_url(admin, name)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
