@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # the most events a Kafka worker stores in one transaction. At full speed batches fill up; each commit
@@ -30,6 +31,9 @@ class Settings(BaseSettings):
     mqtt_v5: bool = True
     mqtt_client_id: str = "cityhub"
     mqtt_share_group: str | None = None  # MQTT 5 shared subscription for several hub workers
+    # seconds of silence after which the hub gives a broker connection up (the broker: 1.5 × this);
+    # hub.transports.mqtt.client.KEEPALIVE_S is the default
+    mqtt_keepalive_s: int = Field(default=30, ge=5, le=3600)
     kafka: str | None = None  # host:port
     kafka_group: str = "cityhub"
     # how long the broker may hold a worker's fetch waiting for records: tansu answers only when it ends,

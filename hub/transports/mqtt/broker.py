@@ -24,7 +24,7 @@ class Mqtt:
     def ingests(self, url: str, pipeline: Pipeline, live: LiveStream, settings: Settings) -> dict[str, Ingest]:
         tls = TlsFiles.of(settings)  # mqtts:// URLs: the CA, certificate and key (hub.trust.tls)
         mqtt = MqttIngest(pipeline, url, client_id=settings.mqtt_client_id, v5=settings.mqtt_v5,
-                          share_group=settings.mqtt_share_group, tls=tls)
+                          share_group=settings.mqtt_share_group, keepalive=settings.mqtt_keepalive_s, tls=tls)
         found: dict[str, Ingest] = {"mqtt": mqtt}
         if settings.fresh_view:  # while the store works through a backlog, the map shows the newest
             glance = functools.partial(MqttGlance, url, client_id=settings.mqtt_client_id,
