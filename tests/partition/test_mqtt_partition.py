@@ -16,7 +16,7 @@ from hub.transports.mqtt.publisher import MqttPublisher
 from tests.partition.island import Island, island
 from tests.partition.worker import IslandHub
 from tests.support import free_port, need, wait_for
-from tests.transport.brokers import BrokerProcess, mosquitto_bin
+from tests.transport.brokers import BrokerProcess, mosquitto_bin, mosquitto_command
 from tests.transport.events import TOPIC, batch
 
 # the hub's keepalive here (the default is 30 s): what the cut must outlast; a short one keeps the test short,
@@ -40,11 +40,7 @@ class HostMosquitto(BrokerProcess):
                  "allow_anonymous true", "persistence true", f"persistence_location {self.workdir}/",
                  "max_queued_messages 100000", "max_inflight_messages 1000",
                  f"log_dest file {self.workdir / 'broker.log'}", "log_type all"]
-        if os.geteuid() == 0:
-            lines.append("user root")
-        conf = self.workdir / "mosquitto.conf"
-        conf.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        return [mosquitto_bin() or "mosquitto", "-c", str(conf)]
+        return mosquitto_command(self.workdir, lines)
 
     @property
     def url(self) -> str:

@@ -49,9 +49,16 @@ def local_mosquitto_conf(port: int, workdir: Path) -> str:
         elif line.startswith("persistence_location "):
             line = f"persistence_location {workdir}/"
         lines.append(line)
-    if os.geteuid() == 0:  # as root Mosquitto would switch to user mosquitto, who cannot write here
-        lines.append("user root")
     return "\n".join(lines) + "\n"
+
+
+def mosquitto_command(workdir: Path, lines: list[str]) -> list[str]:
+    """Write `lines` as the instance's mosquitto.conf in `workdir`; the command that starts it."""
+    if os.geteuid() == 0:  # as root Mosquitto would switch to user mosquitto, who cannot write here
+        lines = [*lines, "user root"]
+    conf = workdir / "mosquitto.conf"
+    conf.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return [mosquitto_bin() or "mosquitto", "-c", str(conf)]
 
 
 class BrokerProcess:
@@ -103,9 +110,7 @@ class Mosquitto(BrokerProcess):
     name = "mosquitto"
 
     def command(self) -> list[str]:
-        conf = self.workdir / "mosquitto.conf"
-        conf.write_text(local_mosquitto_conf(self.port, self.workdir), encoding="utf-8")
-        return [mosquitto_bin() or "mosquitto", "-c", str(conf)]
+        return mosquitto_command(self.workdir, local_mosquitto_conf(self.port, self.workdir).splitlines())
 
     @property
     def url(self) -> str:

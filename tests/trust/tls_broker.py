@@ -3,14 +3,13 @@ and a broker certificate for another name, from an unknown CA, or out of date.""
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import trustme
 
 from hub.trust.tls import TlsFiles
-from tests.transport.brokers import BrokerProcess, mosquitto_bin
+from tests.transport.brokers import BrokerProcess, mosquitto_command
 
 BROKER_CERTS = ("good", "other-name", "unknown-ca", "expired")
 
@@ -66,11 +65,7 @@ class TlsMosquitto(BrokerProcess):
                  f"keyfile {folder / f'broker-{self.broker_cert}.key'}", "require_certificate true",
                  "allow_anonymous true", "persistence true", f"persistence_location {self.workdir}/",
                  "max_queued_messages 100000", "log_dest stdout", "log_type all"]
-        if os.geteuid() == 0:
-            lines.append("user root")
-        conf = self.workdir / "mosquitto.conf"
-        conf.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        return [mosquitto_bin() or "mosquitto", "-c", str(conf)]
+        return mosquitto_command(self.workdir, lines)
 
     @property
     def url(self) -> str:
