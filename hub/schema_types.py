@@ -12,6 +12,7 @@ What the types cannot hold — `anyOf` of required names, and the `default`s the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -97,21 +98,30 @@ def _number_meta(rule: dict[str, Any], kind: type) -> dict[str, Any]:
     return meta
 
 
-def _string(rule: dict[str, Any]) -> Any:
+def _regex(rule: dict[str, Any]) -> str | None:
+    """The regex a string must be found by (re.search), as the validators read `pattern` or `format`."""
+    if "pattern" in rule and "format" in rule:
+        raise Inexpressible("pattern with format")
+    if "pattern" in rule:  # the validators search with `$` meaning the very end, as msgspec searches
+        return DOLLAR_FINDER.sub(r"\\Z", rule["pattern"])
+    if "format" in rule:  # the validators match the format's regex at the start
+        if rule["format"] != "date-time":
+            raise Inexpressible(f"format {rule['format']!r}")
+        return r"\A(?:" + FORMATS["date-time"] + ")"
+    return None
+
+
+def _string(rule: dict[str, Any], regex: bool = True) -> Any:
+    """The str type of a rule; without its regex (pattern or format) if `regex` is False."""
     meta: dict[str, Any] = {}
     for keyword, name in (("minLength", "min_length"), ("maxLength", "max_length")):
         if keyword in rule:
             if type(rule[keyword]) is not int:
                 raise Inexpressible(f"{keyword} {rule[keyword]!r}")
             meta[name] = rule[keyword]
-    if "pattern" in rule and "format" in rule:
-        raise Inexpressible("pattern with format")
-    if "pattern" in rule:  # the validators search with `$` meaning the very end, as msgspec searches
-        meta["pattern"] = DOLLAR_FINDER.sub(r"\\Z", rule["pattern"])
-    if "format" in rule:  # the validators match the format's regex at the start
-        if rule["format"] != "date-time":
-            raise Inexpressible(f"format {rule['format']!r}")
-        meta["pattern"] = r"\A(?:" + FORMATS["date-time"] + ")"
+    found = _regex(rule)
+    if found is not None and regex:
+        meta["pattern"] = found
     return Annotated[str, msgspec.Meta(**meta)] if meta else str
 
 
@@ -242,7 +252,39 @@ class Checker:
     """The one-pass check of a structured-mode event, and the typed data of each event type it knows."""
 
     decode: Callable[[bytes], Any]  # raises msgspec.ValidationError/DecodeError where the event may be bad
+    found_by: tuple[tuple[str, Callable[[str], bool]], ...]  # the envelope's attributes a regex must find
     data: dict[str, Typed]  # by event type: the data's type and rest
+
+
+def remembered(regex: str) -> Callable[[str], bool]:
+    """Whether the regex finds a string, remembering the strings it found: a source comes again on nearly
+    every event, and a time on many. Only exact `str` values are remembered (the parsed ones are)."""
+    search = re.compile(regex).search
+    found: set[str] = set()
+
+    def check(text: str) -> bool:
+        if text in found:
+            return True
+        if search(text) is None:
+            return False
+        if len(found) >= schemas.KNOWN_STRINGS:
+            found.clear()
+        found.add(text)
+        return True
+    return check
+
+
+def _envelope_found_by() -> tuple[tuple[str, Callable[[str], bool]], ...]:
+    """The envelope's attributes a regex must find, checked on the parsed event (msgspec checks the rest)."""
+    doc = schemas.schema(schemas.ENVELOPE)
+    found_by = []
+    for key, sub in doc["properties"].items():
+        regex = _regex(_resolve(sub)) if key != "type" else None  # the type is the tag: checked when built
+        if regex is not None:
+            if _resolve(sub).get("type") != "string":
+                raise Inexpressible(f"envelope.{key}: a regex on what may not be a string")
+            found_by.append((key, remembered(regex)))
+    return tuple(found_by)
 
 
 def _envelope_fields(data_type: Any, event_type: str) -> tuple[list[Any], dict[str, str]]:
@@ -265,6 +307,8 @@ def _envelope_fields(data_type: Any, event_type: str) -> tuple[list[Any], dict[s
             if typed.rest is not None or "default" in _resolve(sub):
                 raise Inexpressible(f"envelope.{key}")
             kind = typed.type
+            if _resolve(sub).get("type") == "string":  # its regex, if any, is in `_envelope_found_by`
+                kind = _string(_resolve(sub), regex=False)
         rename[f"a{i}"] = key
         fields.append((f"a{i}", kind) if key in required else (f"a{i}", kind | msgspec.UnsetType,
                                                                 msgspec.UNSET))
@@ -294,8 +338,12 @@ def checker() -> Checker | None:
                                            tag_field="type", tag=event_type, gc=False))
     if not envelopes:
         return None
+    try:
+        found_by = _envelope_found_by()
+    except Inexpressible:
+        return None
     decoder = msgspec.json.Decoder(Union[tuple(envelopes)])  # type: ignore[valid-type]  # noqa: UP007 (a union of a list)
-    return Checker(decoder.decode, data)
+    return Checker(decoder.decode, found_by, data)
 
 
 @cache

@@ -104,6 +104,29 @@ def test_times_far_away_are_refused(shift: timedelta, expected: str) -> None:
     assert expected in reason(orjson.dumps(parking_event(time=when)))
 
 
+def test_a_remembered_origin_still_must_match_each_topic() -> None:
+    payload = orjson.dumps(parking_event())
+    assert isinstance(run(payload), Event) and isinstance(run(payload), Event)
+    assert "does not match topic city/parking/other" in reason(payload, topic="city/parking/other")
+    assert isinstance(run(payload, topic="city/parking/JM-PK-0001", transport="kafka"), Event)
+
+
+def test_a_remembered_time_is_still_checked_against_each_arrival() -> None:
+    when = datetime.fromtimestamp(NOW, UTC).isoformat()
+    payload = orjson.dumps(parking_event(time=when))
+    assert isinstance(run(payload), Event)
+    later = Message(payload, "city/parking/lots", "mqtt", received_at=NOW + 40 * 86400)
+    late = decode(later, Limits(max_bytes=4096))
+    assert isinstance(late, DeadLetter) and late.reason == f"time {when} is 40.0 days in the past"
+    earlier = decode(Message(payload, "city/parking/lots", "mqtt", received_at=NOW - 3600), Limits(max_bytes=4096))
+    assert isinstance(earlier, DeadLetter) and earlier.reason == f"time {when} is 3600 s in the future"
+
+
+def test_a_refused_time_stays_refused() -> None:
+    payload = orjson.dumps(parking_event(time="2024-02-29T23:59:60Z"))  # a leap second: the schema takes it
+    assert reason(payload) == reason(payload) == "time '2024-02-29T23:59:60Z' is not RFC 3339"
+
+
 def test_binary_mode_kafka_headers() -> None:
     event = parking_event()
     headers = tuple((f"ce_{k}", str(event[k]).encode()) for k in ("specversion", "id", "source", "type", "time"))
