@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.load import build_load
 from hub import schema_types, schemas
 from hub.events import DeadLetter, Event, Message
 from hub.pipeline.decode import Limits, Rejected, _checked, _dead_letter, decode, decode_batch, parse
@@ -229,6 +230,12 @@ def test_the_decoder_on_every_fixture() -> None:
     same_as_present(payloads)
     results = decoded([Message(p, "", "kafka", received_at=NOW) for p in payloads])
     assert sum(kind == "event" for kind, _, _ in results) > 50
+
+
+def test_the_decoder_on_the_bench_load() -> None:
+    """The mixed load of `bench.pipeline`: all 27 types, placed by coordinates, address or device."""
+    for topic, _, payload in build_load(400, run_tag="typed").items:
+        same_as_present([payload], topic=topic, transport="mqtt")
 
 
 def test_the_decoder_on_the_hostile_corpus() -> None:
