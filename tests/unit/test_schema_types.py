@@ -160,7 +160,7 @@ def test_the_builder_expresses_every_event_type_of_schemas() -> None:
 
 
 @pytest.mark.parametrize("event_type", schemas.event_types())
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_types_and_validators_give_the_same_verdict_and_value(event_type: str, data: st.DataObject) -> None:
     doc = data.draw(bent(schemas.schema(event_type)))
@@ -204,7 +204,7 @@ def same_as_present(payloads: list[bytes], topic: str = "", transport: str = "ka
 
 
 @pytest.mark.parametrize("event_type", schemas.event_types())
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_the_decoder_gives_the_events_and_reasons_of_the_validators(event_type: str, data: st.DataObject) -> None:
     doc = data.draw(bent(schemas.schema(event_type)))
