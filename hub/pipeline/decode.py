@@ -26,7 +26,7 @@ INVALID = (fastjsonschema.JsonSchemaValueException, fastjsonschema.JsonSchemaVal
 CE_ATTRIBUTES = ("specversion", "id", "source", "type", "time", "subject", "dataschema", "signature")
 # how many passed origins (type, source, topic) and parsed times are remembered before starting again
 KNOWN_ORIGINS = 65536
-KNOWN_TIMES = 65536
+KNOWN_TIMES = 4096  # a busy hour of whole seconds
 _PASSED_ORIGINS: set[tuple[str, str, str | None]] = set()
 _SECONDS: dict[str, float] = {}  # a time's text → its epoch seconds, for the texts that parsed
 # the check that an event comes from the system it names (hub.trust.verify.Verifier); raises BadSignature

@@ -168,3 +168,18 @@ def test_a_batch_is_decoded_message_by_message_in_order() -> None:
     assert [e.message.payload for e in events] == good
     assert [(d.raw, d.reason) for d in dead] == [(r.raw, r.reason) for r in one_by_one if isinstance(r, DeadLetter)]
     assert [d.raw for d in dead] == bad and all(d.reason for d in dead)
+
+
+def test_the_remembered_times_and_origins_start_again_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    import hub.pipeline.decode as module
+
+    monkeypatch.setattr(module, "KNOWN_TIMES", 2)
+    monkeypatch.setattr(module, "KNOWN_ORIGINS", 2)
+    monkeypatch.setattr(module, "_SECONDS", {})
+    monkeypatch.setattr(module, "_PASSED_ORIGINS", set())
+    for seconds in range(5):
+        when = datetime.fromtimestamp(NOW - seconds, UTC).isoformat()
+        source = f"/jiangmen/parking/lots/JM-PK-000{seconds}"
+        result = run(orjson.dumps(parking_event(time=when, source=source)))
+        assert isinstance(result, Event) and result.epoch == pytest.approx(NOW - seconds, abs=1e-3)
+        assert len(module._SECONDS) <= 2 and len(module._PASSED_ORIGINS) <= 2
