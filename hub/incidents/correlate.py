@@ -20,6 +20,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from hub.incidents.flow import OPEN, due_at
@@ -108,14 +109,18 @@ class Correlator:
         openings update it, so it stays the index of the open incidents as the decisions leave them.
         With `relevant_only`, a sighting that is not `relevant` decides nothing (as if it were not given)."""
         decisions: list[Decision] = []
-        for sighting in sorted(sightings, key=lambda s: s.time):
-            if self.district_only(sighting.type):
+        district_only, opens = self._district_only, self.opens
+        for sighting in sorted(sightings, key=attrgetter("time")):
+            only = district_only.get(sighting.type)
+            if only is None:
+                only = self.district_only(sighting.type)
+            if only:
                 wide = [(g, m) for g, m in self.memberships(sighting) if m.scope == "district"]
                 if wide:
                     decisions.extend(self.attach(sighting, wide, index, now))
                     continue
             target = self.match(sighting, index, relevant_only)
-            if target is None and index.placeless and self.opens(sighting):
+            if target is None and index.placeless and opens(sighting):
                 target = self.adoptive(sighting, index)
                 if target is not None:
                     decisions.append(self.join(target, sighting, now))
@@ -126,7 +131,7 @@ class Correlator:
                 decisions.append(self.join(target, sighting, now))
                 if len(target.cells) != had:
                     index.add_cell(target, sighting.grid_code)
-            elif self.opens(sighting):
+            elif opens(sighting):
                 group = opening_group(self.memberships(sighting), self.related.alone(sighting.type))
                 incident = self.open(sighting, group, now)
                 index.add(incident)
@@ -325,10 +330,13 @@ class Correlator:
     def join(self, incident: Incident, s: Sighting, now: float, context: bool = False) -> Decision:
         """The sighting becomes a member. A located member that is not context gives a placeless incident
         its place and adds its cell; context (a district-wide member) never changes where the incident is."""
-        new = [a for a in s.alarms if a not in incident.alarms]
-        incident.alarms += new
-        incident.severity = max(incident.severity, s.severity)
-        incident.last_event_at = max(incident.last_event_at, s.time)
+        new = [a for a in s.alarms if a not in incident.alarms] if s.alarms else []
+        if new:
+            incident.alarms += new
+        if s.severity > incident.severity:
+            incident.severity = s.severity
+        if s.time > incident.last_event_at:
+            incident.last_event_at = s.time
         incident.member_count += 1
         if not context:
             if not has_place(incident) and s.lon is not None and s.lat is not None:

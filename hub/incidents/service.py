@@ -203,6 +203,7 @@ class IncidentService:
             incident.member_count += stored_joins.get(key, 0) - joins.get(key, 0)
         steps: list[Step] = []
         members: list[tuple[Any, ...]] = []
+        add = members.append
         for d, stored in zip(decisions, keep, strict=True):
             incident, s = d.incident, d.sighting
             if incident.id is None:
@@ -215,7 +216,7 @@ class IncidentService:
                 steps.append(Step(incident.id, "alarm", incident.state, incident.state, "system:rules", now,
                                   f"新告警：{names}（事件 {s.type} {s.source}）"))
             if stored:
-                members.append(member_row(incident.id, s, now))
+                add(member_row(incident.id, s, now))
         self.store.add_steps(steps)
         if self.store.add_members(members) != len(members):  # some were members already (a re-correlated event)
             self.store.refresh_members(members)
