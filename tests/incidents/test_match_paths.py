@@ -5,6 +5,7 @@ through both, batch after batch on a kept index, gives the same incidents, joins
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from hub.incidents.correlate import Correlator, Decision
 from hub.incidents.model import Sighting
@@ -14,7 +15,7 @@ from tests.incidents.factory import BAISHA, T0, offset, sighting
 
 CELL_M = 150  # a square test grid, 20 × 20 cells, around BAISHA: radii reach past the neighbours
 SIDE = 20
-TYPES = [
+TYPES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("city.water.waterlogging", {"depth_cm": 25}, ["water.waterlogging.deep"]),
     ("city.water.rainfall", {"rain_1h_mm": 30}, []),
     ("city.iot.manhole", {"state": "water_full"}, []),
@@ -71,7 +72,7 @@ def batch(rng: random.Random, start: float, n: int) -> list[Sighting]:
     return found
 
 
-def outcome(decisions: list[Decision], names: dict[int, int]) -> list[tuple[object, ...]]:
+def outcome(decisions: list[Decision], names: dict[int, int]) -> list[tuple[Any, ...]]:
     for d in decisions:
         names.setdefault(id(d.incident), len(names))
     return [(d.sighting.uid, names[id(d.incident)], d.opened, tuple(d.new_alarms), d.incident.kind,
@@ -86,7 +87,8 @@ def test_the_inline_match_decides_as_the_candidate_by_candidate_test() -> None:
     for neighbours in (Listed(), plain):
         c = Correlator(related, name, {"reported": 0.5}, neighbours)
         assert (c.around is not None) == (neighbours is not plain)
-        index, names = c.index(), {}
+        index = c.index()
+        names: dict[int, int] = {}
         copies = [[Sighting.from_dict(s.to_dict()) for s in b] for b in batches]
         results.append([outcome(c.decide(b, index, T0, relevant_only=True), names) for b in copies])
     fast, slow = results
