@@ -27,16 +27,24 @@ def to_incident(row: dict[str, Any]) -> Incident:
     return Incident(**values)
 
 
+JSON_AT = tuple((COLUMNS.index(name), name) for name in JSON_COLUMNS)
+OVERDUE_AT = COLUMNS.index("overdue")
+
+
 def to_row(incident: Incident) -> list[Any]:
     values = [getattr(incident, name) for name in COLUMNS]  # astuple would deep-copy the lists
-    for name in JSON_COLUMNS:
-        values[COLUMNS.index(name)] = orjson.dumps(getattr(incident, name)).decode()
-    values[COLUMNS.index("overdue")] = int(incident.overdue)
+    for at, name in JSON_AT:
+        values[at] = orjson.dumps(getattr(incident, name)).decode()
+    values[OVERDUE_AT] = int(incident.overdue)
     return values
 
 
 JOINED = ("severity", "last_event_at", "member_count", "alarms", "cells", "updated_at",  # what a join changes
           "lon", "lat", "grid_code", "town_code", "town_name")  # the place: set by a placeless one's first alarm
+INSERT = (f"INSERT INTO incidents ({', '.join(COLUMNS[1:])}) VALUES ({', '.join('?' * (len(COLUMNS) - 1))})"
+          " RETURNING id")
+UPDATE = f"UPDATE incidents SET {', '.join(f'{n} = ?' for n in COLUMNS[1:])} WHERE id = ?"
+UPDATE_JOINED = f"UPDATE incidents SET {', '.join(f'{n} = ?' for n in JOINED)} WHERE id = ?"
 MEMBER_COLUMNS = "incident_id, event_uid, source, type, time, lon, lat, grid_code, severity, alarms, joined_at"
 
 
@@ -60,23 +68,19 @@ class IncidentStore:
     # ── writes (inside db.exclusive()) ──
     def insert(self, incident: Incident) -> int:
         self._known = {}
-        names = COLUMNS[1:]
-        row = self.db.one(f"INSERT INTO incidents ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-                          " RETURNING id", to_row(incident)[1:])
+        row = self.db.one(INSERT, to_row(incident)[1:])
         assert row is not None
         incident.id = int(row["id"])
         return incident.id
 
     def update(self, incident: Incident) -> None:
         self._known = {}
-        names = COLUMNS[1:]
-        self.db.execute(f"UPDATE incidents SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?",
-                        [*to_row(incident)[1:], incident.id])
+        self.db.execute(UPDATE, [*to_row(incident)[1:], incident.id])
 
     def update_joined(self, incidents: list[Incident]) -> None:
         """Write what joining events change (JOINED) of these incidents, in one statement."""
         self._known = {}
-        self.db.executemany(f"UPDATE incidents SET {', '.join(f'{n} = ?' for n in JOINED)} WHERE id = ?", [
+        self.db.executemany(UPDATE_JOINED, [
             (i.severity, i.last_event_at, i.member_count, orjson.dumps(i.alarms).decode(),
              orjson.dumps(i.cells).decode(), i.updated_at, i.lon, i.lat, i.grid_code, i.town_code, i.town_name, i.id)
             for i in incidents])
