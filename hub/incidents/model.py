@@ -41,7 +41,8 @@ class Sighting:
         if "location" in data:  # the place is the hub block's; otherwise the event's data, shared and only read
             data = dict(data)
             del data["location"]
-        return cls(hub.uid, ce["source"], ce["type"], event.seconds, hub.lon, hub.lat,
+        when = event.epoch  # as decode parsed it, else parsed now (`Event.seconds`)
+        return cls(hub.uid, ce["source"], ce["type"], event.seconds if when is None else when, hub.lon, hub.lat,
                    hub.grid_code, hub.district_code, hub.district_name, hub.town_code, hub.town_name,
                    hub.severity, list(hub.alarms), hub.department, hub.time_limit_h,
                    hub.category_name or ce["type"], hub.standard_address, data)
