@@ -20,6 +20,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from hub.incidents.flow import OPEN, due_at
@@ -108,14 +109,18 @@ class Correlator:
         openings update it, so it stays the index of the open incidents as the decisions leave them.
         With `relevant_only`, a sighting that is not `relevant` decides nothing (as if it were not given)."""
         decisions: list[Decision] = []
-        for sighting in sorted(sightings, key=lambda s: s.time):
-            if self.district_only(sighting.type):
+        district_only, opens = self._district_only, self.opens
+        for sighting in sorted(sightings, key=attrgetter("time")):
+            only = district_only.get(sighting.type)
+            if only is None:
+                only = self.district_only(sighting.type)
+            if only:
                 wide = [(g, m) for g, m in self.memberships(sighting) if m.scope == "district"]
                 if wide:
                     decisions.extend(self.attach(sighting, wide, index, now))
                     continue
             target = self.match(sighting, index, relevant_only)
-            if target is None and index.placeless and self.opens(sighting):
+            if target is None and index.placeless and opens(sighting):
                 target = self.adoptive(sighting, index)
                 if target is not None:
                     decisions.append(self.join(target, sighting, now))
@@ -126,7 +131,7 @@ class Correlator:
                 decisions.append(self.join(target, sighting, now))
                 if len(target.cells) != had:
                     index.add_cell(target, sighting.grid_code)
-            elif self.opens(sighting):
+            elif opens(sighting):
                 group = opening_group(self.memberships(sighting), self.related.alone(sighting.type))
                 incident = self.open(sighting, group, now)
                 index.add(incident)
@@ -192,35 +197,38 @@ class Correlator:
         indexed), and across groups the group listed first. (`gap` says what near enough is; this is
         it, unrolled, with the index telling which incidents touch the sighting's cell.) A group's member
         conditions are only read when the group has incidents near the sighting."""
+        if index.around is None:
+            return self._match_each(s, index, relevant_only)
         best: Incident | None = None
         best_gap = 0.0
-        when, lon, lat = s.time, s.lon, s.lat
+        when, lon, lat, grid = s.time, s.lon, s.lat, s.grid_code
         placed = lon is not None and lat is not None
         if placed:
             p1 = math.radians(lat)  # type: ignore[arg-type]
             c1 = math.cos(p1)
         view: dict[str, Any] | None = None
-        for choice in self.choices(s.type):
-            group = choice.group
-            kind = group.id
-            if kind not in index.by_kind:
-                continue
+        by_kind, by_place, by_cell, uncelled, order = (
+            index.by_kind, index.by_place, index.by_cell, index.uncelled, index.order)
+        floor, radians, sin, cos = math.floor, math.radians, math.sin, math.cos
+        for choice in self._choices.get(s.type) or self.choices(s.type):
+            kind = choice.group.id
+            if kind not in by_kind or not choice.by_place:
+                continue  # district-wide members are context (`attach`), never matched by place
             if relevant_only and choice.alone and not self.opens(s) and not self.memberships(s):
                 continue  # not relevant: no listed group takes it (the others found none) and it opens nothing
-            if index.around is None:  # no neighbour table: the general test, candidate by candidate
-                if view is None:
-                    view = s.view()
-                member = group.member_for(s.type, view)
-                if member is None or member.scope == "district":
-                    continue
-                found, found_gap = self._nearest(s, group, member, index)
-                if found is not None and (best is None or found_gap < best_gap):
-                    best, best_gap = found, found_gap
-                continue
-            if not choice.by_place:
-                continue  # district-wide members are context (`attach`), never matched by place
-            nearby, celled = index.nearby(s, kind)
-            if not nearby:
+            # the incidents of the kind near the sighting's point or touching its cell (as `Index.nearby`)
+            near: dict[int, Incident] | None = None
+            if placed:
+                step = (index.steps.get(kind) or index.step(kind))[0]
+                near = by_place.get((kind, floor(lon / step), floor(lat / step)))  # type: ignore[operator]
+            celled: dict[int, Incident] | None = None
+            if grid:
+                if kind in uncelled:
+                    index.file_cells(kind)
+                celled = by_cell.get((kind, grid)) or None
+            if celled is not None:
+                near = near | celled if near else celled
+            elif not near:
                 continue
             member = choice.member
             if member is None:
@@ -229,20 +237,21 @@ class Correlator:
                 member = next((m for m in choice.members if all_hold(m.when, view)), None)
                 if member is None or member.scope == "district":
                     continue
+            group = choice.group
             window = group.window_min * 60
             radius = group.radius_m
             found = None
             found_gap = 0.0
-            for incident in nearby:
+            for incident in near.values():  # type: ignore[union-attr]
                 if not incident.opened_at - window <= when <= incident.last_event_at + window:
                     continue
                 if incident.state not in OPEN:  # closed since it was indexed
                     continue
                 apart = None
                 if placed and incident.lon is not None and incident.lat is not None:
-                    p2 = math.radians(incident.lat)
-                    dp, dl = p2 - p1, math.radians(incident.lon - lon)  # type: ignore[operator]
-                    a = math.sin(dp / 2) ** 2 + c1 * math.cos(p2) * math.sin(dl / 2) ** 2
+                    p2 = radians(incident.lat)
+                    dp, dl = p2 - p1, radians(incident.lon - lon)  # type: ignore[operator]
+                    a = sin(dp / 2) ** 2 + c1 * cos(p2) * sin(dl / 2) ** 2
                     apart = 2 * EARTH_M * math.asin(min(1.0, math.sqrt(a)))  # as model.distance_m
                 if apart is not None and apart <= radius:
                     gap = apart
@@ -250,8 +259,29 @@ class Correlator:
                     gap = apart or 0.0
                 else:
                     continue
-                if found is None or gap < found_gap or (gap == found_gap and index.older(incident, found)):
+                if found is None or gap < found_gap or (gap == found_gap and order[id(incident)] < order[id(found)]):
                     found, found_gap = incident, gap
+            if found is not None and (best is None or found_gap < best_gap):
+                best, best_gap = found, found_gap
+        return best
+
+    def _match_each(self, s: Sighting, index: Index, relevant_only: bool) -> Incident | None:
+        """`match` without a neighbour table: the general test (`gap`), candidate by candidate."""
+        best: Incident | None = None
+        best_gap = 0.0
+        view: dict[str, Any] | None = None
+        for choice in self.choices(s.type):
+            group = choice.group
+            if group.id not in index.by_kind:
+                continue
+            if relevant_only and choice.alone and not self.opens(s) and not self.memberships(s):
+                continue
+            if view is None:
+                view = s.view()
+            member = group.member_for(s.type, view)
+            if member is None or member.scope == "district":
+                continue
+            found, found_gap = self._nearest(s, group, member, index)
             if found is not None and (best is None or found_gap < best_gap):
                 best, best_gap = found, found_gap
         return best
@@ -300,10 +330,13 @@ class Correlator:
     def join(self, incident: Incident, s: Sighting, now: float, context: bool = False) -> Decision:
         """The sighting becomes a member. A located member that is not context gives a placeless incident
         its place and adds its cell; context (a district-wide member) never changes where the incident is."""
-        new = [a for a in s.alarms if a not in incident.alarms]
-        incident.alarms += new
-        incident.severity = max(incident.severity, s.severity)
-        incident.last_event_at = max(incident.last_event_at, s.time)
+        new = [a for a in s.alarms if a not in incident.alarms] if s.alarms else []
+        if new:
+            incident.alarms += new
+        if s.severity > incident.severity:
+            incident.severity = s.severity
+        if s.time > incident.last_event_at:
+            incident.last_event_at = s.time
         incident.member_count += 1
         if not context:
             if not has_place(incident) and s.lon is not None and s.lat is not None:
@@ -433,6 +466,13 @@ class Index:
             else:
                 found[key] = incident
 
+    def file_cells(self, kind: str) -> None:
+        """File the cells of the kind's incidents that wait for it (`uncelled`)."""
+        for incident in self.uncelled.pop(kind):  # a batch of a few events asks for few kinds
+            for cell in incident.cells:
+                self.add_cell(incident, cell)
+            self.add_cell(incident, incident.grid_code)
+
     def nearby(self, s: Sighting, kind: str) -> tuple[Collection[Incident], dict[int, Incident] | None]:
         """With a neighbour table: the incidents of the kind near the sighting's point or touching its cell,
         and of those, the ones touching its cell (by id())."""
@@ -443,10 +483,7 @@ class Index:
         if not s.grid_code:
             return (placed.values() if placed else ()), None
         if kind in self.uncelled:
-            for incident in self.uncelled.pop(kind):  # a batch of a few events asks for few kinds
-                for cell in incident.cells:
-                    self.add_cell(incident, cell)
-                self.add_cell(incident, incident.grid_code)
+            self.file_cells(kind)
         celled = self.by_cell.get((kind, s.grid_code))
         if not celled:
             return (placed.values() if placed else ()), None

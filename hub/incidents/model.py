@@ -36,12 +36,16 @@ class Sighting:
     def of(cls, event: Event) -> Sighting:
         hub = event.hub
         assert hub is not None
-        data = dict(event.ce.get("data") or {})
-        data.pop("location", None)
-        return cls(hub.uid, event.ce["source"], event.ce["type"], event.seconds, hub.lon, hub.lat,
+        ce = event.ce
+        data = ce.get("data") or {}
+        if "location" in data:  # the place is the hub block's; otherwise the event's data, shared and only read
+            data = dict(data)
+            del data["location"]
+        when = event.epoch  # as decode parsed it, else parsed now (`Event.seconds`)
+        return cls(hub.uid, ce["source"], ce["type"], event.seconds if when is None else when, hub.lon, hub.lat,
                    hub.grid_code, hub.district_code, hub.district_name, hub.town_code, hub.town_name,
                    hub.severity, list(hub.alarms), hub.department, hub.time_limit_h,
-                   hub.category_name or event.ce["type"], hub.standard_address, data)
+                   hub.category_name or ce["type"], hub.standard_address, data)
 
     def view(self) -> dict[str, Any]:
         """What conditions of rules and related-type members read."""

@@ -99,7 +99,7 @@ class IncidentService:
         self.records, self.work_windows = CaseRecords(store.db), work_windows
         self.publish, self.clock = publish, clock
         self.correlator = Correlator(related, rules.name, duties.stage_limits_h, neighbours)
-        self._types: dict[str, bool] = {}
+        self._types: dict[str, tuple[bool, bool]] = {}  # event type → (timed, has candidate groups)
         self._timed: dict[str, tuple[Rule, ...]] = {}
         self._open = OpenIncidents()
         self._window_s = related.max_window_min * 60
@@ -108,17 +108,32 @@ class IncidentService:
 
     # ── the pipeline's sink ──
     def sink(self, fresh: list[Event], dead: list[DeadLetter]) -> None:
+        """The batch's events that touch a timer (`timed`) or could open or join an incident (`planned`)
+        become sightings, in one pass; the others are left alone before any per-event work."""
         opens = self.related.open_severity
-        self.absorb([Sighting.of(e) for e in fresh if e.hub is not None and (
-            e.hub.alarms or e.hub.severity >= opens or self._interesting(e.ce["type"]))])
+        timed: list[Sighting] = []
+        planned: list[Sighting] = []
+        known = self._types
+        for e in fresh:
+            hub = e.hub
+            if hub is None:
+                continue
+            event_type = e.ce["type"]
+            flags = known.get(event_type) or self._type_flags(event_type)
+            alarmed = bool(hub.alarms) or hub.severity >= opens
+            if alarmed or flags[0] or flags[1]:
+                s = Sighting.of(e)
+                if flags[0]:
+                    timed.append(s)
+                if flags[1] or alarmed:
+                    planned.append(s)
+        self._absorb(timed, planned)
 
-    def _interesting(self, event_type: str) -> bool:
-        """Could an event of this type join an incident or touch a timer? Decided once per type."""
-        known = self._types.get(event_type)
-        if known is None:
-            known = self._types[event_type] = bool(self._timed_of(event_type)) or any(
-                m.is_type(event_type) for g in self.related.groups for m in g.members)
-        return known
+    def _type_flags(self, event_type: str) -> tuple[bool, bool]:
+        """Does an event of this type touch a timer, and might it join an incident? Decided once per type."""
+        found = self._types[event_type] = (bool(self._timed_of(event_type)),
+                                           bool(self.related.candidates(event_type)))
+        return found
 
     def _timed_of(self, event_type: str) -> tuple[Rule, ...]:
         found = self._timed.get(event_type)
@@ -127,9 +142,11 @@ class IncidentService:
         return found
 
     def absorb(self, sightings: list[Sighting]) -> list[Incident]:
-        timed = [s for s in sightings if self._timed_of(s.type)]
         candidates, opens = self.related.candidates, self.correlator.opens
         planned = [s for s in sightings if candidates(s.type) or opens(s)]  # conditions are read when it matters
+        return self._absorb([s for s in sightings if self._timed_of(s.type)], planned)
+
+    def _absorb(self, timed: list[Sighting], planned: list[Sighting]) -> list[Incident]:
         if not timed and not planned:
             return []
         now = self.clock()
@@ -203,6 +220,7 @@ class IncidentService:
             incident.member_count += stored_joins.get(key, 0) - joins.get(key, 0)
         steps: list[Step] = []
         members: list[tuple[Any, ...]] = []
+        add = members.append
         for d, stored in zip(decisions, keep, strict=True):
             incident, s = d.incident, d.sighting
             if incident.id is None:
@@ -215,7 +233,7 @@ class IncidentService:
                 steps.append(Step(incident.id, "alarm", incident.state, incident.state, "system:rules", now,
                                   f"新告警：{names}（事件 {s.type} {s.source}）"))
             if stored:
-                members.append(member_row(incident.id, s, now))
+                add(member_row(incident.id, s, now))
         self.store.add_steps(steps)
         if self.store.add_members(members) != len(members):  # some were members already (a re-correlated event)
             self.store.refresh_members(members)

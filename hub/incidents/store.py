@@ -27,22 +27,30 @@ def to_incident(row: dict[str, Any]) -> Incident:
     return Incident(**values)
 
 
+JSON_AT = tuple((COLUMNS.index(name), name) for name in JSON_COLUMNS)
+OVERDUE_AT = COLUMNS.index("overdue")
+
+
 def to_row(incident: Incident) -> list[Any]:
     values = [getattr(incident, name) for name in COLUMNS]  # astuple would deep-copy the lists
-    for name in JSON_COLUMNS:
-        values[COLUMNS.index(name)] = orjson.dumps(getattr(incident, name)).decode()
-    values[COLUMNS.index("overdue")] = int(incident.overdue)
+    for at, name in JSON_AT:
+        values[at] = orjson.dumps(getattr(incident, name)).decode()
+    values[OVERDUE_AT] = int(incident.overdue)
     return values
 
 
 JOINED = ("severity", "last_event_at", "member_count", "alarms", "cells", "updated_at",  # what a join changes
           "lon", "lat", "grid_code", "town_code", "town_name")  # the place: set by a placeless one's first alarm
+INSERT = (f"INSERT INTO incidents ({', '.join(COLUMNS[1:])}) VALUES ({', '.join('?' * (len(COLUMNS) - 1))})"
+          " RETURNING id")
+UPDATE = f"UPDATE incidents SET {', '.join(f'{n} = ?' for n in COLUMNS[1:])} WHERE id = ?"
+UPDATE_JOINED = f"UPDATE incidents SET {', '.join(f'{n} = ?' for n in JOINED)} WHERE id = ?"
 MEMBER_COLUMNS = "incident_id, event_uid, source, type, time, lon, lat, grid_code, severity, alarms, joined_at"
 
 
 def member_row(incident_id: int, s: Sighting, now: float) -> tuple[Any, ...]:
     return (incident_id, s.uid, s.source, s.type, s.time, s.lon, s.lat, s.grid_code, s.severity,
-            orjson.dumps(s.alarms).decode(), now)
+            orjson.dumps(s.alarms).decode() if s.alarms else "[]", now)
 
 
 StepListener = Callable[["IncidentStore", list[Step]], None]
@@ -54,24 +62,25 @@ class IncidentStore:
         # called with the steps just written, inside the same db.exclusive() transaction: what they write
         # (notices, provincial reports) commits or rolls back with the steps themselves
         self.step_listeners: list[StepListener] = []
+        # while the listeners run: the rows of the steps' incidents, read once for all of them (`get`)
+        self._known: dict[int, dict[str, Any]] = {}
 
     # ── writes (inside db.exclusive()) ──
     def insert(self, incident: Incident) -> int:
-        names = COLUMNS[1:]
-        row = self.db.one(f"INSERT INTO incidents ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-                          " RETURNING id", to_row(incident)[1:])
+        self._known = {}
+        row = self.db.one(INSERT, to_row(incident)[1:])
         assert row is not None
         incident.id = int(row["id"])
         return incident.id
 
     def update(self, incident: Incident) -> None:
-        names = COLUMNS[1:]
-        self.db.execute(f"UPDATE incidents SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?",
-                        [*to_row(incident)[1:], incident.id])
+        self._known = {}
+        self.db.execute(UPDATE, [*to_row(incident)[1:], incident.id])
 
     def update_joined(self, incidents: list[Incident]) -> None:
         """Write what joining events change (JOINED) of these incidents, in one statement."""
-        self.db.executemany(f"UPDATE incidents SET {', '.join(f'{n} = ?' for n in JOINED)} WHERE id = ?", [
+        self._known = {}
+        self.db.executemany(UPDATE_JOINED, [
             (i.severity, i.last_event_at, i.member_count, orjson.dumps(i.alarms).decode(),
              orjson.dumps(i.cells).decode(), i.updated_at, i.lon, i.lat, i.grid_code, i.town_code, i.town_name, i.id)
             for i in incidents])
@@ -104,8 +113,24 @@ class IncidentStore:
         self.db.executemany("INSERT INTO incident_steps (incident_id, action, from_state, to_state, who, at, note)"
                             " VALUES (?,?,?,?,?,?,?)", [(s.incident_id, s.action, s.from_state, s.to_state, s.who,
                                                          s.at, s.note) for s in steps])
-        for listener in self.step_listeners:
-            listener(self, steps)
+        if not self.step_listeners:
+            return
+        self._known = self._rows({s.incident_id for s in steps})
+        try:
+            for listener in self.step_listeners:
+                listener(self, steps)
+        finally:
+            self._known = {}
+
+    def _rows(self, ids: set[int]) -> dict[int, dict[str, Any]]:
+        """The incident rows with these ids, by id, a few statements for all of them."""
+        found: dict[int, dict[str, Any]] = {}
+        listed = sorted(ids)
+        for at in range(0, len(listed), 500):
+            part = listed[at:at + 500]
+            for row in self.db.execute(f"SELECT * FROM incidents WHERE id IN ({', '.join('?' * len(part))})", part):
+                found[row["id"]] = row
+        return found
 
     def generation(self) -> int:
         """The number every write to the incident rows raises (see `db.py`)."""
@@ -149,7 +174,8 @@ class IncidentStore:
         return [to_incident(r) for r in self.db.execute(f"SELECT * FROM incidents WHERE {where} ORDER BY id", args)]
 
     def get(self, incident_id: int) -> Incident | None:
-        row = self.db.one("SELECT * FROM incidents WHERE id = ?", (incident_id,))
+        """The incident as stored; a fresh object each call (the step listeners' reads come from `_known`)."""
+        row = self._known.get(incident_id) or self.db.one("SELECT * FROM incidents WHERE id = ?", (incident_id,))
         return to_incident(row) if row else None
 
     def overdue_candidates(self, now: float) -> list[Incident]:
