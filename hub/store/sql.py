@@ -28,18 +28,13 @@ _HUB_COLUMNS = attrgetter("received_at", "lon", "lat", "grid_code", "town_code",
 
 def event_row(event: Event) -> tuple[Any, ...]:
     """One event's row in EVENT_COLUMNS order (the body is its `normalized_json`, the raw its payload)."""
-    hub = event.hub
-    if hub is None:
-        raise ValueError(f"event {event.key} was not normalized: it has no hub block")
-    ce = event.ce
-    kind = ce["type"]
-    return (hub.uid, ce["source"], ce["id"], kind, str(kind).split(".")[1], event.seconds, *_HUB_COLUMNS(hub),
-            event.normalized_json(), event.message.payload)
+    return event_rows([event])[1][0]
 
 
 def event_rows(events: list[Event]) -> tuple[list[Event], list[tuple[Any, ...]]]:
-    """The batch without repeats of a (source, id), first one wins, in batch order, and their rows (as
-    `event_row` builds them), in one pass over the batch."""
+    """The batch without repeats of a (source, id), first one wins, in batch order, and their rows in
+    EVENT_COLUMNS order (the body is each event's `normalized_json`, the raw its payload), in one pass over
+    the batch."""
     unique: list[Event] = []
     rows: list[tuple[Any, ...]] = []
     seen: set[tuple[str, str]] = set()
