@@ -8,6 +8,10 @@ then the store's own schema rebuilds them and its counters are recounted. Events
 Jiangmen (60 % around the seven district seats, 40 % uniform over the land) and over the last 30
 days, stored in time order as a hub receives them; grid codes are 15 digits with the district's
 6-digit prefix. Prints one JSON object.
+
+With --without-each-index it then drops each secondary index of `events` in turn (those no constraint
+holds), times the queries and the write again without it, and builds it again: which queries need which
+index, and what each costs a write (docs/BENCHMARKS_store.md).
 """
 
 from __future__ import annotations
@@ -188,6 +192,7 @@ def queries(store: Store, end: float) -> dict[str, Any]:
     sea = (112.0, 21.45, 112.3, 21.65)  # ~30 km × 20 km of sea south-west of 台山: no events
     first = store.events(EventQuery(since=hour, until=hour + 3600, limit=100))
     uid_42 = ((store.event("b42") or {}).get("hub") or {}).get("uid", "")  # by CE id; then timed by its uid
+    source_4242 = (store.event("b4242") or {}).get("source", "")
     return {
         "cell_busy": timed(lambda: store.events(EventQuery(grid=busy, limit=100))),
         "cell_quiet": timed(lambda: store.events(EventQuery(grid=quiet, limit=100))),
@@ -216,6 +221,23 @@ def queries(store: Store, end: float) -> dict[str, Any]:
         "top_cells_day": timed(lambda: store.top_cells(day, day + 86400), runs=3),
         "top_cells_7d": timed(lambda: store.top_cells(end - 7 * 86400, end), runs=3),
         "counts": timed(store.counts),
+        # the other filters of `events()` and the single-event reads
+        "type_common": timed(lambda: store.events(EventQuery(type="city.parking.occupancy", limit=100))),
+        "type_rare": timed(lambda: store.events(EventQuery(type="city.weather.warning", limit=100))),
+        "type_absent": timed(lambda: store.events(EventQuery(type="city.none.such", limit=100))),
+        "type_day_10000": timed(lambda: store.events(EventQuery(type="city.water.level", since=day, until=day + 86400,
+                                                                limit=10_000)), runs=3),
+        "district": timed(lambda: store.events(EventQuery(district="440785", limit=100))),
+        "district_absent": timed(lambda: store.events(EventQuery(district="999999", limit=100)), runs=3),
+        "district_day": timed(lambda: store.events(EventQuery(district="440785", since=day, until=day + 86400))),
+        "warning_district_since": timed(lambda: store.events(EventQuery(type="city.weather.warning", district="440703",
+                                                                        since=day))),
+        "domain": timed(lambda: store.events(EventQuery(domain="fire", limit=100))),
+        "department": timed(lambda: store.events(EventQuery(department="江门市消防救援支队", limit=100))),
+        "day_window": timed(lambda: store.events(EventQuery(since=day, until=day + 86400, limit=100))),
+        "newest": timed(lambda: store.events(EventQuery(limit=100))),
+        "event_by_ce_id": timed(lambda: store.event("b4242")),
+        "stored_source_id": timed(lambda: store.stored(source_4242, "b4242")),
     }
 
 
@@ -229,11 +251,51 @@ def write_rate(store: Store, batches: int = 20, size: int = 500) -> dict[str, An
         uid = event_uid(ce["source"], ce["id"], row[TIME])
         hub = HubBlock.model_validate(orjson.loads(row[BODY])["hub"] | {"uid": uid})
         events.append(Event(ce, Message(row[RAW], f"city/{row[DOMAIN]}/bench", "mqtt"), hub))
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     for i in range(batches):
         store.write(events[i * size:(i + 1) * size], [DeadLetter(b"{", "invalid JSON", "mqtt", "city/x/y", None, None,
                                                                   time.time())])
-    return {"events": len(events), "batch": size, "events_per_s": round(len(events) / (time.perf_counter() - began))}
+    return {"events": len(events), "batch": size, "events_per_s": round(len(events) / (time.perf_counter() - began)),
+            "cpu_us_per_event": round(1e6 * (time.process_time() - cpu) / len(events), 1)}
+
+
+def secondary_indexes(store: Store) -> dict[str, str]:
+    """The events table's indexes that no constraint holds (name → definition): the ones a study may drop."""
+    rows = store._rows(  # type: ignore[attr-defined]
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL"
+        if type(store).__name__ == "SqliteStore" else
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'events' AND indexname NOT IN"
+        " (SELECT conname FROM pg_constraint WHERE conrelid = 'events'::regclass)")
+    return dict(sorted(rows))
+
+
+def ddl(store: Store, sql: str) -> None:
+    """One statement on the store's own connection (SQLite) or one of its pool (PostgreSQL)."""
+    if hasattr(store, "pool"):
+        with store.pool.connection() as conn:
+            conn.execute(sql)
+    else:
+        store._conn().execute(sql)  # type: ignore[attr-defined]
+
+
+def without_each_index(store: Store, end: float, write: bool) -> dict[str, Any]:
+    """The queries (and the write rate) with every index, then with each secondary index of `events` dropped in
+    turn and built again after: what each index serves, and what it costs a write."""
+    report: dict[str, Any] = {}
+    for name, definition in [("", ""), *secondary_indexes(store).items()]:
+        if name:
+            ddl(store, f"DROP INDEX {name}")
+        began = time.perf_counter()
+        found: dict[str, Any] = {"queries": queries(store, end)}
+        if write:
+            found["write"] = write_rate(store, batches=10)
+        if name:
+            ddl(store, definition)
+            ddl(store, f"ANALYZE {name}" if hasattr(store, "_conn") else "ANALYZE events")
+        found["took_s"] = round(time.perf_counter() - began, 1)
+        report[name or "all"] = found
+        print(f"{name or 'all'}: {found['took_s']} s", file=sys.stderr, flush=True)
+    return report
 
 
 def main() -> None:
@@ -243,6 +305,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--reuse", action="store_true", help="query the store as it is, do not fill it")
     parser.add_argument("--no-write", action="store_true", help="skip the write-rate measurement")
+    parser.add_argument("--without-each-index", action="store_true",
+                        help="then time everything again with each secondary index of events dropped in turn")
     args = parser.parse_args()
     report: dict[str, Any] = {"db": args.db.split("://")[0], "events": args.events}
     began = time.perf_counter()
@@ -277,6 +341,8 @@ def main() -> None:
     report["queries"] = queries(store, end)
     if not args.no_write:
         report["write"] = write_rate(store)
+    if args.without_each_index:
+        report["without_each_index"] = without_each_index(store, end, not args.no_write)
     store.close()
     print(orjson.dumps(report).decode())
 

@@ -21,7 +21,7 @@ from hub.events import DeadLetter, Event
 from hub.store.analysis import rebuild_statements
 from hub.store.base import ID, LAT, LON, SOURCE, TYPE, UID
 from hub.store.database import Pool, placeholders
-from hub.store.sql import SqlStore, dead_row, event_row, tally_rows, unique_events
+from hub.store.sql import SqlStore, dead_row, event_rows, tally_rows
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -110,10 +110,9 @@ def text(value: Any) -> Any:
     return value.replace("\x00", "\ufffd") if isinstance(value, str) and "\x00" in value else value
 
 
-def staged_row(event: Event) -> tuple[Any, ...]:
-    """`event_row` for the staging table: PostgreSQL text cannot hold NUL, which only the source's own
-    strings (source, id, type) may carry; the hub's own (uid, codes, department) never do."""
-    row = event_row(event)
+def staged_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """An event row for PostgreSQL: its text cannot hold NUL, which only the source's own strings (source,
+    id, type) may carry; the hub's own (uid, codes, department) never do."""
     if "\x00" in row[SOURCE] or "\x00" in row[ID] or "\x00" in row[TYPE]:
         return tuple(text(v) for v in row)
     return row
@@ -220,11 +219,11 @@ class PostgresStore(SqlStore):
         return "geom && ST_MakeEnvelope(?, ?, ?, ?, 4326)", [float(v) for v in bbox]
 
     def write(self, events: list[Event], dead: list[DeadLetter]) -> list[Event]:
-        unique = unique_events(events)
+        unique, rows = event_rows(events)
+        rows = [staged_row(row) for row in rows]
         dead_rows = [tuple(text(v) for v in dead_row(d)) for d in dead]
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             stored: set[str] | None = None  # None: all of them
-            rows = [staged_row(event) for event in unique]
             if rows:
                 try:
                     with conn.transaction():  # a savepoint: an event already stored rolls the COPY back to here

@@ -8,47 +8,57 @@ from __future__ import annotations
 
 import base64
 import math
+from operator import attrgetter
 from typing import Any
 
 import orjson
 
-from hub.events import DeadLetter, Event
+from hub.events import DeadLetter, Event, epoch
 from hub.store.analysis import Analysis, tally_rows
 from hub.store.base import EVENT_COLUMNS, EventQuery, Page, grid_range
 
-__all__ = ["DEAD_COLUMNS", "EVENT_COLUMNS", "SqlStore", "dead_row", "event_row", "tally_rows", "unique_events"]
+__all__ = ["DEAD_COLUMNS", "EVENT_COLUMNS", "SqlStore", "dead_row", "event_row", "event_rows", "tally_rows"]
 DEAD_COLUMNS = ("received_at", "reason", "transport", "topic", "partition", '"offset"', "raw")
 
 
+# The hub block's columns of an event row, from RECEIVED_AT to DEPARTMENT, read in one C call
+_HUB_COLUMNS = attrgetter("received_at", "lon", "lat", "grid_code", "town_code", "district_code", "severity",
+                          "department")
+
+
 def event_row(event: Event) -> tuple[Any, ...]:
-    hub = event.hub
-    if hub is None:
-        raise ValueError(f"event {event.key} was not normalized: it has no hub block")
-    ce = event.ce
-    return (
-        hub.uid, ce["source"], ce["id"], ce["type"], event.domain,
-        event.seconds, hub.received_at,
-        hub.lon, hub.lat, hub.grid_code, hub.town_code, hub.district_code, hub.severity,
-        hub.department, event.normalized_json(), event.message.payload,
-    )
+    """One event's row in EVENT_COLUMNS order (the body is its `normalized_json`, the raw its payload)."""
+    return event_rows([event])[1][0]
+
+
+def event_rows(events: list[Event]) -> tuple[list[Event], list[tuple[Any, ...]]]:
+    """The batch without repeats of a (source, id), first one wins, in batch order, and their rows in
+    EVENT_COLUMNS order (the body is each event's `normalized_json`, the raw its payload), in one pass over
+    the batch."""
+    unique: list[Event] = []
+    rows: list[tuple[Any, ...]] = []
+    seen: set[tuple[str, str]] = set()
+    keep, add, count = unique.append, rows.append, seen.add
+    for event in events:
+        hub = event.hub
+        if hub is None:
+            raise ValueError(f"event {event.key} was not normalized: it has no hub block")
+        ce = event.ce
+        source, event_id = key = ce["source"], ce["id"]
+        if key in seen:
+            continue
+        count(key)
+        keep(event)
+        kind = ce["type"]
+        seconds = event.epoch
+        add((hub.uid, source, event_id, kind, str(kind).split(".")[1],
+             seconds if seconds is not None else epoch(ce["time"]), *_HUB_COLUMNS(hub),
+             event.normalized_json(), event.message.payload))
+    return unique, rows
 
 
 def dead_row(dead: DeadLetter) -> tuple[Any, ...]:
     return (dead.received_at, dead.reason, dead.transport, dead.topic, dead.partition, dead.offset, dead.raw)
-
-
-def unique_events(events: list[Event]) -> list[Event]:
-    """The batch without repeats of a (source, id), first one wins, in batch order."""
-    unique: list[Event] = []
-    seen: set[tuple[str, str]] = set()
-    for event in events:
-        if event.hub is None:
-            raise ValueError(f"event {event.key} was not normalized: it has no hub block")
-        key = event.key
-        if key not in seen:
-            seen.add(key)
-            unique.append(event)
-    return unique
 
 
 def _with_raw(rows: list[tuple[Any, ...]]) -> dict[str, Any] | None:

@@ -10,7 +10,7 @@ from hub.events import DeadLetter, Event
 from hub.store.analysis import rebuild_statements
 from hub.store.base import EVENT_COLUMNS, ID, SOURCE, UID
 from hub.store.database import SqliteDatabase
-from hub.store.sql import DEAD_COLUMNS, SqlStore, dead_row, event_row, tally_rows, unique_events
+from hub.store.sql import DEAD_COLUMNS, SqlStore, dead_row, event_rows, tally_rows
 
 # Bounding boxes: an index over a coarse tile of the point (0.05° × 0.05°, about 5 km; an expression of
 # lon and lat, so the table keeps its columns) and time, covering lon and lat. A box lists its tiles and
@@ -103,12 +103,12 @@ class SqliteStore(SqlStore):
                 conn.execute(f"DROP TABLE IF EXISTS {table}")
 
     def write(self, events: list[Event], dead: list[DeadLetter]) -> list[Event]:
-        unique = unique_events(events)
+        unique, rows = event_rows(events)
         conn = self._conn()
         with self._write_lock:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                fresh, rows = self._insert_new(conn, unique)
+                fresh, rows = self._insert_new(conn, unique, rows)
                 if dead:
                     conn.executemany(INSERT_DEAD, [dead_row(d) for d in dead])
                 if rows or dead:
@@ -120,9 +120,11 @@ class SqliteStore(SqlStore):
         return fresh
 
     @staticmethod
-    def _insert_new(conn: sqlite3.Connection, unique: list[Event]) -> tuple[list[Event], list[tuple[Any, ...]]]:
-        """Insert the events not stored yet (the batch is already without repeats; dedup by (source, id), whose
-        unique index skips a stored one whatever its uid); the fresh ones and their rows, in batch order.
+    def _insert_new(conn: sqlite3.Connection, unique: list[Event],
+                    rows: list[tuple[Any, ...]]) -> tuple[list[Event], list[tuple[Any, ...]]]:
+        """Insert the events not stored yet, given with their rows (the batch is already without repeats; dedup
+        by (source, id), whose unique index skips a stored one whatever its uid); the fresh ones and their rows,
+        in batch order.
 
         The unique indexes skip what is stored (INSERT OR IGNORE): no lookup before, which at 10 M rows read
         a random index page per event. Only when some were skipped (a redelivery) are the new rows told from
@@ -130,7 +132,6 @@ class SqliteStore(SqlStore):
         slip in between."""
         if not unique:
             return [], []
-        rows = [event_row(e) for e in unique]
         top = conn.execute("SELECT max(seq) FROM events").fetchone()[0] or 0
         before = conn.total_changes
         conn.executemany(INSERT_NEW_EVENTS, rows)
