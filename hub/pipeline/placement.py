@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from hub.events import DeadLetter, Event, HubBlock, event_uid
+from hub.events import DeadLetter, Event, HubBlock, event_uids
 from hub.geo import CityGeo, to_wgs84
 from hub.geo.batch import LocateBatch
 
@@ -36,9 +36,10 @@ def place(events: list[Event], geo: CityGeo, registry: DeviceRegistry) -> tuple[
     by_crs: dict[str, list[tuple[HubBlock, dict[str, Any]]]] = {}  # to WGS84 one array per datum
     by_text: dict[Any, list[HubBlock]] = {}
     by_device: dict[str, list[HubBlock]] = {}
-    for event in events:
+    uids = event_uids([(e.ce["source"], e.ce["id"], e.seconds) for e in events])
+    for event, uid in zip(events, uids, strict=True):
         ce = event.ce
-        hub = event.hub = HubBlock(event_uid(ce["source"], ce["id"], event.seconds), event.message.received_at)
+        hub = event.hub = HubBlock(uid, event.message.received_at)
         location = ce["data"].get("location") or {}
         if "lon" in location:
             crs = str(location.get("crs", "wgs84"))
