@@ -94,9 +94,11 @@ class Forecaster:
 
     def forecast(self, point: Point, at: float) -> Forecast | None:
         model = self.models.get(point.kind)
+        if model is None:  # no model of its kind yet: nothing to forecast, so the history is not read
+            return None
         with self.lock:
             x = features(point, self.history, at)
-        if model is None or x is None:
+        if x is None:
             return None
         kept = self.current.get(point.device_id)
         if kept is not None and kept.at > at:
