@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import weakref
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
@@ -113,9 +114,10 @@ def _place_by_address(hubs: list[HubBlock], text: Any, geo: CityGeo) -> None:
     if found is None:
         return
     lon, lat, address_id, standard, confidence = found
+    fields = {"lon": lon, "lat": lat, "location_method": "address", "standard_address_id": address_id,
+              "standard_address": standard, "geocode_confidence": confidence}
     for hub in hubs:
-        hub.lon, hub.lat, hub.location_method = lon, lat, "address"
-        hub.standard_address_id, hub.standard_address, hub.geocode_confidence = address_id, standard, confidence
+        vars(hub).update(fields)
 
 
 def geocoded(geo: CityGeo, text: Any) -> tuple[float, float, str, str, float] | None:
@@ -146,26 +148,32 @@ def _place_at_device(hubs: list[HubBlock], device: dict[str, Any] | None) -> Non
     """Events that carry no location: at their device's registry position, else left unplaced."""
     if not device:
         return
-    lon, lat, address_id, address = device["lon"], device["lat"], device.get("address_id"), device.get("address")
+    fields = {"lon": device["lon"], "lat": device["lat"], "location_method": "device",
+              "standard_address_id": device.get("address_id"), "standard_address": device.get("address")}
     for hub in hubs:
-        hub.lon, hub.lat, hub.location_method = lon, lat, "device"
-        hub.standard_address_id, hub.standard_address = address_id, address
+        vars(hub).update(fields)
 
 
 def _fill_many(hubs: list[HubBlock], batch: LocateBatch) -> None:
-    """Grid cell and units of each located point: the batch's columns read once as lists, names once per code."""
-    names: dict[str, str | None] = {"": None}
-    for hub, grid, community, town, district in zip(
-            hubs, batch.grid_code.tolist(), batch.community_code.tolist(), batch.town_code.tolist(),
-            batch.district_code.tolist(), strict=True):
-        if not district:  # outside the city: left as it is, dead-lettered by the caller
-            continue
-        for code in (community, town, district):
-            if code not in names:
-                names[code] = batch.names(code) or None
-        hub.grid_code, hub.community_code, hub.town_code, hub.district_code = (
-            grid or None, community or None, town or None, district)
-        hub.community_name, hub.town_name, hub.district_name = names[community], names[town], names[district]
+    """Grid cell and units of each located point: the batch's columns read once as lists, and each cell's
+    fields (codes and names) made once per batch and set on its events' blocks together."""
+    rows: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    cells = zip(batch.grid_code.tolist(), batch.community_code.tolist(), batch.town_code.tolist(),
+                batch.district_code.tolist(), strict=True)
+    for hub, cell in zip(hubs, cells, strict=True):
+        row = rows.get(cell)
+        if row is None:
+            row = rows[cell] = _cell_fields(*cell, batch.names)
+        if row:  # outside the city: left as it is, dead-lettered by the caller
+            vars(hub).update(row)
+
+
+def _cell_fields(grid: str, community: str, town: str, district: str, names: Callable[[str], str]) -> dict[str, Any]:
+    if not district:
+        return {}
+    return {"grid_code": grid or None, "community_code": community or None, "town_code": town or None,
+            "district_code": district, "community_name": (community and names(community)) or None,
+            "town_name": (town and names(town)) or None, "district_name": names(district) or None}
 
 
 def _outside_reason(event: Event) -> str:

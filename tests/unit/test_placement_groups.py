@@ -57,6 +57,12 @@ def test_texts_and_devices_place_as_the_geocoder_and_the_registry_say(messages: 
     for event in placed:
         hub, location = event.hub, event.ce["data"].get("location") or {}
         assert hub is not None
+        row = city.locate(hub.lon, hub.lat) if hub.lon is not None and hub.lat is not None else None
+        assert row is not None or hub.location_method == "none"
+        assert row is None or (hub.grid_code, hub.community_code, hub.town_code, hub.district_code) == tuple(
+            row[f] or None for f in ("grid_code", "community_code", "town_code", "district_code"))
+        assert row is None or (hub.community_name, hub.town_name, hub.district_name) == tuple(
+            row[f] or None for f in ("community_name", "town_name", "district_name"))
         if "lon" in location:
             continue
         if "address" in location:
