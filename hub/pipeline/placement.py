@@ -16,7 +16,6 @@ import numpy as np
 
 from hub.events import DeadLetter, Event, HubBlock, event_uids
 from hub.geo import CityGeo, to_wgs84
-from hub.geo.batch import LocateBatch
 
 ADDRESS_REACH_M = 300.0
 NEAREST_KEPT = 65_536  # points whose nearest standard address is remembered, per loaded geography
@@ -36,7 +35,7 @@ def place(events: list[Event], geo: CityGeo, registry: DeviceRegistry) -> tuple[
     device), and each group is placed at once, so a text is geocoded and a device read once per batch."""
     by_crs: dict[str, list[tuple[HubBlock, dict[str, Any]]]] = {}  # to WGS84 one array per datum
     by_text: dict[Any, list[HubBlock]] = {}
-    by_device: dict[str, list[HubBlock]] = {}
+    by_source: dict[str, list[HubBlock]] = {}
     uids = event_uids([(e.ce["source"], e.ce["id"], e.seconds) for e in events])
     for event, uid in zip(events, uids, strict=True):
         ce = event.ce
@@ -52,7 +51,7 @@ def place(events: list[Event], geo: CityGeo, registry: DeviceRegistry) -> tuple[
         if "address" in location:
             key, groups = location["address"], by_text
         else:
-            key, groups = event.device_id, by_device
+            key, groups = ce["source"], by_source
         group = groups.get(key)
         if group is None:
             group = groups[key] = []
@@ -64,14 +63,14 @@ def place(events: list[Event], geo: CityGeo, registry: DeviceRegistry) -> tuple[
             placed.lon, placed.lat, placed.crs_in, placed.location_method = lon, lat, crs, "coordinates"
     for text, hubs in by_text.items():
         _place_by_address(hubs, text, geo)
-    for device_id, hubs in by_device.items():
-        _place_at_device(hubs, registry.get(device_id))
+    for source, hubs in by_source.items():
+        _place_at_device(hubs, registry.get(str(source).rsplit("/", 1)[-1]))  # the device id (Event.device_id)
     located = [e for e in events if e.hub and e.hub.lon is not None]
     hubs = [e.hub for e in located if e.hub]
     if hubs:
-        batch = geo.locate_many(np.fromiter((h.lon for h in hubs), float, len(hubs)),
-                                np.fromiter((h.lat for h in hubs), float, len(hubs)))
-        _fill_many(hubs, batch)
+        cells = geo.cell_ids(np.fromiter((h.lon for h in hubs), float, len(hubs)),
+                             np.fromiter((h.lat for h in hubs), float, len(hubs)))
+        _fill_many(hubs, cells.tolist(), geo)
     outside = [e for e in located if e.hub and not e.hub.district_code]
     dead = [DeadLetter.of(e.message, _outside_reason(e)) for e in outside]
     if outside:
@@ -114,10 +113,9 @@ def _place_by_address(hubs: list[HubBlock], text: Any, geo: CityGeo) -> None:
     if found is None:
         return
     lon, lat, address_id, standard, confidence = found
-    fields = {"lon": lon, "lat": lat, "location_method": "address", "standard_address_id": address_id,
-              "standard_address": standard, "geocode_confidence": confidence}
     for hub in hubs:
-        vars(hub).update(fields)
+        hub.lon, hub.lat, hub.location_method = lon, lat, "address"
+        hub.standard_address_id, hub.standard_address, hub.geocode_confidence = address_id, standard, confidence
 
 
 def geocoded(geo: CityGeo, text: Any) -> tuple[float, float, str, str, float] | None:
@@ -148,32 +146,31 @@ def _place_at_device(hubs: list[HubBlock], device: dict[str, Any] | None) -> Non
     """Events that carry no location: at their device's registry position, else left unplaced."""
     if not device:
         return
-    fields = {"lon": device["lon"], "lat": device["lat"], "location_method": "device",
-              "standard_address_id": device.get("address_id"), "standard_address": device.get("address")}
+    lon, lat, address_id, address = device["lon"], device["lat"], device.get("address_id"), device.get("address")
     for hub in hubs:
-        vars(hub).update(fields)
+        hub.lon, hub.lat, hub.location_method = lon, lat, "device"
+        hub.standard_address_id, hub.standard_address = address_id, address
 
 
-def _fill_many(hubs: list[HubBlock], batch: LocateBatch) -> None:
-    """Grid cell and units of each located point: the batch's columns read once as lists, and each cell's
-    fields (codes and names) made once per batch and set on its events' blocks together."""
-    rows: dict[tuple[str, str, str, str], dict[str, Any]] = {}
-    cells = zip(batch.grid_code.tolist(), batch.community_code.tolist(), batch.town_code.tolist(),
-                batch.district_code.tolist(), strict=True)
+def _fill_many(hubs: list[HubBlock], cells: list[int], geo: CityGeo) -> None:
+    """Grid cell and units of each located point: each cell's codes and names read once per batch."""
+    rows: dict[int, tuple[str | None, ...]] = {}
     for hub, cell in zip(hubs, cells, strict=True):
         row = rows.get(cell)
         if row is None:
-            row = rows[cell] = _cell_fields(*cell, batch.names)
+            row = rows[cell] = _cell_fields(*geo.cell_units(cell), geo.name)
         if row:  # outside the city: left as it is, dead-lettered by the caller
-            vars(hub).update(row)
+            (hub.grid_code, hub.community_code, hub.town_code, hub.district_code, hub.community_name,
+             hub.town_name, hub.district_name) = row
 
 
-def _cell_fields(grid: str, community: str, town: str, district: str, names: Callable[[str], str]) -> dict[str, Any]:
+def _cell_fields(grid: str, community: str, town: str, district: str,
+                 names: Callable[[str], str]) -> tuple[str | None, ...]:
+    """A cell's grid, community, town and district codes, then the three names; () outside the city."""
     if not district:
-        return {}
-    return {"grid_code": grid or None, "community_code": community or None, "town_code": town or None,
-            "district_code": district, "community_name": (community and names(community)) or None,
-            "town_name": (town and names(town)) or None, "district_name": names(district) or None}
+        return ()
+    return (grid or None, community or None, town or None, district, (community and names(community)) or None,
+            (town and names(town)) or None, names(district) or None)
 
 
 def _outside_reason(event: Event) -> str:
