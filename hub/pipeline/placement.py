@@ -34,7 +34,7 @@ def place(events: list[Event], geo: CityGeo, registry: DeviceRegistry) -> tuple[
     """Each event's hub block, placed: the batch is grouped by what places it (a datum, an address text, a
     device), and each group is placed at once, so a text is geocoded and a device read once per batch."""
     by_crs: dict[str, list[tuple[HubBlock, dict[str, Any]]]] = {}  # to WGS84 one array per datum
-    by_text: dict[Any, list[HubBlock]] = {}
+    by_text: dict[str, list[HubBlock]] = {}
     by_source: dict[str, list[HubBlock]] = {}
     uids = event_uids([(e.ce["source"], e.ce["id"], e.seconds) for e in events])
     for event, uid in zip(events, uids, strict=True):
@@ -50,6 +50,9 @@ def place(events: list[Event], geo: CityGeo, registry: DeviceRegistry) -> tuple[
             continue
         if "address" in location:
             key, groups = location["address"], by_text
+            if not isinstance(key, str):  # not text (the schemas forbid it): geocoded alone, failing as it does
+                _place_by_address([hub], key, geo)
+                continue
         else:
             key, groups = ce["source"], by_source
         group = groups.get(key)

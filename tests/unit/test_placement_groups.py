@@ -3,6 +3,8 @@ placing it alone, with nothing remembered, gives."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bench.load import build_load
@@ -94,3 +96,13 @@ def test_a_remembered_geocoding_is_the_geocoders_answer() -> None:
                         if found["matched"] else None)
             assert placement.geocoded(city, text) == expected, text
     assert any(placement.geocoded(city, t) for t in texts) and not placement.geocoded(city, "")
+
+
+def test_an_address_that_is_not_text_fails_as_the_geocoder_fails_on_it(messages: list[Message]) -> None:
+    city, registry = load_city(), load_registry()
+    event = decoded(messages[:1])[0]
+    event.ce["data"]["location"] = {"address": ["白沙大道", "2号"]}
+    with pytest.raises(Exception) as geocoding:
+        city.geocode(["白沙大道", "2号"])  # type: ignore[arg-type]
+    with pytest.raises(type(geocoding.value), match=re.escape(str(geocoding.value))):
+        placement.place([event], city, registry)
