@@ -9,6 +9,7 @@ from datetime import datetime
 from functools import cache
 from typing import Annotated, Any, Literal
 
+import numpy as np
 import orjson
 from pydantic import Field, TypeAdapter
 
@@ -172,3 +173,32 @@ def event_uid(source: str, event_id: str, epoch: float) -> str:
     ms = min(max(int(epoch * 1000), 0), _MAX_MS)
     h = f"{ms << 80 | _VERSION_8 | hashed >> 62 << 64 | hashed & _LOW_62:032x}"
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_HEX = np.frombuffer(b"".join(f"{i:02x}".encode() for i in range(256)), np.uint8).reshape(256, 2)
+_UID_DIGITS = np.array([i for i in range(36) if i not in (8, 13, 18, 23)])  # where the 32 hex digits go
+
+
+def event_uids(keys: list[tuple[str, str, float]]) -> list[str]:
+    """`event_uid` of each (source, id, epoch) of a batch: the hashes one by one, then the layout and the text
+    for the whole batch at once, as arrays."""
+    prefix, digests, times = _UID_PREFIX, bytearray(), []
+    for source, event_id, epoch in keys:
+        digest = prefix.copy()
+        digest.update(f"{len(source)}:{source}#{event_id}".encode())
+        digests += digest.digest()[:10]
+        times.append(epoch)
+    count = len(times)
+    ms = np.trunc(np.array(times, np.float64) * 1000)
+    if not count or not np.isfinite(ms).all():  # nothing, or a time no uid has: as `event_uid` answers it
+        return [event_uid(*key) for key in keys]
+    hashed = np.frombuffer(bytes(digests), np.uint8).reshape(count, 10)
+    first = hashed[:, :8].copy().view(">u8").ravel().astype(np.uint64)  # the digest's bits 0..63
+    last = hashed[:, 8].astype(np.uint64) << np.uint64(8) | hashed[:, 9]  # its bits 64..79
+    uid = np.empty((count, 2), ">u8")
+    uid[:, 0] = np.clip(ms, 0, _MAX_MS).astype(np.uint64) << np.uint64(16) | np.uint64(0x8000) | first >> np.uint64(52)
+    uid[:, 1] = np.uint64(0b10 << 62) | (first << np.uint64(12) | last >> np.uint64(4)) >> np.uint64(2)
+    text = np.full((count, 36), ord("-"), np.uint8)
+    text[:, _UID_DIGITS] = _HEX[uid.view(np.uint8).reshape(count, 16)].reshape(count, 32)
+    joined = text.tobytes().decode("ascii")
+    return [joined[i:i + 36] for i in range(0, 36 * count, 36)]

@@ -62,6 +62,7 @@ class Forecaster:
             for gauge, _ in point.gauges:
                 self.around.setdefault(gauge, []).append(point)
         self.fields = {k.type: k.value for k in settings.kinds.values()}
+        self.read = frozenset((*self.fields, "city.water.rainfall", "city.weather.warning"))  # the types it keeps
         self.history = self.new_history()
         self.models: dict[str, Fitted] = {}
         self.current: dict[str, Forecast] = {}
@@ -75,14 +76,14 @@ class Forecaster:
     # ── the pipeline's sink ──
     def sink(self, fresh: list[Event], dead: list[DeadLetter]) -> None:
         """A point's own report, or a report of a rain gauge around it, forecasts the point again."""
-        wanted, reported = self.fields, []
-        for event in fresh:
-            ce = event.ce
-            kind = ce["type"]
-            if kind in wanted or kind == "city.water.rainfall" or kind == "city.weather.warning":
-                at = event.seconds
-                device = ce["source"].rpartition("/")[2]
-                with self.lock:
+        read, reported = self.read, []
+        with self.lock:
+            for event in fresh:
+                ce = event.ce
+                kind = ce["type"]
+                if kind in read:
+                    at = event.seconds
+                    device = ce["source"].rpartition("/")[2]
                     self.latest = max(self.latest, at)
                     if self.history.add(kind, device, at, ce["data"]) and device in self.points:
                         reported.append((self.points[device], at))
@@ -93,9 +94,11 @@ class Forecaster:
 
     def forecast(self, point: Point, at: float) -> Forecast | None:
         model = self.models.get(point.kind)
+        if model is None:  # no model of its kind yet: nothing to forecast, so the history is not read
+            return None
         with self.lock:
             x = features(point, self.history, at)
-        if model is None or x is None:
+        if x is None:
             return None
         kept = self.current.get(point.device_id)
         if kept is not None and kept.at > at:

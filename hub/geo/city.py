@@ -78,6 +78,10 @@ class CityGeo:
         return LocateBatch(lon, lat, self._grid[ids], self._community[ids], self._town[ids],
                            self._district[ids], names=self.name)
 
+    def cell_units(self, cell: int) -> tuple[str, str, str, str]:
+        """(grid, community, town, district) codes of a cell index of `cell_ids`; "" for -1, outside the city."""
+        return str(self._grid[cell]), str(self._community[cell]), str(self._town[cell]), str(self._district[cell])
+
     def locate(self, lon: float, lat: float, crs: str = "wgs84") -> dict[str, Any] | None:
         batch = self.locate_many(np.array([lon]), np.array([lat]), crs)
         if not batch.inside[0]:

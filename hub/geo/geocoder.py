@@ -175,7 +175,7 @@ class Geocoder:
             confidence -= SUB_PENALTY
         if suffix:
             notes.append(f"'{suffix}' (room or floor) kept out of the standard address")
-        rec = self.lib.record(row)
+        rec = self.lib.located(row)
         if choice.typo_of and not choice.hints.named:
             return no_match(f"no known road {choice.typo_of}; it is one character away from {choice.name} in "
                             f"{self.lib.town_of(row)['name']}, but the text names no district or town to confirm it",

@@ -120,6 +120,15 @@ class AddressLibrary:
             self._texts = [self.text(i) for i in range(len(self))]
         return self._texts
 
+    def located(self, i: int) -> dict[str, Any]:
+        """An address's id, text, position and unit codes: `record` without its components, what a geocoding
+        answer carries."""
+        town = self.town_of(i)
+        return {"id": self.id_of(i), "text": self.text(i), "lon": float(self.lon[i]), "lat": float(self.lat[i]),
+                "grid_code": str(self.cell_codes[self.cell[i]]),
+                "community_code": self.units.communities[int(self.community[i])]["code"],
+                "town_code": town["code"], "district_code": town["district_code"]}
+
     def record(self, i: int) -> dict[str, Any]:
         town = self.town_of(i)
         place = int(self.place[i])

@@ -25,6 +25,7 @@ _POSTCODE = re.compile(r"^529\d{3}(?=\D)")
 # dash is never dropped into another number (191) and the base number stays the house number.
 _DASHED_SUB = re.compile(r"(\d+)\s*[-‐‑–—−~～]\s*(\d+)\s*(?:号|$)")
 _ZHI_SUB = re.compile(r"(\d+)之(\d+)号")
+_DASH = re.compile(r"[-‐‑–—−~～]")  # the dashes _DASHED_SUB reads
 
 
 def chinese_to_int(text: str) -> int:
@@ -46,8 +47,9 @@ def normalize(text: str) -> str:
     Chinese numerals before 号/栋/室… as Arabic digits, a leading postcode dropped, and a
     sub-number written as `N号之M` (19-1号, 19之1号 and 19号之一 alike)."""
     s = unicodedata.normalize("NFKC", text).translate(_TRAD)
-    s = _DASHED_SUB.sub(r"\1号之\2", s)
+    if _DASH.search(s):  # the sub-number rewrites run only where they can match: most texts have neither
+        s = _DASHED_SUB.sub(r"\1号之\2", s)
     s = _DROP.sub("", s)
     s = _POSTCODE.sub("", s)
     s = _CN_NUMBER.sub(lambda m: str(chinese_to_int(m.group(1))), s)
-    return _ZHI_SUB.sub(r"\1号之\2", s)
+    return _ZHI_SUB.sub(r"\1号之\2", s) if "之" in s else s

@@ -73,16 +73,21 @@ class DeviceHealth:
     # ── the pipeline's sink: dictionary updates only ──
     def sink(self, fresh: list[Event], dead: list[DeadLetter]) -> None:
         devices, seen, unknown = self.registry.devices, self.seen, self.unknown
+        entry_of: dict[str, Seen | str] = {}  # source → its device's entry, or its system when not registered
         with self.lock:
             for event in fresh:
                 ce = event.ce
-                system, _, device = ce["source"].rpartition("/")
-                entry = seen.get(device)
+                source = ce["source"]
+                entry = entry_of.get(source)
                 if entry is None:
-                    if device not in devices:
-                        unknown[system] = unknown.get(system, 0) + 1
-                        continue
-                    entry = seen[device] = Seen()
+                    system, _, device = source.rpartition("/")
+                    entry = seen.get(device)
+                    if entry is None and device in devices:
+                        entry = seen[device] = Seen()
+                    entry_of[source] = entry = system if entry is None else entry
+                if isinstance(entry, str):
+                    unknown[entry] = unknown.get(entry, 0) + 1
+                    continue
                 at, kind, data = event.seconds, ce["type"], ce["data"]
                 received = event.message.received_at
                 if received >= entry.last_received:

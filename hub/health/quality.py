@@ -109,17 +109,24 @@ class SourceQuality:
 
     # ── a pipeline step (every event, duplicates too) and a sink (what was stored, the dead letters) ──
     def step(self, events: list[Event]) -> None:
-        now = self.clock()
+        """Counts per source first, then per system: a source's system and bucket are found once per batch."""
+        now, received = self.clock(), dict[str, int]()
+        for event in events:
+            source = event.ce["source"]
+            received[source] = received.get(source, 0) + 1
         with self.lock:
-            for event in events:
-                self._bucket(system_of(event.ce["source"]), now).received += 1
+            for source, count in received.items():
+                self._bucket(system_of(source), now).received += count
 
     def sink(self, fresh: list[Event], dead: list[DeadLetter]) -> None:
         now, edges = self.clock(), DELAY_EDGES
+        bucket_of: dict[str, Bucket] = {}  # source → its system's bucket now, found once per batch
         with self.lock:
             for event in fresh:
                 source = event.ce["source"]
-                bucket = self._bucket(system_of(source), now)
+                bucket = bucket_of.get(source)
+                if bucket is None:
+                    bucket = bucket_of[source] = self._bucket(system_of(source), now)
                 bucket.fresh += 1
                 at = event.seconds
                 received = event.hub.received_at if event.hub else now

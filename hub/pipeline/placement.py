@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import math
 import weakref
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
 
-from hub.events import DeadLetter, Event, HubBlock, event_uid
+from hub.events import DeadLetter, Event, HubBlock, event_uids
 from hub.geo import CityGeo, to_wgs84
-from hub.geo.batch import LocateBatch
 
 ADDRESS_REACH_M = 300.0
 NEAREST_KEPT = 65_536  # points whose nearest standard address is remembered, per loaded geography
 _nearest_known: weakref.WeakKeyDictionary[CityGeo, dict[tuple[float | None, float | None], tuple[str, str, float]]] = (
+    weakref.WeakKeyDictionary())
+TEXTS_KEPT = 65_536  # address texts whose geocoding is remembered, per loaded geography
+_geocoded_known: weakref.WeakKeyDictionary[CityGeo, dict[str, tuple[float, float, str, str, float] | None]] = (
     weakref.WeakKeyDictionary())
 
 
@@ -28,33 +31,49 @@ class DeviceRegistry(Protocol):
 
 
 def place(events: list[Event], geo: CityGeo, registry: DeviceRegistry) -> tuple[list[Event], list[DeadLetter]]:
-    by_crs: dict[str, list[Event]] = {}  # events with coordinates, converted to WGS84 one array per datum
-    for event in events:
+    """Each event's hub block, placed: the batch is grouped by what places it (a datum, an address text, a
+    device), and each group is placed at once, so a text is geocoded and a device read once per batch."""
+    by_crs: dict[str, list[tuple[HubBlock, dict[str, Any]]]] = {}  # to WGS84 one array per datum
+    by_text: dict[str, list[HubBlock]] = {}
+    by_source: dict[str, list[HubBlock]] = {}
+    uids = event_uids([(e.ce["source"], e.ce["id"], e.seconds) for e in events])
+    for event, uid in zip(events, uids, strict=True):
         ce = event.ce
-        hub = event.hub = HubBlock(event_uid(ce["source"], ce["id"], event.seconds), event.message.received_at)
+        hub = event.hub = HubBlock(uid, event.message.received_at)
         location = ce["data"].get("location") or {}
         if "lon" in location:
             crs = str(location.get("crs", "wgs84"))
-            group = by_crs.get(crs)
-            if group is None:
-                group = by_crs[crs] = []
-            group.append(event)
+            points = by_crs.get(crs)
+            if points is None:
+                points = by_crs[crs] = []
+            points.append((hub, location))
+            continue
+        if "address" in location:
+            key, groups = location["address"], by_text
+            if not isinstance(key, str):  # not text (the schemas forbid it): geocoded alone, failing as it does
+                _place_by_address([hub], key, geo)
+                continue
         else:
-            _place_otherwise(event, hub, location, geo, registry)
-    for crs, group in by_crs.items():
-        location = [e.ce["data"]["location"] for e in group]
-        lons, lats = to_wgs84(np.array([p["lon"] for p in location], float),
-                              np.array([p["lat"] for p in location], float), crs)
-        for event, lon, lat in zip(group, np.asarray(lons).tolist(), np.asarray(lats).tolist(), strict=True):
-            placed = event.hub
-            assert placed is not None
+            key, groups = ce["source"], by_source
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = []
+        group.append(hub)
+    for crs, points in by_crs.items():
+        lons, lats = to_wgs84(np.array([p["lon"] for _, p in points], float),
+                              np.array([p["lat"] for _, p in points], float), crs)
+        for (placed, _), lon, lat in zip(points, np.asarray(lons).tolist(), np.asarray(lats).tolist(), strict=True):
             placed.lon, placed.lat, placed.crs_in, placed.location_method = lon, lat, crs, "coordinates"
+    for text, hubs in by_text.items():
+        _place_by_address(hubs, text, geo)
+    for source, hubs in by_source.items():
+        _place_at_device(hubs, registry.get(str(source).rsplit("/", 1)[-1]))  # the device id (Event.device_id)
     located = [e for e in events if e.hub and e.hub.lon is not None]
     hubs = [e.hub for e in located if e.hub]
     if hubs:
-        batch = geo.locate_many(np.fromiter((h.lon for h in hubs), float, len(hubs)),
-                                np.fromiter((h.lat for h in hubs), float, len(hubs)))
-        _fill_many(hubs, batch)
+        cells = geo.cell_ids(np.fromiter((h.lon for h in hubs), float, len(hubs)),
+                             np.fromiter((h.lat for h in hubs), float, len(hubs)))
+        _fill_many(hubs, cells.tolist(), geo)
     outside = [e for e in located if e.hub and not e.hub.district_code]
     dead = [DeadLetter.of(e.message, _outside_reason(e)) for e in outside]
     if outside:
@@ -91,37 +110,70 @@ def _nearest_addresses(events: list[Event], geo: CityGeo) -> None:
             event.hub.standard_address_id, event.hub.standard_address = found[0], found[1]
 
 
-def _place_otherwise(event: Event, hub: HubBlock, location: dict[str, Any], geo: CityGeo,
-                     registry: DeviceRegistry) -> None:
-    """Place an event without coordinates now: by its address text, else at its device's registry position."""
-    if "address" in location:
-        found = geo.geocode(location["address"])
-        if found["matched"]:
-            hub.lon, hub.lat, hub.location_method = found["lon"], found["lat"], "address"
-            hub.standard_address_id, hub.standard_address = found["address_id"], found["text"]
-            hub.geocode_confidence = found["confidence"]
-    else:
-        device = registry.get(event.device_id)
-        if device:
-            hub.lon, hub.lat, hub.location_method = device["lon"], device["lat"], "device"
-            hub.standard_address_id = device.get("address_id")
-            hub.standard_address = device.get("address")
+def _place_by_address(hubs: list[HubBlock], text: Any, geo: CityGeo) -> None:
+    """Events that carry address text: at the standard address it matches, else left unplaced."""
+    found = geocoded(geo, text)
+    if found is None:
+        return
+    lon, lat, address_id, standard, confidence = found
+    for hub in hubs:
+        hub.lon, hub.lat, hub.location_method = lon, lat, "address"
+        hub.standard_address_id, hub.standard_address, hub.geocode_confidence = address_id, standard, confidence
 
 
-def _fill_many(hubs: list[HubBlock], batch: LocateBatch) -> None:
-    """Grid cell and units of each located point: the batch's columns read once as lists, names once per code."""
-    names: dict[str, str | None] = {"": None}
-    for hub, grid, community, town, district in zip(
-            hubs, batch.grid_code.tolist(), batch.community_code.tolist(), batch.town_code.tolist(),
-            batch.district_code.tolist(), strict=True):
-        if not district:  # outside the city: left as it is, dead-lettered by the caller
-            continue
-        for code in (community, town, district):
-            if code not in names:
-                names[code] = batch.names(code) or None
-        hub.grid_code, hub.community_code, hub.town_code, hub.district_code = (
-            grid or None, community or None, town or None, district)
-        hub.community_name, hub.town_name, hub.district_name = names[community], names[town], names[district]
+def geocoded(geo: CityGeo, text: Any) -> tuple[float, float, str, str, float] | None:
+    """(lon, lat, address id, standard text, confidence) of the text's match, None for no match.
+
+    The geocoder is pure over the loaded geography, which does not change while it is loaded: the answer
+    for a text is remembered (bounded, per geography), and only new texts are geocoded."""
+    if not isinstance(text, str):
+        return _match(geo.geocode(text))
+    known = _geocoded_known.get(geo)
+    if known is None:
+        known = _geocoded_known[geo] = {}
+    if text in known:
+        return known[text]
+    if len(known) >= TEXTS_KEPT:
+        known.clear()
+    found = known[text] = _match(geo.geocode(text))
+    return found
+
+
+def _match(found: dict[str, Any]) -> tuple[float, float, str, str, float] | None:
+    if not found["matched"]:
+        return None
+    return found["lon"], found["lat"], found["address_id"], found["text"], found["confidence"]
+
+
+def _place_at_device(hubs: list[HubBlock], device: dict[str, Any] | None) -> None:
+    """Events that carry no location: at their device's registry position, else left unplaced."""
+    if not device:
+        return
+    lon, lat, address_id, address = device["lon"], device["lat"], device.get("address_id"), device.get("address")
+    for hub in hubs:
+        hub.lon, hub.lat, hub.location_method = lon, lat, "device"
+        hub.standard_address_id, hub.standard_address = address_id, address
+
+
+def _fill_many(hubs: list[HubBlock], cells: list[int], geo: CityGeo) -> None:
+    """Grid cell and units of each located point: each cell's codes and names read once per batch."""
+    rows: dict[int, tuple[str | None, ...]] = {}
+    for hub, cell in zip(hubs, cells, strict=True):
+        row = rows.get(cell)
+        if row is None:
+            row = rows[cell] = _cell_fields(*geo.cell_units(cell), geo.name)
+        if row:  # outside the city: left as it is, dead-lettered by the caller
+            (hub.grid_code, hub.community_code, hub.town_code, hub.district_code, hub.community_name,
+             hub.town_name, hub.district_name) = row
+
+
+def _cell_fields(grid: str, community: str, town: str, district: str,
+                 names: Callable[[str], str]) -> tuple[str | None, ...]:
+    """A cell's grid, community, town and district codes, then the three names; () outside the city."""
+    if not district:
+        return ()
+    return (grid or None, community or None, town or None, district, (community and names(community)) or None,
+            (town and names(town)) or None, names(district) or None)
 
 
 def _outside_reason(event: Event) -> str:

@@ -20,10 +20,12 @@ import yaml
 
 from hub.events import Event
 from hub.pipeline.rules import Condition, all_hold, event_view, parse_conditions
-from hub.supervision.classes import class_table
+from hub.supervision.classes import CaseClass, class_table
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 CASE_STAGES = ("reported", "verifying", "registered", "verified")
+PLACES_KEPT = 65_536  # (kind, place) keys whose candidate rows a responsibility list remembers
+Place = tuple[str, str | None, str | None, str | None, str | None]  # type, category, district, town, grid
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,8 @@ class ResponsibilityList:
     # rows whose types/categories match, by (type, category): fnmatch once per kind, not once per event
     _of_kind: dict[tuple[str, str | None], tuple[Duty, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False)
+    # the rows that may cover an event, by (type, category, district, town, grid): see `_rows_at`
+    _at_place: dict[Place, tuple[Duty, ...]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.duties)
@@ -76,14 +80,12 @@ class ResponsibilityList:
         """The first row covering the event; its data view is built only for rows with conditions."""
         hub = event.hub
         assert hub is not None
-        kind = (event.ce["type"], hub.category)
-        rows = self._of_kind.get(kind)
+        at = (event.ce["type"], hub.category, hub.district_code, hub.town_code, hub.grid_code)
+        rows = self._at_place.get(at)
         if rows is None:
-            rows = self._of_kind[kind] = tuple(d for d in self.duties if d.is_kind(*kind))
+            rows = self._rows_at(at)
         view: dict[str, Any] | None = None
         for duty in rows:
-            if not duty.is_place(hub.district_code, hub.town_code, hub.grid_code):
-                continue
             if not duty.when:
                 return duty
             if view is None:
@@ -91,6 +93,24 @@ class ResponsibilityList:
             if all_hold(duty.when, view):
                 return duty
         return None
+
+    def _rows_at(self, at: Place) -> tuple[Duty, ...]:
+        """The rows of a kind at a place, in order, up to the first without conditions (none after it can win):
+        fnmatch once per kind and the place's tests once per place, not once per event."""
+        kind = at[:2]
+        of_kind = self._of_kind.get(kind)
+        if of_kind is None:
+            of_kind = self._of_kind[kind] = tuple(d for d in self.duties if d.is_kind(*kind))
+        rows = []
+        for duty in of_kind:
+            if duty.is_place(*at[2:]):
+                rows.append(duty)
+                if not duty.when:
+                    break
+        if len(self._at_place) >= PLACES_KEPT:
+            self._at_place.clear()
+        found = self._at_place[at] = tuple(rows)
+        return found
 
     def stage_limit_h(self, state: str) -> float | None:
         return self.stage_limits_h.get(state)
@@ -140,16 +160,29 @@ def classify_and_route(events: list[Event], duties: ResponsibilityList | None = 
     a report whose reporter chose a case class (its data's `category`) goes by that class's
     responsible department at the place and carries its 处置时限 (in nominal hours)."""
     classes, duties = class_table(), duties or responsibility_list()
+    kinds: dict[str, Kind] = {}  # the class of each event type, read once per batch
+    chosen_of: dict[str, CaseClass | None] = {}  # the class of each chosen category text, found once per batch
     for event in events:
         hub = event.hub
         assert hub is not None
-        kind = classes.types.get(event.ce["type"], {})
-        hub.category = kind.get("category")
-        hub.category_name = kind.get("category_name")
-        hub.severity = max(hub.severity, int(kind.get("severity", 0)))
-        hub.plan_items = list(kind.get("plan_items", ()))
-        data = event.ce.get("data")
-        chosen = classes.of_report(data.get("category")) if isinstance(data, dict) else None
+        ce = event.ce
+        event_type = ce["type"]
+        kind = kinds.get(event_type)
+        if kind is None:
+            kind = kinds[event_type] = _kind(classes.types.get(event_type, {}))
+        hub.category, hub.category_name, severity, plan_items = kind
+        hub.severity = max(hub.severity, severity)
+        hub.plan_items = list(plan_items)
+        data = ce.get("data")
+        reported = data.get("category") if isinstance(data, dict) else None
+        if reported is None:
+            chosen = None
+        elif isinstance(reported, str):
+            if reported not in chosen_of:
+                chosen_of[reported] = classes.of_report(reported)
+            chosen = chosen_of[reported]
+        else:
+            chosen = classes.of_report(reported)
         if chosen is not None:
             hub.category, hub.category_name = chosen.code, chosen.full_name
             hub.department = chosen.department_at(hub.district_code, hub.town_code)
@@ -158,3 +191,11 @@ def classify_and_route(events: list[Event], duties: ResponsibilityList | None = 
         duty = duties.duty_of(event)
         if duty:
             hub.department, hub.time_limit_h = duty.department, duty.time_limit_h
+
+
+Kind = tuple[str | None, str | None, int, tuple[str, ...]]  # category, its name, default severity, plan items
+
+
+def _kind(row: Mapping[str, Any]) -> Kind:
+    return (row.get("category"), row.get("category_name"), int(row.get("severity", 0)),
+            tuple(row.get("plan_items", ())))

@@ -37,6 +37,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 CONDITION = re.compile(r"^\s*([A-Za-z_][\w.]*)\s+(>=|<=|==|!=|>|<|not in|in|~|exists)\s*(.*?)\s*$")
 IDENTIFIER = re.compile(r"^[A-Za-z_][\w.]*$")
 MISSING = object()
+ROOTS = frozenset(("ce", "hub", "device"))  # a path's first part that reads outside `data`
 
 
 class RuleError(ValueError):
@@ -48,6 +49,38 @@ class FieldRef:
     path: str
 
 
+def _equal(left: Any, right: Any) -> bool:
+    return left == right and isinstance(left, bool) == isinstance(right, bool)
+
+
+def _ordered(order: Callable[[Any, Any], Any]) -> Callable[[Any, Any], bool]:
+    """An order test: never between a bool and anything, nor between a string and a non-string."""
+    def test(left: Any, right: Any) -> bool:
+        if isinstance(left, bool) or isinstance(right, bool) or isinstance(left, str) != isinstance(right, str):
+            return False
+        return bool(order(left, right))
+    return test
+
+
+ORDER: dict[str, Callable[[Any, Any], Any]] = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
+TESTS: dict[str, Callable[[Any, Any], bool]] = {
+    "in": lambda left, right: left in right,
+    "not in": lambda left, right: left not in right,
+    "~": lambda left, right: re.search(str(right), str(left)) is not None,
+    "==": _equal,
+    "!=": lambda left, right: not _equal(left, right),
+    **{op: _ordered(order) for op, order in ORDER.items()},
+}
+
+
+def _compare(op: str, left: Any, right: Any) -> bool:
+    return TESTS[op](left, right)
+
+
+def _no_test(left: Any, right: Any) -> bool:
+    raise KeyError("an operator with no comparison")
+
+
 @dataclass(frozen=True, slots=True)
 class Condition:
     text: str
@@ -56,11 +89,14 @@ class Condition:
     operand: Any = None
     _parts: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
     _operand_parts: tuple[str, ...] | None = field(default=None, init=False, repr=False, compare=False)
+    _test: Callable[[Any, Any], bool] = field(default=_no_test, init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:  # the dotted paths split once, not once per event
+    def __post_init__(self) -> None:  # the dotted paths split and the operator's test found once, not per event
         object.__setattr__(self, "_parts", tuple(self.path.split(".")))
         if isinstance(self.operand, FieldRef):
             object.__setattr__(self, "_operand_parts", tuple(self.operand.path.split(".")))
+        if self.op in TESTS:
+            object.__setattr__(self, "_test", TESTS[self.op])
 
     def holds(self, view: dict[str, Any]) -> bool:
         left = _lookup(view, self._parts)
@@ -70,27 +106,9 @@ class Condition:
         if left is MISSING or right is MISSING or left is None or right is None:
             return False
         try:
-            return bool(_compare(self.op, left, right))
+            return self._test(left, right)
         except (TypeError, re.error):
             return False
-
-
-def _compare(op: str, left: Any, right: Any) -> bool:
-    if op == "in":
-        return left in right
-    if op == "not in":
-        return left not in right
-    if op == "~":
-        return re.search(str(right), str(left)) is not None
-    if op in ("==", "!="):
-        same = left == right and isinstance(left, bool) == isinstance(right, bool)
-        return same == (op == "==")
-    if isinstance(left, bool) or isinstance(right, bool) or isinstance(left, str) != isinstance(right, str):
-        return False
-    return bool(ORDER[op](left, right))
-
-
-ORDER: dict[str, Callable[[Any, Any], Any]] = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
 
 
 def lookup(view: dict[str, Any], path: str) -> Any:
@@ -101,8 +119,15 @@ def lookup(view: dict[str, Any], path: str) -> Any:
 
 
 def _lookup(view: dict[str, Any], parts: tuple[str, ...]) -> Any:
-    if parts[0] in ("ce", "hub", "device"):
+    head = parts[0]
+    if head in ROOTS:
         return _walk(view, parts)
+    if len(parts) == 1:  # a field of the data, else of the device: the common case, without the walk
+        node = view.get("data", {})
+        if isinstance(node, dict) and head in node:
+            return node[head]
+        node = view.get("device") or {}
+        return node[head] if isinstance(node, dict) and head in node else MISSING
     found = _walk(view.get("data", {}), parts)
     return _walk(view.get("device") or {}, parts) if found is MISSING else found
 
@@ -208,12 +233,25 @@ class RuleBook:
     def apply(self, events: list[Event], device_meta: Callable[[str], dict[str, Any]] | None = None) -> None:
         """Pipeline step: set `hub.alarms` and raise severity. A rule that fails on an event is logged, never raised.
         `device_meta(device_id)` gives the registry's facts of a device that readings may omit."""
+        meta_of: dict[str, dict[str, Any] | None] = {}  # source → its device's facts, read once per batch
         for event in events:
             if event.hub is None:
                 continue
-            view: dict[str, Any] | None = None
-            for rule in self.thresholds_of(event.ce["type"]):
-                view = view or event_view(event, device_meta(event.device_id) if device_meta else None)
+            ce = event.ce
+            rules = self._thresholds_of.get(ce["type"])
+            if rules is None:
+                rules = self.thresholds_of(ce["type"])
+            if not rules:
+                continue
+            meta = None
+            if device_meta:
+                source = ce["source"]
+                if source in meta_of:
+                    meta = meta_of[source]
+                else:
+                    meta = meta_of[source] = device_meta(event.device_id)
+            view = event_view(event, meta)
+            for rule in rules:
                 try:
                     fired = all_hold(rule.when, view)
                 except Exception:

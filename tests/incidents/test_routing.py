@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from hub.pipeline.routing import DATA, classify_and_route, parse_responsibility_list, responsibility_list
+from hub.pipeline.routing import (
+    DATA,
+    ResponsibilityList,
+    classify_and_route,
+    parse_responsibility_list,
+    responsibility_list,
+)
+from hub.pipeline.rules import event_view
+from hub.supervision.classes import class_table
 from tests.incidents.factory import event
 
 TYPES_OF_THE_PLAN = [
@@ -90,3 +100,59 @@ def test_the_first_version_bare_list_still_reads_and_bad_rows_are_named() -> Non
         parse_responsibility_list({"duties": [{"types": ["city.*"], "time_limit_h": 1}]})
     with pytest.raises(ValueError, match="unknown stages"):
         parse_responsibility_list({"duties": [], "stage_limits_h": {"closed": 1}})
+
+
+def _placed_batch(count: int) -> list[Any]:
+    from bench.load import build_load
+    from hub.events import Message
+    from hub.geo import load_city
+    from hub.pipeline.decode import Limits, decode_batch
+    from hub.pipeline.placement import place
+    from hub.registry import load_registry
+
+    load = build_load(count, seed=5, address_share=0.2, device_share=0.2)
+    events, dead = decode_batch([Message(payload, topic, "mqtt") for topic, _, payload in load.items], Limits())
+    assert not dead
+    placed, _ = place(events, load_city(), load_registry())
+    return placed
+
+
+def _routed_alone(event: Any, duties: ResponsibilityList) -> tuple[Any, ...]:
+    """What routing gives an event by the plain path: its class read, then every duty row tried in order."""
+    classes, hub, data = class_table(), event.hub, event.ce.get("data")
+    kind = classes.types.get(event.ce["type"], {})
+    hub.category, hub.category_name = kind.get("category"), kind.get("category_name")
+    hub.severity = max(hub.severity, int(kind.get("severity", 0)))
+    hub.plan_items = list(kind.get("plan_items", ()))
+    chosen = classes.of_report(data.get("category")) if isinstance(data, dict) else None
+    if chosen is not None:
+        hub.category, hub.category_name = chosen.code, chosen.full_name
+        hub.department = chosen.department_at(hub.district_code, hub.town_code)
+        hub.time_limit_h = chosen.limit.seconds / 3600
+    else:
+        duty = duties.duty_for(event.ce["type"], hub.district_code, hub.town_code, hub.grid_code, hub.category,
+                               event_view(event))
+        if duty:
+            hub.department, hub.time_limit_h = duty.department, duty.time_limit_h
+    return _routing(event)
+
+
+def _routing(event: Any) -> tuple[Any, ...]:
+    hub = event.hub
+    return (hub.category, hub.category_name, hub.severity, hub.plan_items, hub.department, hub.time_limit_h)
+
+
+def test_a_batch_routes_as_each_event_by_the_plain_path() -> None:
+    duties = parse_responsibility_list(yaml.safe_load((DATA / "responsibility_list.yaml").read_text("utf-8")))
+    batch = _placed_batch(900)
+    video = [event("city.video.alert", {"alert_id": str(n), "camera_id": "C", "kind": kind})
+             for n, kind in enumerate(["illegal_parking", "street_vending"] * 3)]
+    grid_cases = [event("city.grid.case", {"case_id": "1"}, district=d, town=t, grid=g) for d, t, g in (
+        ("440703", "440703002", "440703002003007"), ("440705", "440705001", None), ("440705", "440705101", None))]
+    events = batch + video + grid_cases
+    plain = [copy.deepcopy(e) for e in events]
+    for _ in range(2):  # the rows looked up, then remembered
+        classify_and_route(events, duties)
+    expected = [_routed_alone(e, duties) for e in plain]
+    assert [_routing(e) for e in events] == expected
+    assert len({r[4] for r in expected}) > 10 and any(e.ce["data"].get("category") for e in events)

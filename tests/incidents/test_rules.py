@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import random
+import re
 from fnmatch import fnmatchcase
+from typing import Any
 
 import pytest
 
 from hub import schemas
+from hub.events import HubBlock
 from hub.incidents.related import load_related
 from hub.pipeline.rules import FieldRef, RuleError, load_rules, parse_condition, parse_rules
 from tests.incidents.factory import event
@@ -137,3 +141,96 @@ def test_the_registry_gives_river_gauges_their_warning_levels() -> None:
 
     gauges = [d for d in load_registry().devices.values() if d["kind"] == "river-gauge"]
     assert gauges and all(isinstance(load_registry().meta(g["device_id"])["warning_level_m"], float) for g in gauges)
+
+
+# ── the plain reading of the grammar, to hold the rule step's fast paths to ──
+_ABSENT = object()
+
+
+def _plain_walk(node: Any, parts: list[str]) -> Any:
+    for part in parts:
+        if not isinstance(node, dict) or part not in node:
+            return _ABSENT
+        node = node[part]
+    return node
+
+
+def _plain_read(view: dict[str, Any], path: str) -> Any:
+    parts = path.split(".")
+    if parts[0] in ("ce", "hub", "device"):
+        return _plain_walk(view, parts)
+    found = _plain_walk(view.get("data", {}), parts)
+    return _plain_walk(view.get("device") or {}, parts) if found is _ABSENT else found
+
+
+def _plain_holds(condition: Any, view: dict[str, Any]) -> bool:
+    left = _plain_read(view, condition.path)
+    if condition.op == "exists":
+        return left is not _ABSENT and left is not None
+    operand = condition.operand
+    right = _plain_read(view, operand.path) if isinstance(operand, FieldRef) else operand
+    if _ABSENT in (left, right) or left is None or right is None:
+        return False
+    op = condition.op
+    try:
+        if op in ("in", "not in"):
+            return (left in right) == (op == "in")
+        if op == "~":
+            return re.search(str(right), str(left)) is not None
+        if op in ("==", "!="):
+            return (left == right and isinstance(left, bool) == isinstance(right, bool)) == (op == "==")
+        if isinstance(left, bool) or isinstance(right, bool) or isinstance(left, str) != isinstance(right, str):
+            return False
+        return bool({">": left > right, ">=": left >= right, "<": left < right, "<=": left <= right}[op])
+    except (TypeError, re.error):
+        return False
+
+
+CONDITIONS = [f"{path} {op} {operand}" for path in ("x", "a.b", "ce.type", "hub.severity", "device.level", "level")
+              for op in (">", ">=", "<", "<=", "==", "!=") for operand in ("3", "'3'", "true", "y", "a.c", "2.5")] + [
+    f"{path} {op} {operand}" for path in ("x", "a.b") for op in ("in", "not in")
+    for operand in ("[1, '1', true]", "['a', 'b']", "y")] + [
+    "x ~ '^1'", "x ~ '[ab]'", "a.b ~ 'x|2'", "x exists", "a.b exists", "level exists", "device.level exists"]
+VALUES = [None, 0, 1, 3, 2.5, "1", "3", "a", True, False, [1, "a"], {"b": 3}, "[", _ABSENT]
+
+
+def test_conditions_hold_as_the_plain_reading_of_the_grammar() -> None:
+    rng, conditions = random.Random(3), [parse_condition(text) for text in CONDITIONS]
+    checked = 0
+    for _ in range(400):
+        data = {k: v for k in ("x", "y", "a", "level") if (v := rng.choice(VALUES)) is not _ABSENT}
+        if rng.random() < 0.5:
+            data["a"] = {k: v for k in ("b", "c") if (v := rng.choice(VALUES)) is not _ABSENT}
+        device = {k: v for k in ("level", "y") if (v := rng.choice(VALUES)) is not _ABSENT}
+        view = {"data": data, "ce": {"type": "city.x.y"}, "hub": {"severity": rng.choice([0, 3])},
+                "device": device}
+        for condition in conditions:
+            assert condition.holds(view) == _plain_holds(condition, view), (condition.text, view)
+            checked += condition.holds(view)
+    assert checked > 1000
+
+
+def test_a_batch_gets_the_alarms_each_rule_tried_plainly_gives() -> None:
+    from bench.load import build_load
+    from hub.events import Message
+    from hub.pipeline.decode import Limits, decode_batch
+    from hub.pipeline.rules import event_view
+    from hub.registry import load_registry
+
+    book, registry = load_rules(), load_registry()
+    load = build_load(1500, seed=9)
+    events, _ = decode_batch([Message(payload, topic, "mqtt") for topic, _, payload in load.items], Limits())
+    for n, e in enumerate(events):
+        e.hub = HubBlock("uid", 0.0, severity=1)
+        if e.ce["type"] == "city.water.level" and n % 2:  # over the warning level the station's record holds
+            e.ce["data"]["level_m"] = 50.0
+    expected = []
+    for e in events:
+        view = event_view(e, registry.meta(e.device_id))
+        fired = [r for r in book.rules if r.kind == "threshold" and any(fnmatchcase(e.ce["type"], t) for t in r.types)
+                 and all(_plain_holds(c, view) for c in r.when)]
+        expected.append(([r.id for r in fired], max([1] + [r.severity for r in fired])))
+    book.apply(events, registry.meta)
+    assert [(e.hub.alarms, e.hub.severity) for e in events if e.hub] == expected
+    assert sum(bool(alarms) for alarms, _ in expected) > 20
+    assert any("water.level.over-warning" in alarms for alarms, _ in expected)

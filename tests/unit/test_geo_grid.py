@@ -131,3 +131,14 @@ def test_locate_many_marks_outside_with_empty_strings(city: CityGeo) -> None:
     assert batch.grid_code[1] == "" and batch.town_code[2] == ""
     assert batch.row(3)["town_name"].endswith(("街道", "镇"))
     assert city.locate(0.0, 0.0) is None
+
+
+def test_a_cells_units_are_what_locate_many_gives_its_points(city: CityGeo) -> None:
+    rng = np.random.default_rng(30)
+    lon, lat = rng.uniform(111.9, 113.4, 3000), rng.uniform(21.4, 22.9, 3000)  # the city and beyond
+    batch = city.locate_many(lon, lat)
+    cells = city.cell_ids(lon, lat).tolist()
+    assert [city.cell_units(c) for c in cells] == list(zip(
+        batch.grid_code.tolist(), batch.community_code.tolist(), batch.town_code.tolist(),
+        batch.district_code.tolist(), strict=True))
+    assert -1 in cells and city.cell_units(-1) == ("", "", "", "")

@@ -75,3 +75,11 @@ def test_ids_round_trip(city: CityGeo) -> None:
     for i in (0, 1, 4096, len(lib) - 1):
         assert lib.row_of(lib.id_of(i)) == i
     assert lib.row_of("44070300210199999") == -1 and lib.row_of("x") == -1
+
+
+def test_located_is_the_record_without_its_components(city: CityGeo) -> None:
+    lib = city.library
+    for i in np.random.default_rng(30).integers(0, len(lib), 3000).tolist():
+        record = lib.record(i)
+        del record["components"]
+        assert lib.located(i) == record, i
