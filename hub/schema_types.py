@@ -261,21 +261,10 @@ class Checker:
 
 
 def remembered(regex: str) -> Callable[[str], bool]:
-    """Whether the regex finds a string, remembering the strings it found: a source comes again on nearly
-    every event, and a time on many. Only exact `str` values are remembered (the parsed ones are)."""
+    """Whether the regex finds a string, remembering the strings it found (`schemas.remember_passes`): a
+    source comes again on nearly every event, and a time on many."""
     search = re.compile(regex).search
-    found: set[str] = set()
-
-    def check(text: str) -> bool:
-        if text in found:
-            return True
-        if search(text) is None:
-            return False
-        if len(found) >= schemas.KNOWN_STRINGS:
-            found.clear()
-        found.add(text)
-        return True
-    return check
+    return schemas.remember_passes(lambda text: search(text) is not None)
 
 
 def _envelope_found_by() -> tuple[tuple[str, Callable[[str], bool]], ...]:

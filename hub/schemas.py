@@ -76,8 +76,13 @@ def _fast_property(rule: dict[str, Any]) -> Callable[[Any], bool] | None:
                 and (date_time is None or date_time.match(v) is not None))
     if pattern is None:
         return check
-    # A source or a type comes again on nearly every event: a string that passed once passes again (the
-    # check is pure), so it is looked up, not matched. Only exact `str` values are remembered.
+    return remember_passes(check)
+
+
+def remember_passes(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    """`check`, with the strings it passed remembered: a source or a type comes again on nearly every event,
+    and a string that passed once passes again (the check is pure), so it is looked up, not matched. Only
+    exact `str` values are remembered, at most KNOWN_STRINGS before it starts again."""
     passed: set[str] = set()
 
     def check_remembered(v: Any) -> bool:
