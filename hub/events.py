@@ -134,7 +134,7 @@ class Event:
 
     @property
     def device_id(self) -> str:
-        return str(self.ce["source"]).rsplit("/", 1)[-1]
+        return device_id_of(self.ce["source"])
 
     def normalized(self) -> dict[str, Any]:
         """The normalized event: the CloudEvent's attributes and data plus the `hub` block."""
@@ -154,6 +154,11 @@ _UID_PREFIX = hashlib.sha1(b"cityhub:")  # copied per event, never updated itsel
 _MAX_MS = 2**48 - 1
 _LOW_62 = 2**62 - 1
 _VERSION_8 = 0x8 << 76 | 0b10 << 62  # RFC 9562: version 8 (custom), variant 10
+
+
+def device_id_of(source: object) -> str:
+    """The device a CloudEvent source names: its last path segment (`/jiangmen/water/sys/WL-001` → `WL-001`)."""
+    return str(source).rsplit("/", 1)[-1]
 
 
 def event_uid(source: str, event_id: str, epoch: float) -> str:

@@ -13,6 +13,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from hub.command.recommend import rank_sites
+from hub.events import device_id_of
 from hub.geo.crs import distance_m
 from hub.store import EventQuery
 
@@ -34,7 +35,7 @@ def _latest(hub: Hub, bbox: tuple[float, float, float, float], since: float) -> 
     page = hub.store.events(EventQuery(bbox=bbox, since=since, limit=5000))
     out: dict[str, dict[str, Any]] = {}
     for item in page.items:
-        device = str(item.get("source", "")).rsplit("/", 1)[-1]
+        device = device_id_of(item.get("source", ""))
         block = item.get("hub") or {}
         out.setdefault(device, {}).setdefault(str(item.get("type")), {
             "time": item.get("time"), "data": {k: v for k, v in (item.get("data") or {}).items() if k != "location"},

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from hub.events import DeadLetter, Event, HubBlock, event_uids
+from hub.events import DeadLetter, Event, HubBlock, device_id_of, event_uids
 from hub.geo import CityGeo, to_wgs84
 
 ADDRESS_REACH_M = 300.0
@@ -67,7 +67,7 @@ def place(events: list[Event], geo: CityGeo, registry: DeviceRegistry) -> tuple[
     for text, hubs in by_text.items():
         _place_by_address(hubs, text, geo)
     for source, hubs in by_source.items():
-        _place_at_device(hubs, registry.get(str(source).rsplit("/", 1)[-1]))  # the device id (Event.device_id)
+        _place_at_device(hubs, registry.get(device_id_of(source)))
     located = [e for e in events if e.hub and e.hub.lon is not None]
     hubs = [e.hub for e in located if e.hub]
     if hubs:
