@@ -62,24 +62,19 @@ class IncidentStore:
         # called with the steps just written, inside the same db.exclusive() transaction: what they write
         # (notices, provincial reports) commits or rolls back with the steps themselves
         self.step_listeners: list[StepListener] = []
-        # while the listeners run: the rows of the steps' incidents, read once for all of them (`get`)
-        self._known: dict[int, dict[str, Any]] = {}
 
     # ── writes (inside db.exclusive()) ──
     def insert(self, incident: Incident) -> int:
-        self._known = {}
         row = self.db.one(INSERT, to_row(incident)[1:])
         assert row is not None
         incident.id = int(row["id"])
         return incident.id
 
     def update(self, incident: Incident) -> None:
-        self._known = {}
         self.db.execute(UPDATE, [*to_row(incident)[1:], incident.id])
 
     def update_joined(self, incidents: list[Incident]) -> None:
         """Write what joining events change (JOINED) of these incidents, in one statement."""
-        self._known = {}
         self.db.executemany(UPDATE_JOINED, [
             (i.severity, i.last_event_at, i.member_count, orjson.dumps(i.alarms).decode(),
              orjson.dumps(i.cells).decode(), i.updated_at, i.lon, i.lat, i.grid_code, i.town_code, i.town_name, i.id)
@@ -113,24 +108,8 @@ class IncidentStore:
         self.db.executemany("INSERT INTO incident_steps (incident_id, action, from_state, to_state, who, at, note)"
                             " VALUES (?,?,?,?,?,?,?)", [(s.incident_id, s.action, s.from_state, s.to_state, s.who,
                                                          s.at, s.note) for s in steps])
-        if not self.step_listeners:
-            return
-        self._known = self._rows({s.incident_id for s in steps})
-        try:
-            for listener in self.step_listeners:
-                listener(self, steps)
-        finally:
-            self._known = {}
-
-    def _rows(self, ids: set[int]) -> dict[int, dict[str, Any]]:
-        """The incident rows with these ids, by id, a few statements for all of them."""
-        found: dict[int, dict[str, Any]] = {}
-        listed = sorted(ids)
-        for at in range(0, len(listed), 500):
-            part = listed[at:at + 500]
-            for row in self.db.execute(f"SELECT * FROM incidents WHERE id IN ({', '.join('?' * len(part))})", part):
-                found[row["id"]] = row
-        return found
+        for listener in self.step_listeners:
+            listener(self, steps)
 
     def generation(self) -> int:
         """The number every write to the incident rows raises (see `db.py`)."""
@@ -174,8 +153,7 @@ class IncidentStore:
         return [to_incident(r) for r in self.db.execute(f"SELECT * FROM incidents WHERE {where} ORDER BY id", args)]
 
     def get(self, incident_id: int) -> Incident | None:
-        """The incident as stored; a fresh object each call (the step listeners' reads come from `_known`)."""
-        row = self._known.get(incident_id) or self.db.one("SELECT * FROM incidents WHERE id = ?", (incident_id,))
+        row = self.db.one("SELECT * FROM incidents WHERE id = ?", (incident_id,))
         return to_incident(row) if row else None
 
     def overdue_candidates(self, now: float) -> list[Incident]:
