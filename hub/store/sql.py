@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from hub.events import DeadLetter, Event, epoch
+from hub.events import DeadLetter, Event
 from hub.store.analysis import Analysis, tally_rows
 from hub.store.base import EVENT_COLUMNS, EventQuery, Page, grid_range
 
@@ -44,15 +44,12 @@ def event_rows(events: list[Event]) -> tuple[list[Event], list[tuple[Any, ...]]]
         if hub is None:
             raise ValueError(f"event {event.key} was not normalized: it has no hub block")
         ce = event.ce
-        source, event_id = key = ce["source"], ce["id"]
+        key = event.key
         if key in seen:
             continue
         count(key)
         keep(event)
-        kind = ce["type"]
-        seconds = event.epoch
-        add((hub.uid, source, event_id, kind, str(kind).split(".")[1],
-             seconds if seconds is not None else epoch(ce["time"]), *_HUB_COLUMNS(hub),
+        add((hub.uid, ce["source"], ce["id"], ce["type"], event.domain, event.seconds, *_HUB_COLUMNS(hub),
              event.normalized_json(), event.message.payload))
     return unique, rows
 
