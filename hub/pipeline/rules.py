@@ -73,10 +73,6 @@ TESTS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def _compare(op: str, left: Any, right: Any) -> bool:
-    return TESTS[op](left, right)
-
-
 def _no_test(left: Any, right: Any) -> bool:
     raise KeyError("an operator with no comparison")
 
