@@ -130,30 +130,26 @@ class AddressLibrary:
                 "town_code": town["code"], "district_code": town["district_code"]}
 
     def record(self, i: int) -> dict[str, Any]:
+        """`located`, with the address's components after its text."""
+        found = self.located(i)
         town = self.town_of(i)
         place = int(self.place[i])
         kind = self.place_kind[place]
         building = int(self.building[i])
-        community = self.units.communities[int(self.community[i])]
         return {
-            "id": self.id_of(i),
-            "text": self.text(i),
+            "id": found.pop("id"),
+            "text": found.pop("text"),
             "components": {
                 "city": CITY,
                 "district": self.units.names[town["district_code"]],
                 "town": town["name"],
-                "community": community["name"],
+                "community": self.units.communities[int(self.community[i])]["name"],
                 "road": self.place_name[place] if kind == "road" else None,
                 "village": self.place_name[place] if kind == "village" else None,
                 "house_number": f"{int(self.number[i])}号",
                 "building": f"{building}栋" if building else None,
             },
-            "lon": float(self.lon[i]),
-            "lat": float(self.lat[i]),
-            "grid_code": str(self.cell_codes[self.cell[i]]),
-            "community_code": community["code"],
-            "town_code": town["code"],
-            "district_code": town["district_code"],
+            **found,
         }
 
     # nearest: addresses bucketed by lattice pixel -----------------------------------
