@@ -201,34 +201,21 @@ class Correlator:
             return self._match_each(s, index, relevant_only)
         best: Incident | None = None
         best_gap = 0.0
-        when, lon, lat, grid = s.time, s.lon, s.lat, s.grid_code
+        when, lon, lat = s.time, s.lon, s.lat
         placed = lon is not None and lat is not None
         if placed:
             p1 = math.radians(lat)  # type: ignore[arg-type]
             c1 = math.cos(p1)
         view: dict[str, Any] | None = None
-        by_kind, by_place, by_cell, uncelled, order = (
-            index.by_kind, index.by_place, index.by_cell, index.uncelled, index.order)
-        floor, radians, sin, cos = math.floor, math.radians, math.sin, math.cos
+        radians, sin, cos = math.radians, math.sin, math.cos
         for choice in self._choices.get(s.type) or self.choices(s.type):
             kind = choice.group.id
-            if kind not in by_kind or not choice.by_place:
+            if kind not in index.by_kind or not choice.by_place:
                 continue  # district-wide members are context (`attach`), never matched by place
             if relevant_only and choice.alone and not self.opens(s) and not self.memberships(s):
                 continue  # not relevant: no listed group takes it (the others found none) and it opens nothing
-            # the incidents of the kind near the sighting's point or touching its cell (as `Index.nearby`)
-            near: dict[int, Incident] | None = None
-            if placed:
-                step = (index.steps.get(kind) or index.step(kind))[0]
-                near = by_place.get((kind, floor(lon / step), floor(lat / step)))  # type: ignore[operator]
-            celled: dict[int, Incident] | None = None
-            if grid:
-                if kind in uncelled:
-                    index.file_cells(kind)
-                celled = by_cell.get((kind, grid)) or None
-            if celled is not None:
-                near = near | celled if near else celled
-            elif not near:
+            nearby, celled = index.nearby(s, kind)
+            if not nearby:
                 continue
             member = choice.member
             if member is None:
@@ -242,7 +229,7 @@ class Correlator:
             radius = group.radius_m
             found = None
             found_gap = 0.0
-            for incident in near.values():  # type: ignore[union-attr]
+            for incident in nearby:
                 if not incident.opened_at - window <= when <= incident.last_event_at + window:
                     continue
                 if incident.state not in OPEN:  # closed since it was indexed
@@ -259,7 +246,7 @@ class Correlator:
                     gap = apart or 0.0
                 else:
                     continue
-                if found is None or gap < found_gap or (gap == found_gap and order[id(incident)] < order[id(found)]):
+                if found is None or gap < found_gap or (gap == found_gap and index.older(incident, found)):
                     found, found_gap = incident, gap
             if found is not None and (best is None or found_gap < best_gap):
                 best, best_gap = found, found_gap
