@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Any, Literal, Union
 
-import fastjsonschema
 import msgspec
 from fastjsonschema.draft04 import DOLLAR_FINDER
 
@@ -27,8 +26,6 @@ from hub import schemas
 # keywords with no effect on what the validators accept: annotations, and `dependentRequired`, which
 # fastjsonschema does not enforce (it knows only the older `dependencies`)
 IGNORED = frozenset({"$schema", "$id", "title", "description", "$comment", "examples", "dependentRequired"})
-# how the validators read `format: date-time` (the generator fastjsonschema picks for the schemas' draft)
-FORMATS = fastjsonschema._get_code_generator_class({"$schema": ""}).FORMAT_REGEXS
 SCALAR = (str, int, float, bool, type(None))
 
 
@@ -111,7 +108,7 @@ def _regex(rule: dict[str, Any]) -> str | None:
     if "format" in rule:  # the validators match the format's regex at the start
         if rule["format"] != "date-time":
             raise Inexpressible(f"format {rule['format']!r}")
-        return r"\A(?:" + FORMATS["date-time"] + ")"
+        return r"\A(?:" + schemas.DATE_TIME + ")"  # as the validators read `format: date-time`
     return None
 
 

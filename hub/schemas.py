@@ -21,7 +21,7 @@ SHARED = {"cloudevent", "location"}
 Validator = Callable[[Any], Any]
 Accept = Callable[[dict[str, Any]], bool]
 KNOWN_STRINGS = 65536  # how many accepted sources and types a pattern check remembers before it starts again
-DATE_TIME = CodeGeneratorDraft04.FORMAT_REGEXS["date-time"]
+DATE_TIME = CodeGeneratorDraft04.FORMAT_REGEXS["date-time"]  # `format: date-time`, as every draft reads it
 
 
 def _load(name: str) -> dict[str, Any]:
