@@ -25,7 +25,8 @@ def register(commands: Any) -> None:
     listing.add_argument("--json", action="store_true", help="one JSON object a line")
     revoke = actions.add_parser("revoke", help="revoke every live key of an adapter, or one (--key)")
     revoke.add_argument("adapter")
-    revoke.add_argument("--key", metavar="PUBLIC_KEY", help="only this key (its public half, as `keys list` shows)")
+    revoke.add_argument("--key", metavar="PUBLIC_KEY", help="only this key (its public half, as `keys list` shows); "
+                        "write --key=KEY, since a key may begin with -")
     for action in (issue, listing, revoke):
         action.add_argument("--db", help="sqlite:///PATH or postgresql://… (default: the hub's store)")
         action.add_argument("--config", type=Path, help="the hub's YAML settings")

@@ -79,7 +79,8 @@ def test_cityhub_keys_issue_list_revoke(key_db: str, tmp_path: Path, capsys: pyt
     capsys.readouterr()
     assert cli("keys", "issue", "parking-lots", "--out", str(tmp_path / "next.pem"), "--db", key_db) == 0
     rolled = json.loads(capsys.readouterr().out)  # a rollover: the new key first, then the old one revoked
-    assert cli("keys", "revoke", "parking-lots", "--key", issued["public_key"], "--db", key_db) == 0
+    # `--key=…`: a base64url key begins with "-" one time in 64, which `--key -…` would read as an option
+    assert cli("keys", "revoke", "parking-lots", f"--key={issued['public_key']}", "--db", key_db) == 0
     assert json.loads(capsys.readouterr().out) == {"adapter": "parking-lots", "revoked": 1}
     live = [r.public_key for r in KeyTable(key_db).rows() if r.revoked_at is None]
     assert live == [rolled["public_key"]]
@@ -89,6 +90,13 @@ def test_cityhub_keys_issue_list_revoke(key_db: str, tmp_path: Path, capsys: pyt
     assert "has no live key" in capsys.readouterr().err
     assert cli("keys", "list", "--db", key_db) == 0
     assert "revoked 20" in capsys.readouterr().out
+
+
+def test_a_key_that_begins_with_a_dash_is_read_after_an_equals_sign() -> None:
+    from hub.cli import parser
+
+    args = parser().parse_args(["keys", "revoke", "parking-lots", "--key=-Xk9v"])
+    assert args.key == "-Xk9v"
 
 
 def test_publishers_load_keys_by_adapter_or_from_a_directory(tmp_path: Path) -> None:
